@@ -1,0 +1,2 @@
+//! The bundled e-commerce service (placeholder until its issue lands).
+fn main() {}

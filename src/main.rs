@@ -1,0 +1,4 @@
+//! The `cfgen` binary: parses arguments and hands over to [`cfgen::run`].
+fn main() {
+    std::process::exit(cfgen::run());
+}
