@@ -1,0 +1,123 @@
+//! `config/deployment/backup.yaml`: backup schedules and disaster-recovery objectives.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::values::{ClockTime, Duration};
+
+/// The file `backup.yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "cfgen backup.yaml")]
+pub struct BackupFile {
+    /// What is backed up, how often, and the recovery objectives.
+    pub backup_config: BackupConfig,
+}
+
+/// What is backed up, how often, and the recovery objectives.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Database dumps.
+    pub database: DatabaseBackup,
+    /// File backups.
+    pub files: FilesBackup,
+    /// Configuration backups.
+    pub configuration: ConfigurationBackup,
+    /// Disaster-recovery objectives; the schedules are checked against them.
+    pub disaster_recovery: DisasterRecovery,
+}
+
+/// How often something happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Frequency {
+    /// Whenever the thing changes (configuration in version control).
+    OnChange,
+    /// Every hour.
+    Hourly,
+    /// Every day.
+    Daily,
+    /// Every week.
+    Weekly,
+    /// Every month.
+    Monthly,
+    /// Every quarter.
+    Quarterly,
+}
+
+impl Frequency {
+    /// The longest time between two runs, if periodic.
+    #[must_use]
+    pub fn interval(self) -> Option<Duration> {
+        let hours = match self {
+            Self::OnChange => return None,
+            Self::Hourly => 1,
+            Self::Daily => 24,
+            Self::Weekly => 24 * 7,
+            Self::Monthly => 24 * 31,
+            Self::Quarterly => 24 * 92,
+        };
+        Some(Duration::from_secs(hours * 3600))
+    }
+}
+
+/// Database dumps.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseBackup {
+    /// How often to dump.
+    pub frequency: Frequency,
+    /// Time of day (UTC) of daily and weekly dumps; the minute of hourly ones.
+    pub time: ClockTime,
+    /// How long dumps are kept.
+    pub retention: Duration,
+    /// Compress dumps (gzip).
+    pub compression: bool,
+    /// Encrypt dumps (AES-256 with a key file).
+    pub encryption: bool,
+    /// Check each dump after writing it (decompress, decrypt and look for the end marker).
+    pub verification: bool,
+}
+
+/// File backups.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilesBackup {
+    /// How often to back up files.
+    pub frequency: Frequency,
+    /// How long file backups are kept.
+    pub retention: Duration,
+    /// Copy only what changed since the last backup.
+    pub incremental: bool,
+    /// Glob patterns left out of file backups.
+    #[serde(default)]
+    pub exclude_patterns: Vec<String>,
+}
+
+/// Configuration backups.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigurationBackup {
+    /// How often configuration is backed up.
+    pub frequency: Frequency,
+    /// How long configuration backups are kept.
+    pub retention: Duration,
+    /// Configuration lives in version control (this repository).
+    pub version_control: bool,
+}
+
+/// Disaster-recovery objectives.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisasterRecovery {
+    /// Recovery point objective: the most data, in time, that a disaster may lose. The database backup interval must not exceed it.
+    pub rpo: Duration,
+    /// Recovery time objective: the longest a restore may take.
+    pub rto: Duration,
+    /// Number of sites that hold a copy of each backup.
+    #[schemars(range(min = 1))]
+    pub backup_sites: u32,
+    /// How often a restore is rehearsed.
+    pub testing_frequency: Frequency,
+}

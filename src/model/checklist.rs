@@ -1,0 +1,28 @@
+//! `config/deployment/checklist.yaml`: the human deploy checklist.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The file `checklist.yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "cfgen checklist.yaml")]
+pub struct ChecklistFile {
+    /// Items a human ticks around a deployment; rendered as the pull-request template.
+    pub deployment_checklist: DeploymentChecklist,
+}
+
+/// Items a human ticks around a deployment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentChecklist {
+    /// Before deploying.
+    #[serde(default)]
+    pub pre_deployment: Vec<String>,
+    /// While deploying.
+    #[serde(default)]
+    pub deployment: Vec<String>,
+    /// After deploying.
+    #[serde(default)]
+    pub post_deployment: Vec<String>,
+}

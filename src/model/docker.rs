@@ -1,0 +1,104 @@
+//! `config/deployment/docker.yaml`: images, build strategy, container runtime settings.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::values::{CpuQuantity, ImageRef, MemoryQuantity};
+
+/// The file `docker.yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "cfgen docker.yaml")]
+pub struct DockerFile {
+    /// How the app image is built and how its containers run.
+    pub docker_config: DockerConfig,
+}
+
+/// How the app image is built and how its containers run.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DockerConfig {
+    /// Base images by role; pin them (a tag at least, a digest for reproducible builds).
+    pub base_images: BaseImages,
+    /// Image build strategy.
+    pub build: Build,
+    /// Container runtime settings, shared by compose and Kubernetes.
+    pub runtime: Runtime,
+}
+
+/// Base images by role.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BaseImages {
+    /// Base of Python app images (builder and runtime stages), e.g. `python:3.11-slim`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<ImageRef>,
+    /// Base of Rust build stages, e.g. `rust:1.95-slim-bookworm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust: Option<ImageRef>,
+    /// Runtime base of Rust app images, e.g. `debian:bookworm-slim`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust_runtime: Option<ImageRef>,
+    /// Node.js image for front-end asset builds (not used by the app images cfgen renders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<ImageRef>,
+    /// Reverse-proxy image, used by the compose `nginx` service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nginx: Option<ImageRef>,
+    /// Database image, used by the compose `mysql` service (default `mysql:8.0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql: Option<ImageRef>,
+    /// Cache image, used by the compose `redis` service (default `redis:7-alpine`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis: Option<ImageRef>,
+}
+
+/// Image build strategy.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Build {
+    /// Build in a separate stage so compilers and build caches stay out of the runtime image.
+    pub multi_stage: bool,
+    /// Order the Dockerfile so dependency layers are cached apart from source changes, and use BuildKit cache mounts.
+    pub layer_caching: bool,
+    /// Scan each built image for vulnerabilities in CI (gate: `security_config.container.vulnerability_threshold`).
+    pub security_scanning: bool,
+    /// Keep the runtime image small: slim bases, no package caches, no build tools.
+    pub size_optimization: bool,
+}
+
+/// Container runtime settings.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Runtime {
+    /// Security hardening of the app container.
+    pub security: RuntimeSecurity,
+    /// CPU and memory of the app container.
+    pub resources: Resources,
+}
+
+/// Security hardening of the app container.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeSecurity {
+    /// Run as a numeric non-root UID (10001) in every target.
+    pub non_root_user: bool,
+    /// Mount the root filesystem read-only; cfgen adds writable tmpfs/emptyDir mounts where the app must write.
+    pub read_only_filesystem: bool,
+    /// Forbid privilege escalation (`no-new-privileges`, `allowPrivilegeEscalation: false`).
+    pub no_new_privileges: bool,
+}
+
+/// CPU and memory of the app container; must agree with `kubernetes_config.resources`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// Memory limit; the container is killed above it.
+    pub memory_limit: MemoryQuantity,
+    /// CPU limit; the container is throttled above it.
+    pub cpu_limit: CpuQuantity,
+    /// Memory reserved for the container; at most the limit.
+    pub memory_request: MemoryQuantity,
+    /// CPU reserved for the container; at most the limit.
+    pub cpu_request: CpuQuantity,
+}

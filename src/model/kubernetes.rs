@@ -1,0 +1,108 @@
+//! `config/deployment/kubernetes.yaml`: cluster placement, resources, networking, storage.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::values::{CpuQuantity, DnsLabel, IntOrPercent, MemoryQuantity};
+
+/// The file `kubernetes.yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "cfgen kubernetes.yaml")]
+pub struct KubernetesFile {
+    /// How the app runs on Kubernetes.
+    pub kubernetes_config: KubernetesConfig,
+}
+
+/// How the app runs on Kubernetes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesConfig {
+    /// Namespace, replicas and rollout.
+    pub cluster: Cluster,
+    /// Requests and limits of the app container.
+    pub resources: Resources,
+    /// Service and Ingress.
+    pub networking: Networking,
+    /// Persistent storage.
+    pub storage: Storage,
+}
+
+/// Namespace, replicas and rollout.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    /// Default namespace; each environment in `cfgen.yaml` sets its own.
+    pub namespace: DnsLabel,
+    /// Default replica count; environments may override it.
+    #[schemars(range(min = 1))]
+    pub replicas: u32,
+    /// Rolling update limits.
+    pub rolling_update: RollingUpdate,
+}
+
+/// Rolling update limits; not both zero, each at most the replica count.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RollingUpdate {
+    /// Pods created above the desired count during a rollout (`1` or `25%`).
+    pub max_surge: IntOrPercent,
+    /// Pods that may be unavailable during a rollout (`1` or `25%`).
+    pub max_unavailable: IntOrPercent,
+}
+
+/// Requests and limits of the app container.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// Resources reserved for scheduling.
+    pub requests: ResourceAmounts,
+    /// Hard caps.
+    pub limits: ResourceAmounts,
+}
+
+/// A CPU and memory amount.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceAmounts {
+    /// CPU, e.g. `250m`.
+    pub cpu: CpuQuantity,
+    /// Memory, e.g. `256Mi`.
+    pub memory: MemoryQuantity,
+}
+
+/// Service and Ingress.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Networking {
+    /// Type of the app Service.
+    pub service_type: ServiceType,
+    /// Expose the app through an Ingress on each environment's host.
+    pub ingress_enabled: bool,
+    /// Serve the Ingress over TLS with a certificate for the host.
+    pub ssl_enabled: bool,
+}
+
+/// A Kubernetes Service type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ServiceType {
+    /// Reachable inside the cluster only (the usual choice behind an Ingress).
+    ClusterIP,
+    /// Also exposed on a port of every node.
+    NodePort,
+    /// Also exposed through a cloud load balancer.
+    LoadBalancer,
+}
+
+/// Persistent storage.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    /// Create a PersistentVolumeClaim for backups written in the cluster.
+    pub persistent_volumes: bool,
+    /// StorageClass of the claims, e.g. `fast-ssd`.
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"))]
+    pub storage_class: String,
+    /// Run the database backup as a Kubernetes CronJob (schedule from `backup_config.database`).
+    pub backup_enabled: bool,
+}

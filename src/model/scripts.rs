@@ -1,0 +1,52 @@
+//! `config/deployment/scripts.yaml`: the steps around a deployment.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::values::Duration;
+
+/// The file `scripts.yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "cfgen scripts.yaml")]
+pub struct ScriptsFile {
+    /// Steps run before, during and after a deployment, in order.
+    pub deployment_scripts: DeploymentScripts,
+}
+
+/// Steps run before, during and after a deployment, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentScripts {
+    /// Checks before anything changes (backups, health, dependencies).
+    #[serde(default)]
+    pub pre_deploy: Vec<Step>,
+    /// The rollout itself.
+    #[serde(default)]
+    pub deploy: Vec<Step>,
+    /// Verification after the rollout.
+    #[serde(default)]
+    pub post_deploy: Vec<Step>,
+}
+
+/// One step: a command with a name, a timeout and whether failure stops the deployment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Name shown in CI logs.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Shell command. A `scripts/<name>.sh` path must be a script cfgen generates or one that exists in the project.
+    #[schemars(length(min = 1))]
+    pub command: String,
+    /// Whether a failure stops the deployment; optional steps report and continue.
+    #[serde(default = "default_required")]
+    pub required: bool,
+    /// Longest the step may run before it is killed (default `300s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+}
+
+fn default_required() -> bool {
+    true
+}

@@ -1,0 +1,196 @@
+//! `config/deployment/security.yaml`: image scanning, network, data and access security.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The file `security.yaml`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "cfgen security.yaml")]
+pub struct SecurityFile {
+    /// Security policy of the deployment.
+    pub security_config: SecurityConfig,
+}
+
+/// Security policy of the deployment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Container security.
+    pub container: ContainerSecurity,
+    /// Network security.
+    pub network: NetworkSecurity,
+    /// Data protection.
+    pub data: DataSecurity,
+    /// Access control.
+    pub access: AccessControl,
+}
+
+/// Container security.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerSecurity {
+    /// Scan every image in CI before it is deployed.
+    pub scan_images: bool,
+    /// Lowest vulnerability severity that fails the scan.
+    pub vulnerability_threshold: VulnerabilitySeverity,
+    /// Harden the pod at runtime: RuntimeDefault seccomp profile, all capabilities dropped.
+    pub runtime_security: bool,
+    /// Render NetworkPolicies: default deny, then only ingress from the ingress controller and egress to DNS, MySQL and Redis.
+    pub network_policies: bool,
+}
+
+/// A vulnerability severity, as scanners grade them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum VulnerabilitySeverity {
+    /// Low and above.
+    Low,
+    /// Medium and above.
+    Medium,
+    /// High and above.
+    High,
+    /// Critical only.
+    Critical,
+}
+
+/// Network security.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSecurity {
+    /// Where TLS ends.
+    pub ssl_termination: SslTermination,
+    /// How certificates are issued.
+    pub certificate_management: CertificateManagement,
+    /// Add security headers (HSTS, nosniff, frame options, referrer policy, CSP) at the proxy.
+    pub security_headers: bool,
+    /// Rate-limit clients at the proxy: `true` for 10 requests/s per client with a burst of 20, or the numbers.
+    pub rate_limiting: RateLimiting,
+}
+
+/// Where TLS ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SslTermination {
+    /// At the Kubernetes Ingress (and the compose nginx).
+    Ingress,
+    /// At a cloud load balancer in front of the cluster.
+    LoadBalancer,
+}
+
+/// How certificates are issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CertificateManagement {
+    /// cert-manager issues them (annotation `cert-manager.io/cluster-issuer`).
+    CertManager,
+    /// Provided by hand as a TLS Secret.
+    Manual,
+}
+
+/// Proxy rate limiting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RateLimiting {
+    /// On with the defaults (10 requests/s, burst 20) or off.
+    Enabled(bool),
+    /// On with these numbers.
+    Limits(RateLimits),
+}
+
+/// Rate limit numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// Sustained requests per second per client address.
+    #[schemars(range(min = 1))]
+    pub requests_per_second: u32,
+    /// Requests allowed above the rate in a burst before answering 429.
+    pub burst: u32,
+}
+
+impl RateLimiting {
+    /// The limits in force, if rate limiting is on.
+    #[must_use]
+    pub fn limits(&self) -> Option<RateLimits> {
+        match self {
+            Self::Enabled(false) => None,
+            Self::Enabled(true) => Some(RateLimits {
+                requests_per_second: 10,
+                burst: 20,
+            }),
+            Self::Limits(l) => Some(l.clone()),
+        }
+    }
+}
+
+/// Data protection.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataSecurity {
+    /// Volumes and backups encrypted at rest (the StorageClass must provide it; checked in the checklist).
+    pub encryption_at_rest: bool,
+    /// TLS for every connection, including to MySQL and Redis.
+    pub encryption_in_transit: bool,
+    /// Encrypt backup files (the backup script uses `openssl` with a key file).
+    pub backup_encryption: bool,
+    /// How often keys are rotated.
+    pub key_rotation: RotationPeriod,
+}
+
+/// A rotation period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RotationPeriod {
+    /// Every week.
+    Weekly,
+    /// Every month.
+    Monthly,
+    /// Every quarter.
+    Quarterly,
+    /// Every year.
+    Yearly,
+}
+
+/// Access control.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessControl {
+    /// Give the app its own ServiceAccount with a least-privilege Role and no API token mounted.
+    pub rbac_enabled: bool,
+    /// Service mesh the cluster runs.
+    pub service_mesh: ServiceMesh,
+    /// Require mutual TLS between workloads (a mesh PeerAuthentication in STRICT mode).
+    #[serde(rename = "mTLS")]
+    pub mtls: bool,
+    /// How API clients authenticate (enforced by the app; documented in the checklist).
+    pub authentication: Authentication,
+}
+
+/// A service mesh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceMesh {
+    /// No mesh.
+    None,
+    /// Istio.
+    Istio,
+    /// Linkerd.
+    Linkerd,
+}
+
+/// An authentication scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Authentication {
+    /// OAuth 2.0 bearer tokens.
+    Oauth2,
+    /// OpenID Connect.
+    Oidc,
+    /// Static API keys.
+    Apikey,
+    /// None.
+    None,
+}
