@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Helpers for tests/validate-output.sh (run with the repo venv's python: it needs PyYAML).
+
+  nginx-plan CONF_DIR        what `nginx -t` will look up, from CONF_DIR/nginx.conf and the
+                             files it includes from CONF_DIR (installed as /etc/nginx):
+                             lines `user NAME`, `group NAME`, `host NAME`, `file KIND PATH`.
+  k8s-plan ENV_DIR           the files of a kustomize folder: `resource FILE` for every file in
+                             kustomization.yaml's resources, `unreferenced FILE` for a YAML
+                             file in the folder that kustomization.yaml does not mention.
+  kv-findings                filter kubernetes-validate output on stdin: print the lines that
+                             are findings (ERROR, WARN such as a missing schema); exit 1 if any.
+"""
+from __future__ import annotations
+
+import glob
+import ipaddress
+import os
+import re
+import sys
+
+NGINX_PREFIX = "/etc/nginx"
+
+# directives whose argument is a file that nginx -t opens
+NGINX_FILE_DIRECTIVES = {
+    "ssl_certificate": "pem",
+    "ssl_certificate_key": "pem",
+    "ssl_trusted_certificate": "pem",
+    "ssl_client_certificate": "pem",
+    "proxy_ssl_certificate": "pem",
+    "proxy_ssl_certificate_key": "pem",
+    "proxy_ssl_trusted_certificate": "pem",
+    "grpc_ssl_certificate": "pem",
+    "grpc_ssl_certificate_key": "pem",
+    "grpc_ssl_trusted_certificate": "pem",
+    "ssl_dhparam": "dhparam",
+    "ssl_session_ticket_key": "ticketkey",
+    "ssl_password_file": "password",
+}
+PASS_DIRECTIVES = {"proxy_pass", "grpc_pass", "uwsgi_pass", "scgi_pass", "fastcgi_pass", "memcached_pass"}
+
+
+def nginx_tokens(text: str):
+    """Tokenise nginx config: words (quotes removed), and the punctuation ; { }."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif c == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+        elif c in ";{}":
+            yield c
+            i += 1
+        elif c in "\"'":
+            j = i + 1
+            buf = []
+            while j < n and text[j] != c:
+                if text[j] == "\\" and j + 1 < n:
+                    j += 1
+                buf.append(text[j])
+                j += 1
+            yield "".join(buf)
+            i = j + 1
+        else:
+            j = i
+            while j < n and not text[j].isspace() and text[j] not in ";{}\"'":
+                j += 1
+            yield text[i:j]
+            i = j
+
+
+def nginx_statements(text: str):
+    """Yield (context_stack, directive, args) for every simple directive and block opener."""
+    stack: list[str] = []
+    words: list[str] = []
+    for tok in nginx_tokens(text):
+        if tok == ";":
+            if words:
+                yield list(stack), words[0], words[1:]
+            words = []
+        elif tok == "{":
+            if words:
+                yield list(stack), words[0], words[1:]
+                stack.append(words[0])
+            else:
+                stack.append("")
+            words = []
+        elif tok == "}":
+            if stack:
+                stack.pop()
+            words = []
+        else:
+            words.append(tok)
+
+
+def is_name(host: str) -> bool:
+    if not host or "$" in host or host.startswith("unix:") or host in ("*", "localhost"):
+        return False
+    h = host.strip("[]")
+    try:
+        ipaddress.ip_address(h)
+        return False
+    except ValueError:
+        return bool(re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", h))
+
+
+def split_host(hostport: str) -> str:
+    if hostport.startswith("["):
+        return hostport[1 : hostport.index("]")] if "]" in hostport else hostport
+    return hostport.rsplit(":", 1)[0] if hostport.count(":") == 1 else hostport
+
+
+def nginx_plan(conf_dir: str) -> int:
+    conf_dir = os.path.abspath(conf_dir)
+    todo = [os.path.join(conf_dir, "nginx.conf")]
+    seen: set[str] = set()
+    out: list[str] = []
+    upstreams: set[str] = set()
+    hosts: list[str] = []  # resolved by nginx at startup
+    pass_hosts: list[str] = []  # *_pass targets: resolved unless they name an upstream block
+
+    def local(path: str) -> str:
+        """Map a path as nginx sees it (under /etc/nginx) to the generated file, if any."""
+        full = path if os.path.isabs(path) else os.path.join(NGINX_PREFIX, path)
+        if full == NGINX_PREFIX or full.startswith(NGINX_PREFIX + "/"):
+            return conf_dir + full[len(NGINX_PREFIX):]
+        return full
+
+    while todo:
+        f = todo.pop()
+        if f in seen or not os.path.isfile(f):
+            continue
+        seen.add(f)
+        with open(f, encoding="utf-8") as fh:
+            text = fh.read()
+        for stack, d, args in nginx_statements(text):
+            if d == "include" and args:
+                todo.extend(sorted(glob.glob(local(args[0]))))
+            elif d == "user" and not stack and args:
+                out.append(f"user\t{args[0]}")
+                out.append(f"group\t{args[1] if len(args) > 1 else args[0]}")
+            elif d == "upstream" and args:
+                upstreams.add(args[0])
+            elif d == "server" and stack and stack[-1] == "upstream" and args:
+                hosts.append(split_host(args[0]))
+            elif d in PASS_DIRECTIVES and args:
+                m = re.match(r"^(?:[a-z]+://)?([^/]+)", args[0])
+                if m:
+                    pass_hosts.append(split_host(m.group(1)))
+            elif d == "listen" and args and not args[0].isdigit():
+                hosts.append(split_host(args[0]))
+            elif d in NGINX_FILE_DIRECTIVES and args and "$" not in args[0] and not args[0].startswith("data:"):
+                if args[0] == "off":
+                    continue
+                p = args[0] if os.path.isabs(args[0]) else os.path.join(NGINX_PREFIX, args[0])
+                out.append(f"file\t{NGINX_FILE_DIRECTIVES[d]}\t{os.path.normpath(p)}")
+    for h in hosts + [h for h in pass_hosts if h not in upstreams]:
+        if is_name(h):
+            out.append(f"host\t{h}")
+    print("\n".join(dict.fromkeys(out)))
+    return 0
+
+
+def k8s_plan(env_dir: str) -> int:
+    import yaml
+
+    env_dir = os.path.abspath(env_dir)
+    kfile = next((os.path.join(env_dir, n) for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")
+                  if os.path.isfile(os.path.join(env_dir, n))), None)
+    if kfile is None:
+        print(f"no kustomization.yaml in {env_dir}", file=sys.stderr)
+        return 1
+    with open(kfile, encoding="utf-8") as fh:
+        k = yaml.safe_load(fh) or {}
+    referenced: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, str):
+            for part in (node, node.split("=", 1)[-1]):
+                p = os.path.normpath(os.path.join(env_dir, part))
+                if os.path.isfile(p):
+                    referenced.add(p)
+        elif isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(k)
+    for r in k.get("resources") or []:
+        p = os.path.normpath(os.path.join(env_dir, r))
+        if os.path.isfile(p):
+            print(f"resource\t{p}")
+    for n in sorted(os.listdir(env_dir)):
+        p = os.path.join(env_dir, n)
+        if p != kfile and os.path.isfile(p) and n.endswith((".yaml", ".yml")) and p not in referenced:
+            print(f"unreferenced\t{p}")
+    return 0
+
+
+def kv_findings() -> int:
+    bad = [line.rstrip("\n") for line in sys.stdin if not line.startswith("INFO ") and line.strip()]
+    for line in bad:
+        print(line)
+    return 1 if bad else 0
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[0] == "nginx-plan":
+        return nginx_plan(argv[1])
+    if len(argv) >= 2 and argv[0] == "k8s-plan":
+        return k8s_plan(argv[1])
+    if argv[:1] == ["kv-findings"]:
+        return kv_findings()
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
