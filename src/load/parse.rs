@@ -88,6 +88,7 @@ pub fn parse(source: &SourceFile) -> Result<(Node, Vec<LoadError>), Vec<LoadErro
                         span,
                     ))
                 } else {
+                    let span = Span::new(span.start, scalar_end(source.text(), span, style));
                     let kind = match style {
                         ScalarStyle::Plain => resolve_plain(&text),
                         _ => NodeKind::Str(text.into_owned()),
@@ -319,4 +320,45 @@ fn node_count(node: &Node) -> usize {
         }
     }
     count
+}
+
+/// Where a scalar really ends. The parser's end marker can stand past trailing
+/// spaces and comments, so find the end from the source: the closing quote of a
+/// quoted scalar, the last non-blank character of a plain or block one.
+fn scalar_end(text: &str, span: Span, style: ScalarStyle) -> usize {
+    let start = span.start.min(text.len());
+    match style {
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+            let quote = if style == ScalarStyle::SingleQuoted {
+                '\''
+            } else {
+                '"'
+            };
+            let mut chars = text[start..].char_indices().skip(1).peekable();
+            while let Some((i, c)) = chars.next() {
+                if style == ScalarStyle::DoubleQuoted && c == '\\' {
+                    chars.next();
+                } else if c == quote {
+                    if style == ScalarStyle::SingleQuoted && chars.peek().map(|p| p.1) == Some('\'')
+                    {
+                        chars.next();
+                    } else {
+                        return start + i + 1;
+                    }
+                }
+            }
+            span.end
+        }
+        _ => {
+            let end = span.end.clamp(start, text.len());
+            let mut slice = &text[start..end];
+            // Drop a trailing comment (` #` outside the value) and blanks.
+            if style == ScalarStyle::Plain
+                && let Some(i) = slice.find(" #")
+            {
+                slice = &slice[..i];
+            }
+            start + slice.trim_end().len()
+        }
+    }
 }

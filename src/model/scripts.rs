@@ -50,3 +50,32 @@ pub struct Step {
 fn default_required() -> bool {
     true
 }
+
+/// The scripts `cfgen build` renders under `scripts/` in the output folder;
+/// steps may call them as `scripts/<name>`.
+pub const GENERATED_SCRIPTS: &[&str] = &[
+    "backup_database.sh",
+    "health_check.sh",
+    "dependency_check.sh",
+    "api_health_check.sh",
+    "db_connection_test.sh",
+    "redis_connection_test.sh",
+    "deploy.sh",
+];
+
+impl Step {
+    /// The `scripts/<name>.sh` path the command runs, if it runs one
+    /// (`scripts/x.sh`, `./scripts/x.sh`, `bash scripts/x.sh`).
+    #[must_use]
+    pub fn script(&self) -> Option<&str> {
+        let mut words = self.command.split_whitespace();
+        let first = words.next()?;
+        let program = if matches!(first, "bash" | "sh") {
+            words.next()?
+        } else {
+            first
+        };
+        let program = program.strip_prefix("./").unwrap_or(program);
+        (program.starts_with("scripts/") && program.ends_with(".sh")).then_some(program)
+    }
+}

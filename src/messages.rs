@@ -1,0 +1,146 @@
+//! All user-facing wording in one place: lowercase first words, names in
+//! backticks, and a "please report" line for cfgen's own bugs.
+
+use crate::load::LoadErrorKind;
+
+/// The line appended to internal errors.
+pub const PLEASE_REPORT: &str =
+    "this is a bug in cfgen, not in your files; please report it with the input that caused it";
+
+/// Message and label for a file that could not be loaded.
+#[must_use]
+pub fn load_error(kind: &LoadErrorKind) -> (String, String, Option<String>) {
+    match kind {
+        LoadErrorKind::Syntax(info) => (
+            format!("invalid YAML: {info}"),
+            "the YAML parser stopped here".into(),
+            syntax_help(info),
+        ),
+        LoadErrorKind::DuplicateKey { key, .. } => (
+            format!("duplicate key `{key}`"),
+            "given again here".into(),
+            Some("a key may appear once per mapping; keep one of the two".into()),
+        ),
+        LoadErrorKind::ComplexKey => (
+            "a list or mapping cannot be a key".into(),
+            "expected a plain key such as `name:`".into(),
+            None,
+        ),
+        LoadErrorKind::Tag(tag) => (
+            format!("YAML tags are not supported (`{tag}`)"),
+            "expected a plain value without a tag".into(),
+            Some("remove the tag; cfgen reads values by the schema".into()),
+        ),
+        LoadErrorKind::TooManyNodes { limit } => (
+            format!("aliases expand this file past {limit} values"),
+            "this alias pushes it over the limit".into(),
+            Some("config files need no deep alias chains; write the values out".into()),
+        ),
+        LoadErrorKind::TooDeep { limit } => (
+            format!("nesting deeper than {limit} levels"),
+            "too deep here".into(),
+            None,
+        ),
+        LoadErrorKind::MultipleDocuments => (
+            "more than one YAML document in the file".into(),
+            "a second document starts here".into(),
+            Some("each config file holds exactly one document; remove the extra `---`".into()),
+        ),
+        LoadErrorKind::NotUtf8 => (
+            "the file is not valid UTF-8".into(),
+            "this byte is not UTF-8".into(),
+            Some("save the file as UTF-8".into()),
+        ),
+        LoadErrorKind::TooLarge { size } => (
+            format!(
+                "the file is {size} bytes; config files larger than {} bytes are refused",
+                crate::load::MAX_FILE_BYTES
+            ),
+            String::new(),
+            None,
+        ),
+    }
+}
+
+fn syntax_help(info: &str) -> Option<String> {
+    if info.contains("tab") {
+        Some("YAML indentation uses spaces only; replace the tab with spaces".into())
+    } else if info.contains("quote") || info.contains("end of stream") {
+        Some("check for a quote that is opened and never closed".into())
+    } else {
+        None
+    }
+}
+
+/// A config file that is not there.
+#[must_use]
+pub fn missing_file(path: &str) -> String {
+    format!("missing config file `{path}`")
+}
+
+/// Help for a missing config file.
+#[must_use]
+pub fn missing_file_help(top_key: &str) -> String {
+    format!(
+        "every project has nine files under `config/deployment/`; create this one with the top-level key `{top_key}`"
+    )
+}
+
+/// An I/O failure reading a file.
+#[must_use]
+pub fn read_failed(path: &str, error: &std::io::Error) -> String {
+    format!("cannot read `{path}`: {error}")
+}
+
+/// A path given on the command line that does not exist.
+#[must_use]
+pub fn no_such_path(path: &str) -> String {
+    format!("no such file or folder `{path}`")
+}
+
+/// No project found under a path.
+#[must_use]
+pub fn no_projects(path: &str) -> String {
+    format!("no `cfgen.yaml` found under `{path}`")
+}
+
+/// "did you mean" suggestion.
+#[must_use]
+pub fn did_you_mean(candidate: &str) -> String {
+    format!("did you mean `{candidate}`?")
+}
+
+/// A list of names in backticks: `a`, `b` or `c`.
+#[must_use]
+pub fn one_of(options: &[String]) -> String {
+    match options {
+        [] => String::new(),
+        [one] => format!("`{one}`"),
+        [init @ .., last] => format!(
+            "{} or `{last}`",
+            init.iter()
+                .map(|o| format!("`{o}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Final summary line of `cfgen validate`.
+#[must_use]
+pub fn validate_summary(projects: usize, errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let verdict = if errors == 0 { "valid" } else { "invalid" };
+    format!(
+        "{}: {verdict}, {}, {}",
+        plural(projects, "project"),
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
+}

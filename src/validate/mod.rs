@@ -1,0 +1,158 @@
+//! Stage 3: validate. For one project:
+//!
+//! 1. load each of the ten files ([`crate::load`]);
+//! 2. check each against its JSON Schema, reporting every error at its source ([`schema`]);
+//! 3. deserialize into the typed model ([`typed`]);
+//! 4. run the cross-file rules ([`rules`]), each a function.
+//!
+//! Stages 3 and 4 run only when the earlier ones found no error, so each
+//! mistake is reported once, by the stage that explains it best.
+
+pub mod rules;
+pub mod schema;
+pub mod typed;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::Diagnostic;
+use crate::load::{self, Document, PathSegment, ReadError, Source, SourceFile, Span};
+use crate::messages;
+use crate::model::{Config, FileKind};
+
+/// The loaded files of a project, by kind.
+#[derive(Debug, Default)]
+pub struct Documents {
+    docs: BTreeMap<FileKind, Document>,
+}
+
+impl Documents {
+    /// The document of a kind, if it loaded.
+    #[must_use]
+    pub fn get(&self, kind: FileKind) -> Option<&Document> {
+        self.docs.get(&kind)
+    }
+
+    /// The source and span of the value at `path` in the file of `kind`, or of
+    /// its key with `key` set. A path that does not exist points at the
+    /// deepest part that does.
+    ///
+    /// # Panics
+    /// If the file of `kind` was not loaded; rules only run on complete projects.
+    #[must_use]
+    pub fn locate(&self, kind: FileKind, path: &[PathSegment], key: bool) -> (Source, Span) {
+        let doc = &self.docs[&kind];
+        (doc.source.clone(), doc.root.locate(path, key).0)
+    }
+}
+
+/// A project that passed validation.
+#[derive(Debug)]
+pub struct Project {
+    /// Folder holding `cfgen.yaml`.
+    pub dir: PathBuf,
+    /// The typed configuration.
+    pub config: Config,
+    /// The loaded files, for locating values in later stages.
+    pub documents: Documents,
+}
+
+/// What validating one project found.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Every error and warning, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The project, when there is no error.
+    pub project: Option<Project>,
+    /// Whether a file could not be read for a reason other than its content (exit code 2).
+    pub io_failure: bool,
+}
+
+/// Validates the project whose manifest is `dir/cfgen.yaml`.
+#[must_use]
+pub fn check_project(dir: &Path) -> Outcome {
+    let mut diagnostics = Vec::new();
+    let mut documents = Documents::default();
+    let mut io_failure = false;
+    for kind in FileKind::ALL {
+        let path = dir.join(kind.relative_path());
+        match load::load_file(&path) {
+            Ok((doc, errors)) => {
+                diagnostics.extend(errors.iter().map(|e| load_diagnostic(&doc.source, e)));
+                documents.docs.insert(kind, doc);
+            }
+            Err(ReadError::Load(source, errors)) => {
+                diagnostics.extend(errors.iter().map(|e| load_diagnostic(&source, e)));
+            }
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                diagnostics.push(missing_file(&documents, dir, kind));
+            }
+            Err(ReadError::Io(e)) => {
+                io_failure = true;
+                diagnostics.push(Diagnostic::unlocated(
+                    "io",
+                    messages::read_failed(&path.display().to_string(), &e),
+                ));
+            }
+        }
+    }
+    let load_ok = diagnostics.iter().all(|d| !d.is_error());
+    for (kind, doc) in &documents.docs {
+        diagnostics.extend(schema::check(*kind, doc));
+    }
+    let mut project = None;
+    if load_ok && diagnostics.iter().all(|d| !d.is_error()) {
+        match typed::build(&documents) {
+            Ok(config) => {
+                diagnostics.extend(rules::check(&rules::Ctx {
+                    config: &config,
+                    documents: &documents,
+                    dir,
+                }));
+                if diagnostics.iter().all(|d| !d.is_error()) {
+                    project = Some(Project {
+                        dir: dir.to_path_buf(),
+                        config,
+                        documents,
+                    });
+                }
+            }
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    diagnostics.sort_by_key(Diagnostic::sort_key);
+    Outcome {
+        diagnostics,
+        project,
+        io_failure,
+    }
+}
+
+fn load_diagnostic(source: &Source, error: &load::LoadError) -> Diagnostic {
+    let (message, label, help) = messages::load_error(&error.kind);
+    let mut d = Diagnostic::error("load", message, source, error.span)
+        .with_label(label)
+        .with_help_opt(help);
+    if let load::LoadErrorKind::DuplicateKey { first, .. } = &error.kind {
+        d = d.with_related(source, *first, "first given here");
+    }
+    d
+}
+
+fn missing_file(documents: &Documents, dir: &Path, kind: FileKind) -> Diagnostic {
+    let shown = dir.join(kind.relative_path()).display().to_string();
+    let message = messages::missing_file(&shown);
+    let help = kind.top_key().map(messages::missing_file_help);
+    match documents.get(FileKind::Manifest) {
+        // Point at the manifest that makes this folder a project.
+        Some(manifest) if kind != FileKind::Manifest => {
+            Diagnostic::error("missing-file", message, &manifest.source, Span::new(0, 0))
+                .with_label("this project needs the file")
+                .with_help_opt(help)
+        }
+        _ => Diagnostic {
+            location: Some((SourceFile::new(shown, String::new()), Span::new(0, 0))),
+            ..Diagnostic::unlocated("missing-file", message).with_help_opt(help)
+        },
+    }
+}

@@ -1,0 +1,106 @@
+//! Stage 3.3: cross-file rules. One rule, one function; each returns the
+//! diagnostics it finds, located at the values involved.
+
+mod alerts;
+mod backup;
+mod logging;
+mod probes;
+mod resources;
+mod rollout;
+mod runtime;
+mod scripts;
+
+use std::path::Path;
+
+use super::Documents;
+use crate::diagnostics::Diagnostic;
+use crate::load::{PathSegment, Source, Span};
+use crate::model::{Config, FileKind};
+
+/// What a rule sees: the typed config, the documents (for locations), the project folder.
+pub struct Ctx<'a> {
+    /// The typed configuration.
+    pub config: &'a Config,
+    /// The loaded documents.
+    pub documents: &'a Documents,
+    /// The project folder.
+    pub dir: &'a Path,
+}
+
+type Rule = fn(&Ctx<'_>) -> Vec<Diagnostic>;
+
+/// Every rule, in the order they run.
+const RULES: &[Rule] = &[
+    resources::requests_within_limits,
+    resources::docker_agrees_with_kubernetes,
+    rollout::rolling_update_can_progress,
+    probes::probe_paths_are_health_endpoints,
+    scripts::referenced_scripts_exist,
+    alerts::escalation_covers_severities,
+    alerts::business_thresholds_fit_metrics,
+    logging::formatters_exist,
+    logging::file_handlers_get_a_writable_volume,
+    backup::schedule_meets_rpo,
+    runtime::base_image_for_runtime,
+];
+
+/// Runs every rule.
+#[must_use]
+pub fn check(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
+    RULES.iter().flat_map(|rule| rule(ctx)).collect()
+}
+
+/// Builds a path from keys; numeric strings index lists.
+fn path(keys: &[&str]) -> Vec<PathSegment> {
+    keys.iter()
+        .map(|k| match k.parse::<usize>() {
+            Ok(i) => PathSegment::Index(i),
+            Err(_) => PathSegment::Key((*k).to_owned()),
+        })
+        .collect()
+}
+
+impl Ctx<'_> {
+    /// Source and span of the value at `keys` in the file of `kind`.
+    fn at(&self, kind: FileKind, keys: &[&str]) -> (Source, Span) {
+        self.documents.locate(kind, &path(keys), false)
+    }
+
+    /// Source and span of the key at the end of `keys`.
+    fn key(&self, kind: FileKind, keys: &[&str]) -> (Source, Span) {
+        self.documents.locate(kind, &path(keys), true)
+    }
+
+    fn error(
+        &self,
+        code: &'static str,
+        message: String,
+        kind: FileKind,
+        keys: &[&str],
+    ) -> Diagnostic {
+        let (source, span) = self.at(kind, keys);
+        Diagnostic::error(code, message, &source, span)
+    }
+
+    fn warning(
+        &self,
+        code: &'static str,
+        message: String,
+        kind: FileKind,
+        keys: &[&str],
+    ) -> Diagnostic {
+        let (source, span) = self.at(kind, keys);
+        Diagnostic::warning(code, message, &source, span)
+    }
+
+    fn related(
+        &self,
+        d: Diagnostic,
+        kind: FileKind,
+        keys: &[&str],
+        label: impl Into<String>,
+    ) -> Diagnostic {
+        let (source, span) = self.at(kind, keys);
+        d.with_related(&source, span, label)
+    }
+}

@@ -1,0 +1,93 @@
+//! Stage 3.2: the typed pass. Deserializes each checked document into the
+//! model; an error (a value the schema lets through but the type refuses) is
+//! located through the path `serde_path_to_error` reports.
+
+use serde::de::DeserializeOwned;
+
+use super::Documents;
+use crate::diagnostics::Diagnostic;
+use crate::load::{PathSegment, parse_pointer};
+use crate::model::{
+    Config, FileKind, backup, checklist, docker, kubernetes, logging, manifest, monitoring,
+    performance, scripts, security,
+};
+
+fn typed<T: DeserializeOwned>(
+    documents: &Documents,
+    kind: FileKind,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let doc = documents.get(kind)?;
+    let value = doc.root.to_json();
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let pointer: String = e.path().iter().map(|s| format!("/{s}")).collect();
+            let path: Vec<PathSegment> = parse_pointer(&pointer);
+            let (span, _) = doc.root.locate(&path, false);
+            errors.push(
+                Diagnostic::error(
+                    "type",
+                    format!("invalid value for `{}`", crate::load::display_path(&path)),
+                    &doc.source,
+                    span,
+                )
+                .with_label(e.into_inner().to_string()),
+            );
+            None
+        }
+    }
+}
+
+/// Builds the typed configuration, or the located errors that prevent it.
+pub fn build(documents: &Documents) -> Result<Config, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let e = &mut errors;
+    let manifest = typed::<manifest::Manifest>(documents, FileKind::Manifest, e);
+    let docker = typed::<docker::DockerFile>(documents, FileKind::Docker, e);
+    let kubernetes = typed::<kubernetes::KubernetesFile>(documents, FileKind::Kubernetes, e);
+    let scripts = typed::<scripts::ScriptsFile>(documents, FileKind::Scripts, e);
+    let monitoring = typed::<monitoring::MonitoringFile>(documents, FileKind::Monitoring, e);
+    let logging = typed::<logging::LoggingFile>(documents, FileKind::Logging, e);
+    let security = typed::<security::SecurityFile>(documents, FileKind::Security, e);
+    let backup = typed::<backup::BackupFile>(documents, FileKind::Backup, e);
+    let performance = typed::<performance::PerformanceFile>(documents, FileKind::Performance, e);
+    let checklist = typed::<checklist::ChecklistFile>(documents, FileKind::Checklist, e);
+    match (
+        manifest,
+        docker,
+        kubernetes,
+        scripts,
+        monitoring,
+        logging,
+        security,
+        backup,
+        performance,
+        checklist,
+    ) {
+        (
+            Some(manifest),
+            Some(d),
+            Some(k),
+            Some(s),
+            Some(m),
+            Some(l),
+            Some(sec),
+            Some(b),
+            Some(p),
+            Some(c),
+        ) if errors.is_empty() => Ok(Config {
+            manifest,
+            docker: d.docker_config,
+            kubernetes: k.kubernetes_config,
+            scripts: s.deployment_scripts,
+            monitoring: m.monitoring_config,
+            logging: l.logging_config,
+            security: sec.security_config,
+            backup: b.backup_config,
+            performance: p.performance_config,
+            checklist: c.deployment_checklist,
+        }),
+        _ => Err(errors),
+    }
+}
