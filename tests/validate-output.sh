@@ -20,6 +20,9 @@
 # Environment:
 #   K8S_VERSIONS  Kubernetes versions to validate against (default: 1.31.0 … 1.37.0, every
 #                 version kubernetes-validate ships from the oldest we claim to support)
+#   K8S_NO_SCHEMA_OK  "apiVersion/Kind ..." whose missing schema is only a note (e.g. a CRD
+#                 such as security.istio.io/v1/PeerAuthentication); by default a kind without
+#                 a schema fails, since kubernetes-validate then checks nothing
 #   VERBOSE=1     also print the output of passing checks
 set -euo pipefail
 
@@ -130,14 +133,18 @@ yamllint_all() {
 
 # kubernetes-validate: exits 0 when a kind has no schema (only a WARN line); every line that is
 # not INFO is a finding.
-kv_files() {
+kv_files() { # [--label PATH=TEXT] FILE...
   need kubernetes-validate || return 1
-  local v rc=0 out
-  local versions; read -r -a versions <<<"$K8S_VERSIONS"
+  local label=()
+  if [[ $1 == --label ]]; then label=(--label "$2"); shift 2; fi
+  local v rc=0 versions raw="$WORK/kv.out"
+  read -r -a versions <<<"$K8S_VERSIONS"
+  : >"$raw"
   for v in "${versions[@]}"; do
-    out=$(kubernetes-validate --strict --quiet -k "$v" "$@" 2>&1) || rc=1
-    printf '%s\n' "$out" | "$PY" "$TOOLS/validate_helpers.py" kv-findings || rc=1
+    kubernetes-validate --strict --quiet -k "$v" "$@" >>"$raw" 2>&1 || rc=1
   done
+  "$PY" "$TOOLS/validate_helpers.py" kv-findings "${label[@]}" <"$raw" || rc=1
+  if ((rc)) && ! grep -qv '^INFO ' "$raw"; then cat "$raw"; fi
   return $rc
 }
 
@@ -165,7 +172,7 @@ checkov_dir() {
   need checkov kubectl || return 1
   local out rc=0
   out=$(cd "$1" && checkov --skip-download -d "$1" --framework "$CHECKOV_FRAMEWORKS" \
-    --compact --quiet 2>&1) || rc=$?
+    --enable-secret-scan-all-files --compact --quiet 2>&1) || rc=$?
   printf '%s\n' "$out"
   if grep -qE 'Failed checks: [1-9]' <<<"$out"; then rc=1; fi
   return $rc
@@ -272,7 +279,8 @@ validate_out() {
     rm -f "$rendered"
     check "$L: kubectl kustomize $e" kustomize_env "$env" "$rendered"
     if [[ -s $rendered ]]; then
-      check "$L: kubernetes-validate --strict (kubectl kustomize $e) (k8s $vr)" kv_files "$rendered"
+      check "$L: kubernetes-validate --strict (kubectl kustomize $e) (k8s $vr)" \
+        kv_files --label "$rendered=(kubectl kustomize $e)" "$rendered"
     fi
   done
   if ((${#loose[@]})); then

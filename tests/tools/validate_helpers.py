@@ -7,8 +7,9 @@
   k8s-plan ENV_DIR           the files of a kustomize folder: `resource FILE` for every file in
                              kustomization.yaml's resources, `unreferenced FILE` for a YAML
                              file in the folder that kustomization.yaml does not mention.
-  kv-findings                filter kubernetes-validate output on stdin: print the lines that
-                             are findings (ERROR, WARN such as a missing schema); exit 1 if any.
+  kv-findings [--label P=T]  filter kubernetes-validate output on stdin: print each finding
+                             (ERROR; WARN such as a missing schema) once with its versions;
+                             exit 1 if any.
 """
 from __future__ import annotations
 
@@ -200,11 +201,39 @@ def k8s_plan(env_dir: str) -> int:
     return 0
 
 
-def kv_findings() -> int:
-    bad = [line.rstrip("\n") for line in sys.stdin if not line.startswith("INFO ") and line.strip()]
-    for line in bad:
-        print(line)
-    return 1 if bad else 0
+def kv_findings(argv: list[str]) -> int:
+    """kubernetes-validate output of several `-k` runs on stdin -> unique findings.
+
+    Every line that is not INFO is a finding (ERROR: schema violation; WARN: no schema for
+    the kind, on which kubernetes-validate still exits 0), except a missing schema for a kind
+    listed in K8S_NO_SCHEMA_OK ("apiVersion/Kind ..."). The same message for several versions
+    is printed once, with the versions. Options: --label PATH=TEXT renames a file in messages.
+    """
+    labels = {}
+    while argv[:1] == ["--label"]:
+        k, _, v = argv[1].partition("=")
+        labels[k] = v
+        argv = argv[2:]
+    ok = set(os.environ.get("K8S_NO_SCHEMA_OK", "").split())
+    found: dict[str, list[str]] = {}
+    notes: dict[str, list[str]] = {}
+    for line in sys.stdin:
+        line = line.rstrip("\n")
+        if not line.strip() or line.startswith("INFO "):
+            continue
+        m = re.search(r"(?: against version| for kubernetes version) (\d+\.\d+)", line)
+        ver = m.group(1) if m else "?"
+        msg = line[: m.start()] + line[m.end():] if m else line
+        for k, v in labels.items():
+            msg = msg.replace(k, v)
+        ns = re.search(r"Couldn't find schema for kind (\S+) with api version (\S+)", msg)
+        target = notes if ns and f"{ns.group(2)}/{ns.group(1)}" in ok else found
+        target.setdefault(msg, []).append(ver)
+    for msg, vers in notes.items():
+        print(f"note (K8S_NO_SCHEMA_OK): {msg} [k8s {', '.join(dict.fromkeys(vers))}]")
+    for msg, vers in found.items():
+        print(f"{msg} [k8s {', '.join(dict.fromkeys(vers))}]")
+    return 1 if found else 0
 
 
 def main(argv: list[str]) -> int:
@@ -213,7 +242,7 @@ def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "k8s-plan":
         return k8s_plan(argv[1])
     if argv[:1] == ["kv-findings"]:
-        return kv_findings()
+        return kv_findings(argv[1:])
     print(__doc__, file=sys.stderr)
     return 2
 
