@@ -42,9 +42,44 @@ pub fn check(kind: FileKind, doc: &Document) -> Vec<Diagnostic> {
     if matches!(doc.root.kind, NodeKind::Null) {
         return vec![empty_file(kind, doc)];
     }
-    compiled
-        .validator
-        .iter_errors(&instance)
+    let errors: Vec<_> = compiled.validator.iter_errors(&instance).collect();
+    // A typo is one mistake: when an unknown key is close to a missing one,
+    // report the unknown key (with "did you mean") and not the missing one.
+    let typo_fixes: Vec<(String, String)> = errors
+        .iter()
+        .filter_map(|error| match error.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                let schema_path = parse_pointer(error.schema_path().as_str());
+                let parent = schema_at(
+                    &compiled.schema,
+                    &schema_path[..schema_path.len().saturating_sub(1)],
+                )?;
+                let allowed = parent.get("properties")?.as_object()?;
+                Some(
+                    unexpected
+                        .iter()
+                        .filter_map(|key| {
+                            let fix = crate::diagnostics::closest(
+                                key,
+                                allowed.keys().map(String::as_str),
+                            )?;
+                            Some((error.instance_path().as_str().to_owned(), fix))
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    errors
+        .iter()
+        .filter(|error| match error.kind() {
+            ValidationErrorKind::Required { property } => !typo_fixes.iter().any(|(at, fix)| {
+                at == error.instance_path().as_str() && property.as_str() == Some(fix.as_str())
+            }),
+            _ => true,
+        })
         .flat_map(|error| {
             let path = parse_pointer(error.instance_path().as_str());
             let schema_path = parse_pointer(error.schema_path().as_str());

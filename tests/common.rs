@@ -1,0 +1,67 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use cfgen::diagnostics::{Diagnostic, Format, render_all};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The bundled example project.
+pub fn example() -> PathBuf {
+    repo().join("examples/ecommerce")
+}
+
+/// Copies the example's input files (manifest and config, not its output) into `dest`.
+pub fn copy_example_inputs(dest: &Path) {
+    let src = example();
+    std::fs::create_dir_all(dest.join("config/deployment")).unwrap();
+    std::fs::copy(src.join("cfgen.yaml"), dest.join("cfgen.yaml")).unwrap();
+    for entry in std::fs::read_dir(src.join("config/deployment")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            dest.join("config/deployment").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+}
+
+/// A project made of the example with a fixture folder laid over it: every
+/// file in the fixture replaces the example's file at the same relative path;
+/// a `_delete` file lists relative paths to remove; `README.md` describes the case.
+pub fn overlay_project(fixture: &Path, dest: &Path) {
+    copy_example_inputs(dest);
+    for entry in walkdir::WalkDir::new(fixture).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(fixture).unwrap();
+        match rel.to_str() {
+            Some("README.md") => {}
+            Some("_delete") => {
+                for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
+                    let line = line.trim();
+                    if !line.is_empty() {
+                        std::fs::remove_file(dest.join(line)).unwrap();
+                    }
+                }
+            }
+            _ => {
+                let target = dest.join(rel);
+                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+}
+
+/// Diagnostics as a user sees them (no colour, 80 columns), with `prefix` removed from paths.
+pub fn render(diagnostics: &[Diagnostic], prefix: &Path) -> String {
+    let text = render_all(diagnostics, Format::Human, false, 80);
+    let prefix = format!("{}/", prefix.display());
+    text.replace(&prefix, "")
+}
