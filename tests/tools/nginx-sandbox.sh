@@ -5,10 +5,10 @@
 # would see it (NGINX_DIR copied over /etc/nginx), without touching the machine:
 #
 #   nginx -t resolves upstream/proxy_pass host names, looks up the `user` and its group, opens
-#   certificate/key files, error/access logs and temp folders. So it runs in a private mount
-#   namespace (`unshare --mount`, or `unshare --user --map-root-user --mount` when not root)
-#   in which /etc, /var and /run (and the top-level folder of any certificate path) are
-#   overlayfs mounts over the real folders with a throwaway upper layer. Inside:
+#   certificate/key files and error/access logs, and creates temp/cache folders. So it runs,
+#   as root, in a private mount namespace (`unshare --mount`) in which /etc, /var and /run
+#   (and the top-level folder of any path the config reads or writes) are overlayfs mounts
+#   over the real folders with a throwaway upper layer, and /tmp is a fresh tmpfs. Inside:
 #     - NGINX_DIR/. is copied over /etc/nginx (Debian's mime.types etc. stay underneath);
 #     - /etc/hosts maps every host name the config names to 127.0.0.1;
 #     - a `user`/group the machine lacks gets a throwaway passwd/group entry;
@@ -29,12 +29,18 @@ if [[ ${1:-} == --inside ]]; then
   shift
   sb=$1 confdir=$2
   shift 2
+  # Top-level folders to put under a throwaway overlay: /etc (nginx config, hosts, passwd),
+  # /var and /run (Debian defaults for logs, temp folders, pid), and the top-level folder of
+  # every file the config reads (certificates) or writes (logs, temp/cache folders). /tmp gets
+  # a fresh tmpfs instead (just before nginx starts: the sandbox folder lives in /tmp), /dev
+  # is left alone (/dev/stdout, /dev/stderr).
   tops=(/etc /var /run)
   while IFS=$'\t' read -r kind _ path; do
-    [[ $kind == file ]] || continue
+    [[ $kind == file || $kind == path ]] || continue
     t=/$(cut -d/ -f2 <<<"$path")
-    if [[ ! -d $t ]]; then
-      echo "nginx-sandbox: cannot provide $path: its top-level folder $t does not exist on this machine; keep certificates under /etc (e.g. /etc/nginx/ssl)" >&2
+    case $t in /tmp | /dev) continue ;; esac
+    if [[ ! -d $t || -L $t ]]; then
+      echo "nginx-sandbox: cannot sandbox $path: its top-level folder $t does not exist (or is a symlink) on this machine; use a path under /etc, /var, /run or /tmp (e.g. /etc/nginx/ssl, /tmp/nginx)" >&2
       exit 1
     fi
     tops+=("$t")
@@ -67,6 +73,7 @@ if [[ ${1:-} == --inside ]]; then
   # (a leading newline: the machine's hosts file may lack a final one)
   if ((${#hosts[@]})); then printf '\n127.0.0.1 %s\n' "${hosts[*]}" >>/etc/hosts; fi
   echo "nginx-sandbox: hosts -> 127.0.0.1: ${hosts[*]:-(none)}; stubbed: $(grep -c '^file' "$sb/plan" || true) file(s)"
+  mount -t tmpfs -o size=64m,mode=1777 tmpfs /tmp
   (($#)) || set -- -t
   exec nginx -e stderr -c /etc/nginx/nginx.conf "$@"
 fi
@@ -86,11 +93,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
   -subj /CN=nginx-sandbox.invalid -keyout "$sb/key.pem" -out "$sb/cert.pem" 2>"$sb/openssl.log" \
   || { cat "$sb/openssl.log" >&2; exit 1; }
 cat "$sb/cert.pem" "$sb/key.pem" >"$sb/pem"
-if [[ $(id -u) == 0 ]]; then
-  ns=(unshare --mount --propagation private)
-else
-  ns=(unshare --user --map-root-user --mount --propagation private)
+if [[ $(id -u) != 0 ]]; then
+  # In a user namespace overlayfs cannot copy up root-owned files (/etc/passwd, /etc/nginx):
+  # the sandbox needs real root, as CI has.
+  echo "nginx-sandbox: needs root (unshare --mount with overlayfs); run it as root or with sudo" >&2
+  exit 1
 fi
 rc=0
-"${ns[@]}" bash "${BASH_SOURCE[0]}" --inside "$sb" "$confdir" "$@" || rc=$?
+unshare --mount --propagation private bash "${BASH_SOURCE[0]}" --inside "$sb" "$confdir" "$@" || rc=$?
 exit $rc

@@ -3,7 +3,8 @@
 
   nginx-plan CONF_DIR        what `nginx -t` will look up, from CONF_DIR/nginx.conf and the
                              files it includes from CONF_DIR (installed as /etc/nginx):
-                             lines `user NAME`, `group NAME`, `host NAME`, `file KIND PATH`.
+                             lines `user NAME`, `group NAME`, `host NAME`, `file KIND PATH`
+                             (files it reads), `path DIRECTIVE PATH` (files/folders it writes).
   k8s-plan ENV_DIR           the files of a kustomize folder: `resource FILE` for every file in
                              kustomization.yaml's resources, `unreferenced FILE` for a YAML
                              file in the folder that kustomization.yaml does not mention.
@@ -36,6 +37,12 @@ NGINX_FILE_DIRECTIVES = {
     "ssl_dhparam": "dhparam",
     "ssl_session_ticket_key": "ticketkey",
     "ssl_password_file": "password",
+}
+# directives whose first argument is a file or folder that nginx -t creates or opens for writing
+NGINX_WRITE_DIRECTIVES = {
+    "client_body_temp_path", "proxy_temp_path", "fastcgi_temp_path", "uwsgi_temp_path",
+    "scgi_temp_path", "proxy_cache_path", "fastcgi_cache_path", "uwsgi_cache_path",
+    "scgi_cache_path", "access_log", "error_log", "pid", "lock_file",
 }
 PASS_DIRECTIVES = {"proxy_pass", "grpc_pass", "uwsgi_pass", "scgi_pass", "fastcgi_pass", "memcached_pass"}
 
@@ -151,6 +158,12 @@ def nginx_plan(conf_dir: str) -> int:
                     pass_hosts.append(split_host(m.group(1)))
             elif d == "listen" and args and not args[0].isdigit():
                 hosts.append(split_host(args[0]))
+            elif d in NGINX_WRITE_DIRECTIVES and args and "$" not in args[0]:
+                a = args[0]
+                if a in ("off", "stderr") or a.startswith(("syslog:", "memory:")):
+                    continue
+                p = a if os.path.isabs(a) else os.path.join(NGINX_PREFIX, a)
+                out.append(f"path\t{d}\t{os.path.normpath(p)}")
             elif d in NGINX_FILE_DIRECTIVES and args and "$" not in args[0] and not args[0].startswith("data:"):
                 if args[0] == "off":
                     continue
