@@ -144,3 +144,51 @@ pub fn validate_summary(projects: usize, errors: usize, warnings: usize) -> Stri
         plural(warnings, "warning")
     )
 }
+
+/// Help when a user's template override produced the failure.
+pub const OVERRIDE_AT_FAULT: &str =
+    "the template comes from `--templates`; fix the override or remove it to use the built-in one";
+
+/// A template failed to render.
+#[must_use]
+pub fn render_failed(artifact: &str, template: &str, detail: &str) -> String {
+    format!("internal error: rendering `{artifact}` from template `{template}` failed: {detail}")
+}
+
+/// A rendered artifact failed its in-process check.
+#[must_use]
+pub fn verify_failed(artifact: &str, detail: &str) -> String {
+    format!("internal error: generated `{artifact}` does not pass its check: {detail}")
+}
+
+/// cfgen refuses to overwrite a file it did not write.
+#[must_use]
+pub fn not_ours(path: &str) -> String {
+    format!(
+        "refusing to overwrite `{path}`: cfgen did not generate it (it is not in the output folder's `.cfgen-manifest`)"
+    )
+}
+
+/// Help for [`not_ours`].
+pub const NOT_OURS_HELP: &str =
+    "move the file away, or choose another `output` folder in cfgen.yaml";
+
+/// One project's line after a build.
+#[must_use]
+pub fn build_summary(
+    name: &str,
+    out: &str,
+    written: usize,
+    unchanged: usize,
+    pruned: usize,
+) -> String {
+    format!("{name}: {written} written, {unchanged} unchanged, {pruned} pruned in `{out}`")
+}
+
+/// `--check` found stale output.
+#[must_use]
+pub fn stale_output(count: usize, out: &str) -> String {
+    format!(
+        "{count} generated file(s) in `{out}` are stale; run `cfgen build` and commit the result"
+    )
+}

@@ -1,5 +1,6 @@
 //! The command line: arguments (clap) and one module per subcommand.
 
+mod build;
 mod schema;
 mod validate;
 
@@ -31,6 +32,10 @@ pub struct Args {
 pub enum Command {
     /// Check projects: YAML syntax, JSON Schemas, types and cross-file rules.
     Validate(validate::ValidateArgs),
+    /// Render every artifact of the projects, verify them, and write them (or check them with `--check`).
+    Build(build::BuildArgs),
+    /// Show what `cfgen build` would change, as a unified diff; exit 0.
+    Diff(build::BuildArgs),
     /// Write the JSON Schemas of the config files to `schema/` (or check them with `--check`).
     Schema(schema::SchemaArgs),
 }
@@ -82,5 +87,7 @@ pub fn main() -> i32 {
     match args.command {
         Command::Validate(a) => validate::run(&a),
         Command::Schema(a) => schema::run(&a),
+        Command::Build(a) => build::run(&a, build::Mode::Build),
+        Command::Diff(a) => build::run(&a, build::Mode::Diff),
     }
 }

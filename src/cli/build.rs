@@ -1,0 +1,241 @@
+//! `cfgen build [PATH…]` and `cfgen diff [PATH…]`.
+
+use std::path::PathBuf;
+
+use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, OutputArgs};
+use crate::diagnostics::{Diagnostic, render_all};
+use crate::emit::{self, Change};
+use crate::generate::{Output, generate};
+use crate::messages;
+use crate::render::Renderer;
+use crate::validate::check_project;
+
+/// Arguments of `cfgen build` and `cfgen diff`.
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// Projects to build: folders searched for `cfgen.yaml` (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Write into this folder instead of the manifest's `output` (one project only).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Build only this environment's per-environment artifacts (nothing is pruned).
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Write nothing; exit 1 with a unified diff when the output on disk is stale.
+    #[arg(long)]
+    pub check: bool,
+    /// Folder of template overrides: a file here replaces the built-in template of the same relative name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// What the command does after rendering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write (or, with `--check`, compare).
+    Build,
+    /// Print the diff, exit 0.
+    Diff,
+}
+
+fn report(args: &BuildArgs, diagnostics: &[Diagnostic]) {
+    let out = &args.output;
+    let text = render_all(diagnostics, out.format, out.color(), out.width());
+    match out.format {
+        crate::diagnostics::Format::Human => eprint!("{text}"),
+        _ => print!("{text}"),
+    }
+}
+
+/// Runs the command.
+#[allow(clippy::too_many_lines)]
+pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
+    let projects = match super::validate::find_projects(args.paths.clone()) {
+        Ok(p) => p,
+        Err(d) => {
+            report(args, &[*d]);
+            return EXIT_USAGE;
+        }
+    };
+    if args.out.is_some() && projects.len() > 1 {
+        report(
+            args,
+            &[Diagnostic::unlocated(
+                "usage",
+                "`--out` needs exactly one project; found several",
+            )],
+        );
+        return EXIT_USAGE;
+    }
+    if let Some(dir) = &args.templates
+        && !dir.is_dir()
+    {
+        report(
+            args,
+            &[Diagnostic::unlocated(
+                "usage",
+                messages::no_such_path(&dir.display().to_string()),
+            )],
+        );
+        return EXIT_USAGE;
+    }
+    let renderer = match Renderer::new(args.templates.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            report(
+                args,
+                &[Diagnostic::unlocated(
+                    "render",
+                    messages::render_failed("-", &e.template, &e.detail),
+                )
+                .with_help(if e.overridden {
+                    messages::OVERRIDE_AT_FAULT
+                } else {
+                    messages::PLEASE_REPORT
+                })],
+            );
+            return EXIT_INVALID;
+        }
+    };
+    // Validate and render everything in memory first: any failure writes nothing.
+    let mut diagnostics = Vec::new();
+    let mut outputs: Vec<(String, Output)> = Vec::new();
+    let mut io_failure = false;
+    for dir in &projects {
+        let outcome = check_project(dir);
+        io_failure |= outcome.io_failure;
+        diagnostics.extend(outcome.diagnostics);
+        let Some(project) = outcome.project else {
+            continue;
+        };
+        if let Some(env) = &args.env
+            && !project
+                .config
+                .manifest
+                .environments
+                .keys()
+                .any(|k| k.as_str() == env)
+        {
+            report(
+                args,
+                &[Diagnostic::unlocated(
+                    "usage",
+                    format!(
+                        "no environment `{env}` in `{}`",
+                        dir.join("cfgen.yaml").display()
+                    ),
+                )],
+            );
+            return EXIT_USAGE;
+        }
+        match generate(
+            &project,
+            &renderer,
+            args.templates.as_deref(),
+            args.out.as_deref(),
+            args.env.as_deref(),
+        ) {
+            Ok(output) => outputs.push((project.config.manifest.name.to_string(), output)),
+            Err(d) => diagnostics.push(*d),
+        }
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    report(args, &diagnostics);
+    if io_failure {
+        return EXIT_USAGE;
+    }
+    if errors > 0 {
+        eprintln!(
+            "{}",
+            messages::validate_summary(projects.len(), errors, diagnostics.len() - errors)
+        );
+        return EXIT_INVALID;
+    }
+    let mut comparisons = Vec::new();
+    for (name, output) in &outputs {
+        match emit::compare(output) {
+            Ok(c) => comparisons.push(c),
+            Err(e) => {
+                eprintln!(
+                    "error: {}",
+                    messages::read_failed(&output.out_dir.display().to_string(), &e)
+                );
+                return EXIT_USAGE;
+            }
+        }
+        let _ = name;
+    }
+    if mode == Mode::Diff || args.check {
+        let mut stale = 0;
+        for ((_, output), comparison) in outputs.iter().zip(&comparisons) {
+            for change in &comparison.changes {
+                match change {
+                    Change::Added(rel) => {
+                        let text = &output.files[rel].text;
+                        print!(
+                            "{}",
+                            similar::TextDiff::from_lines("", text.as_str())
+                                .unified_diff()
+                                .header("/dev/null", &format!("b/{rel}"))
+                        );
+                    }
+                    Change::Modified(_, diff) => print!("{diff}"),
+                    Change::Removed(rel) => {
+                        println!("--- a/{rel}\n+++ /dev/null\n(pruned: no longer generated)")
+                    }
+                }
+            }
+            if !comparison.changes.is_empty() {
+                stale += comparison.changes.len();
+                eprintln!(
+                    "{}",
+                    messages::stale_output(
+                        comparison.changes.len(),
+                        &output.out_dir.display().to_string()
+                    )
+                );
+            }
+        }
+        return if mode == Mode::Build && stale > 0 {
+            EXIT_INVALID
+        } else {
+            EXIT_OK
+        };
+    }
+    let foreign: Vec<Diagnostic> = comparisons
+        .iter()
+        .flat_map(|c| &c.foreign)
+        .map(|p| {
+            Diagnostic::unlocated("emit::foreign", messages::not_ours(p))
+                .with_help(messages::NOT_OURS_HELP)
+        })
+        .collect();
+    if !foreign.is_empty() {
+        report(args, &foreign);
+        return EXIT_INVALID;
+    }
+    for ((name, output), comparison) in outputs.iter().zip(&comparisons) {
+        match emit::write(output, comparison) {
+            Ok(s) => eprintln!(
+                "{}",
+                messages::build_summary(
+                    name,
+                    &output.out_dir.display().to_string(),
+                    s.written,
+                    s.unchanged,
+                    s.pruned
+                )
+            ),
+            Err(e) => {
+                eprintln!(
+                    "error: {}",
+                    messages::read_failed(&output.out_dir.display().to_string(), &e)
+                );
+                return EXIT_USAGE;
+            }
+        }
+    }
+    EXIT_OK
+}

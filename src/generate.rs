@@ -1,0 +1,90 @@
+//! Stages 4–6 for one project: plan, render and verify every artifact in
+//! memory. Nothing here touches the output folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::Diagnostic;
+use crate::messages;
+use crate::plan;
+use crate::render::Renderer;
+use crate::validate::Project;
+
+/// One rendered file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Its text.
+    pub text: String,
+    /// Written with the executable bit.
+    pub executable: bool,
+}
+
+/// A project's rendered and verified output, not yet written.
+#[derive(Debug)]
+pub struct Output {
+    /// The output folder.
+    pub out_dir: PathBuf,
+    /// Files by path relative to `out_dir`.
+    pub files: BTreeMap<String, GeneratedFile>,
+    /// Set when only one environment was built (no pruning then).
+    pub only_environment: Option<String>,
+}
+
+/// Plans, renders and verifies a project's artifacts.
+///
+/// # Errors
+/// A diagnostic naming the artifact and template when rendering or
+/// verification fails (a cfgen bug, or a bug in a template override).
+pub fn generate(
+    project: &Project,
+    renderer: &Renderer,
+    overrides: Option<&Path>,
+    out_dir: Option<&Path>,
+    only_environment: Option<&str>,
+) -> Result<Output, Box<Diagnostic>> {
+    let plan = plan::plan(project);
+    let mut files = BTreeMap::new();
+    for artifact in &plan.artifacts {
+        if let (Some(only), Some(env)) = (only_environment, &artifact.environment)
+            && only != env
+        {
+            continue;
+        }
+        let text = renderer.render(artifact, overrides).map_err(|e| {
+            Box::new(
+                Diagnostic::unlocated(
+                    "render",
+                    messages::render_failed(&artifact.path, &e.template, &e.detail),
+                )
+                .with_help(if e.overridden {
+                    messages::OVERRIDE_AT_FAULT.to_owned()
+                } else {
+                    messages::PLEASE_REPORT.to_owned()
+                }),
+            )
+        })?;
+        crate::verify::verify(artifact, &text).map_err(|detail| {
+            let overridden = overrides.is_some_and(|d| d.join(artifact.template).is_file());
+            Box::new(
+                Diagnostic::unlocated("verify", messages::verify_failed(&artifact.path, &detail))
+                    .with_help(if overridden {
+                        messages::OVERRIDE_AT_FAULT.to_owned()
+                    } else {
+                        messages::PLEASE_REPORT.to_owned()
+                    }),
+            )
+        })?;
+        files.insert(
+            artifact.path.clone(),
+            GeneratedFile {
+                text,
+                executable: artifact.executable,
+            },
+        );
+    }
+    Ok(Output {
+        out_dir: out_dir.map_or(plan.out_dir, Path::to_path_buf),
+        files,
+        only_environment: only_environment.map(str::to_owned),
+    })
+}

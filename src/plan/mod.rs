@@ -1,0 +1,124 @@
+//! Stage 4: plan. Turns a validated project into the list of artifacts to
+//! render, each with a view model computed in Rust, so templates hold no logic.
+//! One module per target family; [`common`] holds what several share.
+
+pub mod checklist;
+pub mod common;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::model::FileKind;
+use crate::validate::Project;
+
+/// Comment syntax and conventions of an output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// YAML (`#` comments).
+    Yaml,
+    /// A bash script (`#` comments after the shebang).
+    Shell,
+    /// A Dockerfile (`#` comments; a `# syntax=` line stays first).
+    Dockerfile,
+    /// nginx configuration (`#` comments).
+    Nginx,
+    /// A `.dockerignore` (`#` comments).
+    Ignore,
+    /// Markdown (`<!-- -->` comments).
+    Markdown,
+}
+
+/// How an artifact is verified in-process before anything is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Nothing beyond rendering.
+    None,
+    /// Parses as YAML.
+    Yaml,
+    /// Parses as YAML, and each document round-trips through its `k8s-openapi` type.
+    Kubernetes,
+    /// Parses as YAML and validates against the compose-spec schema.
+    Compose,
+    /// Parses as YAML and validates against the GitHub workflow schema.
+    Workflow,
+}
+
+/// One file to generate.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// Path relative to the output folder, with `/` separators.
+    pub path: String,
+    /// Template name relative to `templates/`.
+    pub template: &'static str,
+    /// The view model the template renders.
+    pub context: serde_json::Value,
+    /// Config files it derives from (named in its header).
+    pub sources: Vec<FileKind>,
+    /// Comment syntax.
+    pub syntax: Syntax,
+    /// In-process verification.
+    pub check: Check,
+    /// Written with the executable bit.
+    pub executable: bool,
+    /// The environment it belongs to, for per-environment artifacts.
+    pub environment: Option<String>,
+}
+
+impl Artifact {
+    /// An artifact with the given path, template and view model.
+    pub fn new(
+        path: impl Into<String>,
+        template: &'static str,
+        context: impl Serialize,
+        sources: &[FileKind],
+        syntax: Syntax,
+        check: Check,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            template,
+            context: serde_json::to_value(context).unwrap_or(serde_json::Value::Null),
+            sources: sources.to_vec(),
+            syntax,
+            check,
+            executable: false,
+            environment: None,
+        }
+    }
+
+    /// Marks the artifact executable.
+    #[must_use]
+    pub fn executable(mut self) -> Self {
+        self.executable = true;
+        self
+    }
+
+    /// Ties the artifact to an environment.
+    #[must_use]
+    pub fn for_environment(mut self, env: &str) -> Self {
+        self.environment = Some(env.to_owned());
+        self
+    }
+}
+
+/// Everything to generate for one project.
+#[derive(Debug)]
+pub struct Plan {
+    /// The project's output folder.
+    pub out_dir: PathBuf,
+    /// The artifacts, in a stable order.
+    pub artifacts: Vec<Artifact>,
+}
+
+/// Plans every target of a project.
+#[must_use]
+pub fn plan(project: &Project) -> Plan {
+    let mut artifacts = Vec::new();
+    artifacts.extend(checklist::plan(project));
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    Plan {
+        out_dir: project.dir.join(&project.config.manifest.output),
+        artifacts,
+    }
+}

@@ -1,0 +1,58 @@
+//! Stage 6: verify. Every rendered artifact is checked in-process before
+//! anything is written; a failure here is a bug in cfgen (or in a user's
+//! template override), never in the user's config.
+
+use std::path::Path;
+
+use crate::load::{self, NodeKind};
+use crate::plan::{Artifact, Check};
+
+/// Checks one rendered artifact; `Err` explains what is wrong with it.
+///
+/// # Errors
+/// When the text is not what its target accepts.
+pub fn verify(artifact: &Artifact, text: &str) -> Result<(), String> {
+    match artifact.check {
+        Check::None => Ok(()),
+        Check::Yaml | Check::Kubernetes | Check::Compose | Check::Workflow => {
+            let value = parse_yaml(&artifact.path, text)?;
+            match artifact.check {
+                Check::Kubernetes | Check::Compose | Check::Workflow => {
+                    if value.is_object() {
+                        Ok(())
+                    } else {
+                        Err("expected a YAML mapping".into())
+                    }
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// Parses generated YAML with the same loader as the inputs (YAML 1.2 core,
+/// duplicate keys rejected) and returns it as JSON.
+///
+/// # Errors
+/// With the parser's message and position.
+pub fn parse_yaml(path: &str, text: &str) -> Result<serde_json::Value, String> {
+    match load::load_bytes(Path::new(path), text.as_bytes().to_vec()) {
+        Ok((doc, errors)) if errors.is_empty() => {
+            if matches!(doc.root.kind, NodeKind::Null) {
+                return Err("empty YAML document".into());
+            }
+            Ok(doc.root.to_json())
+        }
+        Ok((doc, errors)) => {
+            let e = &errors[0];
+            let (line, col) = doc.source.line_col(e.span.start);
+            Err(format!("{}:{line}:{col}: {:?}", path, e.kind))
+        }
+        Err(load::ReadError::Load(source, errors)) => {
+            let e = &errors[0];
+            let (line, col) = source.line_col(e.span.start);
+            Err(format!("{path}:{line}:{col}: {:?}", e.kind))
+        }
+        Err(load::ReadError::Io(e)) => Err(e.to_string()),
+    }
+}
