@@ -136,27 +136,36 @@ impl MariaDb {
         let dir = TempDir::new("mariadb");
         let data = dir.0.join("data");
         let log = dir.0.join("install.log");
-        let mut cmd = Command::new(install);
-        cmd.arg("--no-defaults")
-            .arg(format!("--datadir={}", data.display()))
-            .arg("--auth-root-authentication-method=normal")
-            .arg("--skip-test-db")
-            .stdout(std::fs::File::create(&log).expect("log file"))
-            .stderr(Stdio::from(
-                std::fs::File::options()
-                    .append(true)
-                    .open(&log)
-                    .expect("log file"),
-            ));
-        if nix::unistd::geteuid().is_root() {
-            cmd.arg("--user=root");
+        // Retried: a bootstrap that loses a race for a shared resource fails once in a while.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let _ = std::fs::remove_dir_all(&data);
+            let out = std::fs::File::create(&log).expect("log file");
+            let err = out.try_clone().expect("log file");
+            let mut cmd = Command::new(&install);
+            cmd.arg("--no-defaults")
+                .arg(format!("--datadir={}", data.display()))
+                .arg(format!("--tmpdir={}", dir.0.display()))
+                .arg("--auth-root-authentication-method=normal")
+                .arg("--skip-test-db")
+                .stdout(out)
+                .stderr(err);
+            if nix::unistd::geteuid().is_root() {
+                cmd.arg("--user=root");
+            }
+            let status = cmd.status().expect("run mariadb-install-db");
+            if status.success() {
+                break;
+            }
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            assert!(
+                attempt < 3,
+                "mariadb-install-db failed {attempt} times ({status}):\n{text}"
+            );
+            eprintln!("mariadb-install-db failed ({status}), retrying:\n{text}");
+            std::thread::sleep(Duration::from_millis(200));
         }
-        let status = cmd.status().expect("run mariadb-install-db");
-        assert!(
-            status.success(),
-            "mariadb-install-db failed ({status}):\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
         std::fs::write(
             dir.0.join("init.sql"),
             "CREATE DATABASE IF NOT EXISTS shop CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n",
@@ -182,6 +191,7 @@ impl MariaDb {
             .arg(format!("--socket={}", d.join("mysqld.sock").display()))
             .arg(format!("--pid-file={}", d.join("mariadbd.pid").display()))
             .arg(format!("--log-error={}", log.display()))
+            .arg(format!("--tmpdir={}", d.display()))
             .arg(format!("--init-file={}", d.join("init.sql").display()))
             .arg(format!("--port={}", self.port))
             .arg("--bind-address=127.0.0.1")
