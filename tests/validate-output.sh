@@ -264,17 +264,22 @@ validate_out() {
     check "$L: shellcheck ${f#"$OUT"/}" shellcheck_file "$f"
   done
 
-  # Kubernetes
+  # Kubernetes: every folder k8s/<env>/ is a kustomization; YAML directly in k8s/ or in an
+  # env folder without kustomization.yaml is validated file by file (and the latter fails).
   local envs=() loose=()
   if [[ -d $OUT/k8s ]]; then
     for env in "$OUT"/k8s/*/; do
+      [[ -d $env ]] || continue
       env=${env%/}
-      if [[ -f $env/kustomization.yaml || -f $env/kustomization.yml ]]; then envs+=("$env"); fi
+      if [[ -f $env/kustomization.yaml || -f $env/kustomization.yml ]]; then
+        envs+=("$env")
+      else
+        fail_now "$L: ${env#"$OUT"/}/kustomization.yaml exists" "missing ${env#"$OUT"/}/kustomization.yaml (kubectl kustomize ${env#"$OUT"/} cannot work)"
+        while IFS= read -r -d '' f; do loose+=("$f"); done \
+          < <(find "$env" -type f \( -name '*.yaml' -o -name '*.yml' \) -print0 | sort -z)
+      fi
     done
-    while IFS= read -r -d '' f; do
-      local d; d=$(dirname "$f")
-      [[ -f $d/kustomization.yaml || -f $d/kustomization.yml ]] || loose+=("$f")
-    done < <(find "$OUT/k8s" -type f \( -name '*.yaml' -o -name '*.yml' \) -print0 | sort -z)
+    for f in "$OUT"/k8s/*.yaml "$OUT"/k8s/*.yml; do [[ -f $f ]] && loose+=("$f"); done
   fi
   if ((${#envs[@]} == 0)); then artifact "$L" "$OUT/k8s/<env>/kustomization.yaml" || true; fi
   local kv; read -r -a kv <<<"$K8S_VERSIONS"

@@ -12,6 +12,8 @@
 #     - NGINX_DIR/. is copied over /etc/nginx (Debian's mime.types etc. stay underneath);
 #     - /etc/hosts maps every host name the config names to 127.0.0.1;
 #     - a `user`/group the machine lacks gets a throwaway passwd/group entry;
+#     - the parent folder of every log file / temp or cache folder the config writes to
+#       exists (the image or a tmpfs mount provides it in the container);
 #     - each certificate/key file the config names and that does not exist gets a dummy
 #       self-signed EC P-256 pair (ssl_dhparam: generated DSA-style params; ticket keys: random);
 #     - the error log goes to stderr (-e stderr).
@@ -58,6 +60,9 @@ if [[ ${1:-} == --inside ]]; then
       host) hosts+=("$a") ;;
       user) getent passwd "$a" >/dev/null || echo "$a:x:64999:64999:nginx-sandbox:/nonexistent:/usr/sbin/nologin" >>/etc/passwd ;;
       group) getent group "$a" >/dev/null || echo "$a:x:64999:" >>/etc/group ;;
+      # a folder the config writes into exists in the container (image folder or tmpfs
+      # mount), not necessarily on Debian: create its parent (e.g. /var/cache/nginx)
+      path) [[ $b == /dev/* || $b == /tmp/* ]] || mkdir -p "$(dirname "$b")" ;;
       file)
         [[ -e $b ]] && continue
         mkdir -p "$(dirname "$b")"

@@ -207,10 +207,15 @@ def k8s_plan(env_dir: str) -> int:
         p = os.path.normpath(os.path.join(env_dir, r))
         if os.path.isfile(p):
             print(f"resource\t{p}")
-    for n in sorted(os.listdir(env_dir)):
-        p = os.path.join(env_dir, n)
-        if p != kfile and os.path.isfile(p) and n.endswith((".yaml", ".yml")) and p not in referenced:
-            print(f"unreferenced\t{p}")
+    # YAML files in the folder (and its subfolders, except those that are kustomizations of
+    # their own, e.g. a referenced base or component) that kustomization.yaml never mentions
+    for root, dirs, files in os.walk(env_dir):
+        dirs[:] = sorted(d for d in dirs if not any(
+            os.path.isfile(os.path.join(root, d, n)) for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")))
+        for n in sorted(files):
+            p = os.path.join(root, n)
+            if p != kfile and n.endswith((".yaml", ".yml")) and p not in referenced:
+                print(f"unreferenced\t{p}")
     return 0
 
 
