@@ -45,7 +45,7 @@ fn report(args: &BuildArgs, diagnostics: &[Diagnostic]) {
     let text = render_all(diagnostics, out.format, out.color(), out.width());
     match out.format {
         crate::diagnostics::Format::Human => eprint!("{text}"),
-        _ => print!("{text}"),
+        _ => super::stdout(&text),
     }
 }
 
@@ -174,16 +174,18 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
                 match change {
                     Change::Added(rel) => {
                         let text = &output.files[rel].text;
-                        print!(
-                            "{}",
-                            similar::TextDiff::from_lines("", text.as_str())
+                        super::stdout(
+                            &similar::TextDiff::from_lines("", text.as_str())
                                 .unified_diff()
                                 .header("/dev/null", &format!("b/{rel}"))
+                                .to_string(),
                         );
                     }
-                    Change::Modified(_, diff) => print!("{diff}"),
+                    Change::Modified(_, diff) => super::stdout(diff),
                     Change::Removed(rel) => {
-                        println!("--- a/{rel}\n+++ /dev/null\n(pruned: no longer generated)")
+                        super::stdout(&format!(
+                            "--- a/{rel}\n+++ /dev/null\n(pruned: no longer generated)\n"
+                        ));
                     }
                 }
             }

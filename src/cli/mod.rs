@@ -36,6 +36,11 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Show what `cfgen build` would change, as a unified diff; exit 0.
     Diff(build::BuildArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Write the JSON Schemas of the config files to `schema/` (or check them with `--check`).
     Schema(schema::SchemaArgs),
 }
@@ -65,6 +70,13 @@ impl OutputArgs {
     }
 }
 
+/// Writes to stdout, ignoring a closed pipe (`cfgen diff | head` must not panic).
+pub(crate) fn stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 /// Default for path arguments: the current folder.
 fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     if paths.is_empty() {
@@ -87,6 +99,13 @@ pub fn main() -> i32 {
     match args.command {
         Command::Validate(a) => validate::run(&a),
         Command::Schema(a) => schema::run(&a),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Args::command(), "cfgen", &mut script);
+            stdout(&String::from_utf8_lossy(&script));
+            EXIT_OK
+        }
         Command::Build(a) => build::run(&a, build::Mode::Build),
         Command::Diff(a) => build::run(&a, build::Mode::Diff),
     }

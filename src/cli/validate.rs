@@ -71,9 +71,9 @@ pub fn run(args: &ValidateArgs) -> i32 {
     let errors = all.iter().filter(|d| d.is_error()).count();
     let rendered = render_all(&all, out.format, out.color(), out.width());
     match out.format {
-        Format::Json => print!("{rendered}"),
+        Format::Json => super::stdout(&rendered),
         Format::Github => {
-            print!("{rendered}");
+            super::stdout(&rendered);
             eprintln!(
                 "{}",
                 messages::validate_summary(projects.len(), errors, all.len() - errors)
