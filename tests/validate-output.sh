@@ -177,11 +177,25 @@ k8s_env_resources() {
 
 checkov_dir() {
   need checkov kubectl || return 1
-  local out rc=0
-  out=$(cd "$1" && checkov --skip-download -d "$1" --framework "$CHECKOV_FRAMEWORKS" \
+  local dir=$1 out rc=0 fw
+  # `-d .` from inside the folder: checkov's kubernetes and github_actions runners silently
+  # skip every file whose path contains "/." (a hidden folder), so an absolute OUT path under
+  # e.g. /home/me/.cache would scan nothing and pass.
+  out=$(cd "$dir" && checkov --skip-download -d . --framework "$CHECKOV_FRAMEWORKS" \
     --enable-secret-scan-all-files --compact --quiet 2>&1) || rc=$?
   printf '%s\n' "$out"
   if grep -qE 'Failed checks: [1-9]' <<<"$out"; then rc=1; fi
+  # and it must have scanned what is there (a silent skip would pass)
+  local expect=()
+  [[ -n $(find "$dir" -maxdepth 1 -name 'Dockerfile*' -print -quit) ]] && expect+=(dockerfile)
+  compgen -G "$dir/k8s/*/kustomization.y*ml" >/dev/null && expect+=(kubernetes kustomize)
+  compgen -G "$dir/.github/workflows/*.y*ml" >/dev/null && expect+=(github_actions)
+  for fw in "${expect[@]}"; do
+    if ! grep -q "^$fw scan results:" <<<"$out"; then
+      echo "checkov did not scan any $fw file in $dir"
+      rc=1
+    fi
+  done
   return $rc
 }
 
