@@ -34,8 +34,8 @@ YAMLLINT_CONFIG="$REPO/.yamllint.yml"
 CHECKOV_FRAMEWORKS="dockerfile,kubernetes,kustomize,github_actions,secrets"
 VERBOSE="${VERBOSE:-0}"
 PARTIAL=0
-# No colour codes in logs; checkov and friends must not phone home.
-export NO_COLOR=1 ANSI_COLORS_DISABLED=1 CHECKOV_SKIP_DOWNLOAD=1 BC_SKIP_MAPPING=TRUE
+# No colour codes in logs; checkov: no policy-metadata download, no PyPI version check.
+export NO_COLOR=1 ANSI_COLORS_DISABLED=1 BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 
