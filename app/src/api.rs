@@ -192,8 +192,14 @@ fn valid_request_id(value: &HeaderValue) -> bool {
 }
 
 fn new_request_id() -> HeaderValue {
-    let id = format!("{:032x}", fastrand::u128(..));
-    HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut n = fastrand::u128(..);
+    let mut buf = [0u8; 32];
+    for b in buf.iter_mut().rev() {
+        *b = HEX[(n & 0xf) as usize];
+        n >>= 4;
+    }
+    HeaderValue::from_bytes(&buf).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
 }
 
 /// Request id, span, access log and HTTP metrics for every request.
@@ -205,27 +211,24 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
         .filter(|v| valid_request_id(v))
         .cloned()
         .unwrap_or_else(new_request_id);
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned());
-    let route = route.as_deref().unwrap_or("unmatched").to_owned();
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let method = method_label(req.method());
     let span = tracing::info_span!(
         "request",
         request_id = request_id.to_str().unwrap_or_default(),
         method,
-        route = route.as_str(),
+        route,
     );
     let mut response = next.run(req).instrument(span.clone()).await;
     let elapsed = start.elapsed();
     let status = response.status().as_u16();
     state
         .metrics()
-        .observe_request(&route, method, status, elapsed);
+        .observe_request(route, method, status, elapsed);
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
-        if matches!(route.as_str(), "/health" | "/ready" | "/metrics") && status < 500 {
+        if matches!(route, "/health" | "/ready" | "/metrics") && status < 500 {
             tracing::debug!(status, latency_ms, "request finished");
         } else if status >= 500 {
             tracing::error!(status, latency_ms, "request finished");

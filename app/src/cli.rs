@@ -91,7 +91,7 @@ fn migrate() -> ExitCode {
         Err(code) => return code,
     };
     rt.block_on(async {
-        let pool = match store::pool(&db) {
+        let pool = match store::migration_pool(&db) {
             Ok(pool) => pool,
             Err(e) => {
                 tracing::error!(error = %e, "cannot configure the database pool");

@@ -35,6 +35,16 @@ fn pool_options(config: &DbConfig) -> MySqlPoolOptions {
         .test_before_acquire(true)
 }
 
+/// A single-connection pool for `shop migrate` (connects lazily, waits up to
+/// `DB_POOL_TIMEOUT_SECONDS` for the server).
+pub fn migration_pool(config: &DbConfig) -> Result<MySqlPool, sqlx::Error> {
+    let options = MySqlConnectOptions::from_str(&config.url)?;
+    Ok(MySqlPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(config.pool_timeout)
+        .connect_lazy_with(options))
+}
+
 /// Runs the pending migrations.
 pub async fn migrate(pool: &MySqlPool) -> Result<(), sqlx::migrate::MigrateError> {
     MIGRATOR.run(pool).await
