@@ -9,6 +9,11 @@
 #   monitoring/prometheus.yml alert_rules.yml alertmanager.yml [tests/*.yml]
 #   .github/workflows/*.yml scripts/*.sh
 #
+# Besides the consumers' checkers, two "cfgen policy" checks enforce SPEC.md rules that no
+# consumer tool checks (compose: no inline secrets, databases/caches not published, every
+# service has a healthcheck; Dockerfile/compose: a HEALTHCHECK does not call curl/wget that the
+# image lacks).
+#
 # Every check prints PASS or FAIL (with the tool's findings, indented); the last line is
 #   validate-output: N passed, M failed
 # A missing artifact is a failure unless --partial is given. A missing tool is a failure that
@@ -130,6 +135,8 @@ actionlint_file() {
   : >"$WORK/actionlint.yaml"
   actionlint -no-color -config-file "$WORK/actionlint.yaml" -shellcheck shellcheck -pyflakes= "$1"
 }
+# cfgen's own output rules (SPEC.md) that no consumer checker enforces: see validate_helpers.py
+policy() { "$PY" "$TOOLS/validate_helpers.py" "$@"; }
 jsonschema_file() { need check-jsonschema && check-jsonschema --builtin-schema "$1" "$2"; }
 
 yamllint_all() {
@@ -252,12 +259,15 @@ validate_out() {
   if ((${#dockerfiles[@]} == 0)); then artifact "$L" "$OUT/Dockerfile" || true; fi
   for f in "${dockerfiles[@]}"; do
     check "$L: hadolint -t warning ${f#"$OUT"/}" hadolint_file "$f"
+    check "$L: cfgen policy ${f#"$OUT"/} (HEALTHCHECK tool present in the image)" policy dockerfile-policy "$f"
   done
   artifact "$L" "$OUT/.dockerignore" || true
 
   # compose
   if artifact "$L" "$OUT/docker-compose.yml"; then
     check "$L: check-jsonschema compose-spec docker-compose.yml" jsonschema_file vendor.compose-spec "$OUT/docker-compose.yml"
+    check "$L: cfgen policy docker-compose.yml (no inline secrets, databases not published, healthchecks)" \
+      policy compose-policy "$OUT/docker-compose.yml"
   fi
 
   # workflows

@@ -74,6 +74,9 @@ expect_fail "$WORK/seed.log" "yamllint" "trailing-spaces"
 expect_fail "$WORK/seed.log" "checkov" "CKV_K8S_43"
 expect_fail "$WORK/seed.log" "checkov" "CKV_K8S_40"
 expect_fail "$WORK/seed.log" "checkov" "CKV2_GHA_1"
+expect_fail "$WORK/seed.log" "cfgen policy Dockerfile" "calls \`curl\`"
+expect_fail "$WORK/seed.log" "cfgen policy docker-compose.yml" "DATABASE_URL: a URL with an inline password"
+expect_fail "$WORK/seed.log" "cfgen policy docker-compose.yml" "services.mysql: publishes ports"
 
 # 3. one planted defect per checker ------------------------------------------------------------
 M="$WORK/mutated"

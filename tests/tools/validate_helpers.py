@@ -8,6 +8,10 @@
   k8s-plan ENV_DIR           the files of a kustomize folder: `resource FILE` for every file in
                              kustomization.yaml's resources, `unreferenced FILE` for a YAML
                              file in the folder that kustomization.yaml does not mention.
+  compose-policy FILE        cfgen's own rules for docker-compose.yml (SPEC.md): no inline
+                             secrets, databases/caches not published, a healthcheck everywhere.
+  dockerfile-policy FILE     cfgen's own rule: a HEALTHCHECK does not call curl/wget that the
+                             final image lacks.
   kv-findings [--label P=T]  filter kubernetes-validate output on stdin: print each finding
                              (ERROR; WARN such as a missing schema) once with its versions;
                              exit 1 if any.
@@ -254,11 +258,107 @@ def kv_findings(argv: list[str]) -> int:
     return 1 if found else 0
 
 
+# --- cfgen's own output rules that no consumer checker enforces (SPEC.md) -------------------
+
+STATEFUL_IMAGES = re.compile(r"^(?:[\w.-]+/)*(mysql|mariadb|redis|valkey|postgres|mongo|memcached)(?:[:@]|$)")
+SECRET_KEY = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)$", re.I)
+URL_WITH_PASSWORD = re.compile(r"://[^\s:/@]+:([^\s@/]+)@")
+
+
+def compose_policy(path: str) -> int:
+    """docker-compose.yml: no inline secrets, stateful services not published, healthchecks."""
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    bad = []
+    if "version" in doc:
+        bad.append("top-level `version:` is obsolete in the Compose Specification: omit it")
+    for name, svc in (doc.get("services") or {}).items():
+        svc = svc or {}
+        image = str(svc.get("image", ""))
+        if svc.get("ports") and STATEFUL_IMAGES.match(image):
+            bad.append(f"services.{name}: publishes ports {svc['ports']} of a database/cache ({image}); "
+                       "keep it on the compose network (use `expose` or nothing)")
+        env = svc.get("environment") or {}
+        items = env.items() if isinstance(env, dict) else (
+            (e.split("=", 1) + [None])[:2] for e in env if isinstance(e, str))
+        for k, v in items:
+            v = "" if v is None else str(v)
+            if URL_WITH_PASSWORD.search(v) and "${" not in URL_WITH_PASSWORD.search(v).group(1):
+                bad.append(f"services.{name}.environment.{k}: a URL with an inline password")
+            elif SECRET_KEY.search(k) and v and not v.startswith("${") and not k.upper().endswith("_FILE"):
+                bad.append(f"services.{name}.environment.{k}: an inline secret value; "
+                           "use `${VAR}` from the environment or a `secrets:` file (`{k}_FILE`)")
+        hc = svc.get("healthcheck")
+        if not hc or hc.get("disable"):
+            bad.append(f"services.{name}: no healthcheck")
+        elif svc.get("build"):
+            # the healthcheck runs in the image built from our Dockerfile: its tool must be there
+            b = svc["build"] if isinstance(svc["build"], dict) else {"context": svc["build"]}
+            df = os.path.join(os.path.dirname(os.path.abspath(path)), str(b.get("context", ".")),
+                              str(b.get("dockerfile", "Dockerfile")))
+            tool = re.search(r"\b(curl|wget)\b", " ".join(map(str, hc.get("test") or [])) if isinstance(
+                hc.get("test"), list) else str(hc.get("test", "")))
+            if tool and os.path.isfile(df) and lacks_tool(*final_stage(df), tool.group(1)):
+                bad.append(f"services.{name}.healthcheck calls `{tool.group(1)}`, which the image built from "
+                           f"{os.path.relpath(df, os.path.dirname(os.path.abspath(path)))} ({final_stage(df)[0]}) does not contain")
+    for b in bad:
+        print(f"{path}: {b}")
+    return 1 if bad else 0
+
+
+# final-stage base images known to have neither curl nor wget
+NO_HTTP_CLIENT = re.compile(r"(^|/)(python|node|ruby|openjdk|eclipse-temurin|debian|ubuntu)[:@].*slim|"
+                            r"^gcr\.io/distroless/|^cgr\.dev/chainguard/|^scratch$", re.I)
+
+
+def final_stage(path: str) -> tuple[str, list[str]]:
+    """The final build stage of a Dockerfile: its FROM image and its (joined) lines."""
+    text = open(path, encoding="utf-8").read()
+    stage_from, stage = "", []
+    for line in re.sub(r"\\\n", " ", text).splitlines():
+        m = re.match(r"\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", line, re.I)
+        if m:
+            stage_from, stage = m.group(1), []
+        stage.append(line)
+    return stage_from, stage
+
+
+def lacks_tool(stage_from: str, stage: list[str], tool: str) -> bool:
+    """True when the final image surely has no `tool` (curl/wget): a slim/distroless base
+    and no package install of it in the stage."""
+    installs = any(re.search(r"\b(apt-get|apt|apk|microdnf|dnf|yum)\b.*\binstall\b.*\b%s\b" % tool, l)
+                   for l in stage)
+    return not installs and bool(NO_HTTP_CLIENT.search(stage_from))
+
+
+def dockerfile_policy(path: str) -> int:
+    """Dockerfile: the HEALTHCHECK must not call curl/wget that the final image lacks."""
+    stage_from, stage = final_stage(path)
+    bad = []
+    for line in stage:
+        m = re.match(r"\s*HEALTHCHECK\b(.*)", line, re.I)
+        if not m:
+            continue
+        tool = re.search(r"\b(curl|wget)\b", m.group(1))
+        if tool and lacks_tool(stage_from, stage, tool.group(1)):
+            bad.append(f"HEALTHCHECK calls `{tool.group(1)}`, which the final image {stage_from} does not "
+                       "contain: use the runtime (e.g. python -c 'urllib.request…') or the app's own healthcheck")
+    for b in bad:
+        print(f"{path}: {b}")
+    return 1 if bad else 0
+
+
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "nginx-plan":
         return nginx_plan(argv[1])
     if len(argv) >= 2 and argv[0] == "k8s-plan":
         return k8s_plan(argv[1])
+    if len(argv) >= 2 and argv[0] == "compose-policy":
+        return compose_policy(argv[1])
+    if len(argv) >= 2 and argv[0] == "dockerfile-policy":
+        return dockerfile_policy(argv[1])
     if argv[:1] == ["kv-findings"]:
         return kv_findings(argv[1:])
     print(__doc__, file=sys.stderr)
