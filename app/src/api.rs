@@ -214,12 +214,19 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     let matched = req.extensions().get::<MatchedPath>().cloned();
     let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let method = method_label(req.method());
-    let span = tracing::info_span!(
-        "request",
-        request_id = request_id.to_str().unwrap_or_default(),
-        method,
-        route,
-    );
+    // Probes and scrapes are hot and uninteresting: no span, and their log line is `debug`
+    // (unless they fail). API requests get a span so every line they log has the request id.
+    let ops = matches!(route, "/health" | "/ready" | "/metrics");
+    let span = if ops {
+        tracing::Span::none()
+    } else {
+        tracing::info_span!(
+            "request",
+            request_id = request_id.to_str().unwrap_or_default(),
+            method,
+            route,
+        )
+    };
     let mut response = next.run(req).instrument(span.clone()).await;
     let elapsed = start.elapsed();
     let status = response.status().as_u16();
@@ -227,15 +234,34 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
         .metrics()
         .observe_request(route, method, status, elapsed);
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
-    span.in_scope(|| {
-        if matches!(route, "/health" | "/ready" | "/metrics") && status < 500 {
-            tracing::debug!(status, latency_ms, "request finished");
-        } else if status >= 500 {
-            tracing::error!(status, latency_ms, "request finished");
-        } else {
-            tracing::info!(status, latency_ms, "request finished");
-        }
-    });
+    let id = request_id.to_str().unwrap_or_default();
+    if ops && status < 500 {
+        tracing::debug!(
+            request_id = id,
+            method,
+            route,
+            status,
+            latency_ms,
+            "request finished"
+        );
+    } else if ops {
+        tracing::warn!(
+            request_id = id,
+            method,
+            route,
+            status,
+            latency_ms,
+            "request finished"
+        );
+    } else {
+        span.in_scope(|| {
+            if status >= 500 {
+                tracing::error!(status, latency_ms, "request finished");
+            } else {
+                tracing::info!(status, latency_ms, "request finished");
+            }
+        });
+    }
     response
         .headers_mut()
         .insert(X_REQUEST_ID.clone(), request_id);
