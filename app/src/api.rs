@@ -532,12 +532,6 @@ async fn create_order(
                 total_cents = order.total_cents,
                 "order created"
             );
-            // Stock changed: drop the cached listing (best effort; the TTL bounds staleness).
-            if state.cache().enabled()
-                && let Err(e) = state.cache().del(PRODUCTS_KEY).await
-            {
-                tracing::warn!(error = %e, "product cache invalidation failed");
-            }
             Ok((StatusCode::CREATED, axum::Json(order)))
         }
         Err(e) => {

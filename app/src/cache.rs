@@ -2,111 +2,142 @@
 //!
 //! Redis is an optimisation: when it is down, reads fall through to the database and
 //! `/ready` reports it, but requests still succeed.
+//!
+//! The "pool" is `REDIS_POOL_SIZE` multiplexed connections used round-robin: each one
+//! pipelines any number of concurrent commands, so there is no check-out (and no per-use
+//! PING) on the hot path. Connections open lazily on first use, and a connection that
+//! fails a command is dropped and re-opened on its next use, so the cache recovers on its
+//! own when Redis comes back.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use deadpool_redis::redis::AsyncCommands;
-use deadpool_redis::{Pool, PoolConfig, Runtime, Timeouts};
+use redis::AsyncCommands;
+use redis::aio::MultiplexedConnection;
+use tokio::sync::Mutex;
 
 use crate::config::RedisConfig;
 
 /// The cache key of the product listing (bump the suffix when its JSON shape changes).
 pub const PRODUCTS_KEY: &str = "shop:products:v1";
 
-/// Builds the Redis pool without connecting (connections open on first use).
-pub fn pool(config: &RedisConfig) -> Result<Pool, String> {
-    let mut cfg = deadpool_redis::Config::from_url(config.url.clone());
-    let timeouts = Timeouts {
-        wait: Some(config.timeout),
-        create: Some(config.timeout),
-        recycle: Some(config.timeout),
-    };
-    cfg.pool = Some(PoolConfig {
-        max_size: config.pool_size,
-        timeouts,
-        ..PoolConfig::default()
-    });
-    cfg.create_pool(Some(Runtime::Tokio1))
-        .map_err(|e| format!("cannot create the Redis pool: {e}"))
-}
-
 /// Redis access with a timeout on every operation.
 #[derive(Clone)]
 pub struct Cache {
-    pool: Pool,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: redis::Client,
+    slots: Vec<Mutex<Option<MultiplexedConnection>>>,
+    next: AtomicUsize,
     timeout: Duration,
     ttl_seconds: u64,
 }
 
 impl Cache {
-    /// Wraps a pool.
-    pub fn new(pool: Pool, timeout: Duration, ttl_seconds: u64) -> Self {
-        Self {
-            pool,
-            timeout,
-            ttl_seconds,
-        }
+    /// Prepares the connections without connecting.
+    pub fn new(config: &RedisConfig) -> Result<Self, String> {
+        let client = redis::Client::open(config.url.as_str())
+            .map_err(|e| format!("invalid Redis URL: {e}"))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client,
+                slots: (0..config.pool_size.max(1))
+                    .map(|_| Mutex::new(None))
+                    .collect(),
+                next: AtomicUsize::new(0),
+                timeout: config.timeout,
+                ttl_seconds: config.cache_ttl_seconds,
+            }),
+        })
     }
 
     /// Whether caching is enabled (`CACHE_TTL_SECONDS` > 0).
     pub fn enabled(&self) -> bool {
-        self.ttl_seconds > 0
+        self.inner.ttl_seconds > 0
     }
 
-    async fn bounded<T, F>(&self, what: &str, fut: F) -> Result<T, String>
+    /// Runs one command on the next connection (opening it if needed), bounded by
+    /// `REDIS_TIMEOUT_SECONDS`; a failed connection is dropped for re-opening.
+    async fn run<T, F, Fut>(&self, what: &str, command: F) -> Result<T, String>
     where
-        F: Future<Output = Result<T, String>>,
+        F: FnOnce(MultiplexedConnection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
     {
-        match tokio::time::timeout(self.timeout, fut).await {
+        let inner = &self.inner;
+        let slot = &inner.slots[inner.next.fetch_add(1, Ordering::Relaxed) % inner.slots.len()];
+        let attempt = async {
+            let conn = {
+                let mut guard = slot.lock().await;
+                match guard.as_ref() {
+                    Some(conn) => conn.clone(),
+                    None => {
+                        let config = redis::AsyncConnectionConfig::new()
+                            .set_connection_timeout(Some(inner.timeout))
+                            .set_response_timeout(Some(inner.timeout));
+                        let conn = inner
+                            .client
+                            .get_multiplexed_async_connection_with_config(&config)
+                            .await
+                            .map_err(|e| format!("redis connect: {e}"))?;
+                        *guard = Some(conn.clone());
+                        conn
+                    }
+                }
+            };
+            command(conn)
+                .await
+                .map_err(|e| format!("redis {what}: {e}"))
+        };
+        let result = match tokio::time::timeout(inner.timeout, attempt).await {
             Ok(result) => result,
             Err(_) => Err(format!("redis {what} timed out (REDIS_TIMEOUT_SECONDS)")),
+        };
+        if result.is_err() {
+            slot.lock().await.take();
         }
+        result
     }
 
     /// `GET key`.
     pub async fn get(&self, key: &str) -> Result<Option<String>, String> {
-        self.bounded("GET", async {
-            let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-            conn.get(key).await.map_err(|e| e.to_string())
-        })
-        .await
+        self.run("GET", |mut c| async move { c.get(key).await })
+            .await
     }
 
     /// `SET key value EX ttl` with the configured TTL.
     pub async fn set(&self, key: &str, value: &str) -> Result<(), String> {
-        self.bounded("SET", async {
-            let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-            conn.set_ex(key, value, self.ttl_seconds)
-                .await
-                .map_err(|e| e.to_string())
-        })
+        let ttl = self.inner.ttl_seconds;
+        self.run(
+            "SET",
+            |mut c| async move { c.set_ex(key, value, ttl).await },
+        )
         .await
     }
 
     /// `DEL key`.
     pub async fn del(&self, key: &str) -> Result<(), String> {
-        self.bounded("DEL", async {
-            let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-            conn.del(key).await.map_err(|e| e.to_string())
-        })
-        .await
+        self.run("DEL", |mut c| async move { c.del(key).await })
+            .await
     }
 
     /// `PING`.
     pub async fn ping(&self) -> Result<(), String> {
-        self.bounded("PING", async {
-            let mut conn = self.pool.get().await.map_err(|e| e.to_string())?;
-            deadpool_redis::redis::cmd("PING")
-                .query_async::<String>(&mut *conn)
+        self.run("PING", |mut c| async move {
+            redis::cmd("PING")
+                .query_async::<String>(&mut c)
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string())
         })
         .await
     }
 
-    /// Drops idle connections (at shutdown).
-    pub fn close(&self) {
-        self.pool.close();
+    /// Drops the connections (at shutdown).
+    pub async fn close(&self) {
+        for slot in &self.inner.slots {
+            slot.lock().await.take();
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::api::{self, AppState, Limits, PaymentProvider};
-use crate::cache::{self, Cache};
+use crate::cache::Cache;
 use crate::config::{self, Config, ConfigError, RunMode};
 use crate::server::{self, Drained, ServeOptions};
 use crate::{store, telemetry};
@@ -142,8 +142,8 @@ async fn run(config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let redis = match cache::pool(&config.redis) {
-        Ok(pool) => pool,
+    let cache = match Cache::new(&config.redis) {
+        Ok(cache) => cache,
         Err(e) => {
             tracing::error!(error = %e, "cannot configure the Redis pool");
             return ExitCode::FAILURE;
@@ -156,7 +156,6 @@ async fn run(config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let cache = Cache::new(redis, config.redis.timeout, config.redis.cache_ttl_seconds);
     let limits = Limits {
         body_bytes: config.http.request_body_limit,
         in_flight: config.http.worker_connections,
@@ -218,7 +217,7 @@ async fn run(config: Config) -> ExitCode {
     let left = grace
         .saturating_sub(started.elapsed())
         .max(Duration::from_millis(500));
-    cache.close();
+    cache.close().await;
     if tokio::time::timeout(left, db.close()).await.is_err() {
         tracing::warn!("database pool did not close within the grace period");
     }

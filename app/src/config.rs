@@ -362,8 +362,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 "rediss:// (TLS) is not supported by this build; use redis://",
             ));
         }
-        deadpool_redis::redis::Client::open(url.as_str())
-            .map_err(|_| err(source, "not a valid redis:// URL"))?;
+        redis::Client::open(url.as_str()).map_err(|_| err(source, "not a valid redis:// URL"))?;
         Ok(RedisConfig {
             url,
             pool_size: self.positive(

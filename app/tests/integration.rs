@@ -24,7 +24,9 @@ async fn whole_order_flow_and_metrics() {
         services.migrate();
         // Migrating twice is a no-op.
         services.migrate();
-        let shop = services.shop(&[("PAYMENT_FAILURE_RATE", "0")]).await;
+        let shop = services
+            .shop(&[("PAYMENT_FAILURE_RATE", "0"), ("CACHE_TTL_SECONDS", "1")])
+            .await;
 
         let r = shop.get("/ready").await;
         assert_eq!(r.status, 200, "{}", r.body);
@@ -68,7 +70,11 @@ async fn whole_order_flow_and_metrics() {
         assert_eq!(order["status"], "pending");
         assert_eq!(order["total_cents"].as_i64().unwrap(), 3 * mug_price);
 
-        // Stock went down and the cache was invalidated.
+        // The cached listing is not invalidated by orders: it expires after its TTL (1 s
+        // here), and then shows the lower stock.
+        let r = shop.get("/products").await;
+        assert_eq!(r.header("x-cache"), Some("hit"));
+        tokio::time::sleep(Duration::from_millis(1100)).await;
         let r = shop.get("/products").await;
         assert_eq!(r.header("x-cache"), Some("miss"));
         let stock = r.json()["products"]
@@ -175,7 +181,7 @@ async fn whole_order_flow_and_metrics() {
         );
         assert_eq!(
             m(r#"http_request_duration_seconds_count{method="GET",route="/products"}"#),
-            4.0
+            5.0
         );
         assert!(m("process_resident_memory_bytes") > 1e6);
         assert!(page.contains("process_cpu_seconds_total"));

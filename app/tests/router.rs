@@ -9,7 +9,7 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use shop::api::{Limits, PaymentProvider};
-use shop::cache::{self, Cache};
+use shop::cache::Cache;
 use shop::config::{DbConfig, RedisConfig};
 use shop::{AppState, app, store};
 use tower::ServiceExt;
@@ -40,10 +40,9 @@ fn state_with(limits: Limits) -> AppState {
         timeout: Duration::from_millis(300),
         cache_ttl_seconds: 60,
     };
-    let redis = cache::pool(&redis_cfg).expect("redis pool");
     AppState::new(
         db,
-        Cache::new(redis, redis_cfg.timeout, redis_cfg.cache_ttl_seconds),
+        Cache::new(&redis_cfg).expect("redis config"),
         PaymentProvider::new(0.0),
         limits,
     )
