@@ -133,7 +133,9 @@ actionlint_file() {
   need actionlint shellcheck || return 1
   # an empty config: the repo's own .github/actionlint.yaml (if any) must not apply
   : >"$WORK/actionlint.yaml"
-  actionlint -no-color -config-file "$WORK/actionlint.yaml" -shellcheck shellcheck -pyflakes= "$1"
+  # from the output folder, so that findings name the file relative to it
+  (cd "$OUT" && actionlint -no-color -config-file "$WORK/actionlint.yaml" -shellcheck shellcheck \
+    -pyflakes= "${1#"$OUT"/}")
 }
 # cfgen's own output rules (SPEC.md) that no consumer checker enforces: see validate_helpers.py
 policy() { "$PY" "$TOOLS/validate_helpers.py" "$@"; }
@@ -255,13 +257,18 @@ validate_out() {
   # Dockerfiles
   local dockerfiles=()
   while IFS= read -r -d '' f; do dockerfiles+=("$f"); done \
-    < <(find "$OUT" \( -name node_modules -o -name .git \) -prune -o -type f \( -name Dockerfile -o -name 'Dockerfile.*' -o -name '*.Dockerfile' \) -print0 | sort -z)
+    < <(find "$OUT" \( -name node_modules -o -name .git \) -prune -o -type f \( -name Dockerfile -o -name 'Dockerfile.*' -o -name '*.Dockerfile' \) \
+    ! -name '*.dockerignore' -print0 | sort -z)
   if ((${#dockerfiles[@]} == 0)); then artifact "$L" "$OUT/Dockerfile" || true; fi
   for f in "${dockerfiles[@]}"; do
     check "$L: hadolint -t warning ${f#"$OUT"/}" hadolint_file "$f"
     check "$L: cfgen policy ${f#"$OUT"/} (HEALTHCHECK tool present in the image)" policy dockerfile-policy "$f"
   done
-  artifact "$L" "$OUT/.dockerignore" || true
+  # a build context ignore file: .dockerignore, or BuildKit's per-Dockerfile <Dockerfile>.dockerignore
+  for f in "${dockerfiles[@]}"; do
+    [[ -f $(dirname "$f")/.dockerignore || -f $f.dockerignore ]] \
+      || artifact "$L" "$(dirname "$f")/.dockerignore" || true
+  done
 
   # compose
   if artifact "$L" "$OUT/docker-compose.yml"; then
