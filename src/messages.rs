@@ -21,6 +21,16 @@ pub fn load_error(kind: &LoadErrorKind) -> (String, String, Option<String>) {
             "given again here".into(),
             Some("a key may appear once per mapping; keep one of the two".into()),
         ),
+        LoadErrorKind::Tab => (
+            "invalid YAML: a tab in the indentation".into(),
+            "tab here".into(),
+            Some("YAML indents with spaces only; replace the tab with spaces".into()),
+        ),
+        LoadErrorKind::UnclosedQuote => (
+            "invalid YAML: a quoted value is never closed".into(),
+            "this quote opens a value that does not end".into(),
+            Some("add the closing quote at the end of the value".into()),
+        ),
         LoadErrorKind::ComplexKey => (
             "a list or mapping cannot be a key".into(),
             "expected a plain key such as `name:`".into(),
@@ -28,8 +38,10 @@ pub fn load_error(kind: &LoadErrorKind) -> (String, String, Option<String>) {
         ),
         LoadErrorKind::Tag(tag) => (
             format!("YAML tags are not supported (`{tag}`)"),
-            "expected a plain value without a tag".into(),
-            Some("remove the tag; cfgen reads values by the schema".into()),
+            "expected a value without a tag".into(),
+            Some(format!(
+                "remove `{tag}`; cfgen reads each value as its schema says (quote a value to make it a string)"
+            )),
         ),
         LoadErrorKind::TooManyNodes { limit } => (
             format!("aliases expand this file past {limit} values"),
@@ -37,19 +49,22 @@ pub fn load_error(kind: &LoadErrorKind) -> (String, String, Option<String>) {
             Some("config files need no deep alias chains; write the values out".into()),
         ),
         LoadErrorKind::TooDeep { limit } => (
-            format!("nesting deeper than {limit} levels"),
+            format!("lists and mappings nested deeper than {limit} levels"),
             "too deep here".into(),
-            None,
+            Some("config files nest a few levels at most; check for unbalanced `[` or `{`".into()),
         ),
         LoadErrorKind::MultipleDocuments => (
             "more than one YAML document in the file".into(),
             "a second document starts here".into(),
             Some("each config file holds exactly one document; remove the extra `---`".into()),
         ),
-        LoadErrorKind::NotUtf8 => (
+        LoadErrorKind::NotUtf8(byte) => (
             "the file is not valid UTF-8".into(),
-            "this byte is not UTF-8".into(),
-            Some("save the file as UTF-8".into()),
+            format!("byte 0x{byte:02X} here is not UTF-8"),
+            Some(
+                "save the file as UTF-8 (it may be in a legacy encoding such as GBK or Latin-1)"
+                    .into(),
+            ),
         ),
         LoadErrorKind::TooLarge { size } => (
             format!(
@@ -63,10 +78,12 @@ pub fn load_error(kind: &LoadErrorKind) -> (String, String, Option<String>) {
 }
 
 fn syntax_help(info: &str) -> Option<String> {
-    if info.contains("tab") {
-        Some("YAML indentation uses spaces only; replace the tab with spaces".into())
-    } else if info.contains("quote") || info.contains("end of stream") {
+    if info.contains("quote") || info.contains("end of stream") {
         Some("check for a quote that is opened and never closed".into())
+    } else if info.contains("flow") {
+        Some("check that every `[` and `{` is closed".into())
+    } else if info.contains("mapping values") {
+        Some("a value holding `: ` must be quoted".into())
     } else {
         None
     }
@@ -124,6 +141,12 @@ pub fn one_of(options: &[String]) -> String {
                 .join(", ")
         ),
     }
+}
+
+/// A list of names in backticks: `a`, `b` and `c`.
+#[must_use]
+pub fn all_of(names: &[String]) -> String {
+    one_of(names).replacen(" or `", " and `", usize::from(names.len() > 1))
 }
 
 /// Final summary line of `cfgen validate`.

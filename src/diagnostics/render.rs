@@ -42,17 +42,89 @@ pub fn render_human(diagnostic: &Diagnostic, color: bool, width: usize) -> Strin
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    // miette wraps at any break opportunity, splitting `config/deployment/…`
+    // paths at `/`; cfgen wraps message and help itself, at spaces only.
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(width)
+        .with_wrap_lines(false)
         .with_links(false)
         .without_syntax_highlighting()
-        .with_context_lines(1);
+        .with_context_lines(CONTEXT_LINES);
     let mut out = String::new();
-    let view = View::primary(diagnostic);
+    let view = View::primary(diagnostic, width);
     if handler.render_report(&mut out, &view).is_err() {
         let _ = writeln!(out, "{}: {}", view.severity_word(), diagnostic.message);
     }
+    // Places in other files, or far away in the same file, follow as their
+    // own excerpts, so the first location shown is always the primary one.
+    for other in &view.others {
+        let mut part = String::new();
+        if handler.render_report(&mut part, other).is_ok() {
+            out.push_str(part.strip_prefix('\n').unwrap_or(&part));
+        }
+    }
     out.push('\n');
+    out
+}
+
+/// Lines of context around each excerpt.
+const CONTEXT_LINES: usize = 1;
+
+/// Display width of a character: two columns for CJK and other wide characters.
+fn char_width(c: char) -> usize {
+    let wide = matches!(u32::from(c),
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF | 0x20000..=0x3FFFD);
+    if wide { 2 } else { 1 }
+}
+
+/// Splits at spaces, except inside backticks: `< 10/hour` stays whole.
+fn words(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_code = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '`' => in_code = !in_code,
+            ' ' if !in_code => {
+                if i > start {
+                    out.push(&text[start..i]);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// Wraps `text` at spaces into lines of at most `width` columns (a longer
+/// word stays whole on its own line).
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for (i, paragraph) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut line_width = 0;
+        for word in words(paragraph) {
+            let w: usize = word.chars().map(char_width).sum();
+            if line_width > 0 && line_width + 1 + w > width {
+                out.push('\n');
+                line_width = 0;
+            } else if line_width > 0 {
+                out.push(' ');
+                line_width += 1;
+            }
+            out.push_str(word);
+            line_width += w;
+        }
+    }
     out
 }
 
@@ -158,32 +230,54 @@ fn render_github(d: &Diagnostic) -> String {
     )
 }
 
-/// Adapts a [`Diagnostic`] (or one of its related places in another file) to miette.
+/// Adapts a [`Diagnostic`] (or one of its related places) to miette.
 struct View<'a> {
     diagnostic: &'a Diagnostic,
-    /// Related places in other files, shown as their own reports.
+    /// Related places shown as their own excerpts after this one.
     others: Vec<View<'a>>,
+    /// Related places close enough to share the primary excerpt.
+    nearby: Vec<&'a super::Related>,
     /// `Some` for a related view: its file, span and label.
     related: Option<&'a super::Related>,
+    /// The message and help, wrapped to the width.
+    message: String,
+    help: Option<String>,
 }
 
 impl<'a> View<'a> {
-    fn primary(diagnostic: &'a Diagnostic) -> Self {
-        let own_file = diagnostic.location.as_ref().map(|(s, _)| s.path());
-        let others = diagnostic
-            .related
-            .iter()
-            .filter(|r| Some(r.source.path()) != own_file)
+    fn primary(diagnostic: &'a Diagnostic, width: usize) -> Self {
+        let primary = diagnostic.location.as_ref();
+        // A related place shares the primary excerpt when it is in the same
+        // file and within reach of its context lines; otherwise it gets its own.
+        let near = |r: &super::Related| {
+            primary.is_some_and(|(source, span)| {
+                let (line, _) = source.line_col(span.start);
+                let (other, _) = r.source.line_col(r.span.start);
+                r.source.path() == source.path() && line.abs_diff(other) <= 2 * CONTEXT_LINES + 1
+            })
+        };
+        let (nearby, far): (Vec<_>, Vec<_>) = diagnostic.related.iter().partition(|r| near(r));
+        let others = far
+            .into_iter()
             .map(|r| View {
                 diagnostic,
                 others: Vec::new(),
+                nearby: Vec::new(),
                 related: Some(r),
+                message: "see also".into(),
+                help: None,
             })
             .collect();
         Self {
             diagnostic,
             others,
+            nearby,
             related: None,
+            message: wrap(&diagnostic.message, width.saturating_sub(4).max(20)),
+            help: diagnostic
+                .help
+                .as_ref()
+                .map(|h| wrap(h, width.saturating_sub(8).max(20))),
         }
     }
 
@@ -207,10 +301,7 @@ impl fmt::Debug for View<'_> {
 
 impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.related {
-            Some(r) => write!(f, "related: {}", r.source.path().display()),
-            None => f.write_str(&self.diagnostic.message),
-        }
+        f.write_str(&self.message)
     }
 }
 
@@ -232,11 +323,7 @@ impl miette::Diagnostic for View<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        if self.related.is_some() {
-            return None;
-        }
-        self.diagnostic
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
@@ -259,25 +346,14 @@ impl miette::Diagnostic for View<'_> {
                 to_span(r.span),
             ))));
         }
-        let (source, span) = self.diagnostic.location.as_ref()?;
+        let (_, span) = self.diagnostic.location.as_ref()?;
         let label = (!self.diagnostic.label.is_empty()).then(|| self.diagnostic.label.clone());
         let primary = LabeledSpan::new_primary_with_span(label, to_span(*span));
-        let same_file = self
-            .diagnostic
-            .related
+        let nearby = self
+            .nearby
             .iter()
-            .filter(|r| r.source.path() == source.path())
             .map(|r| LabeledSpan::new_with_span(Some(r.label.clone()), to_span(r.span)));
-        Some(Box::new(std::iter::once(primary).chain(same_file)))
-    }
-
-    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
-        if self.others.is_empty() {
-            return None;
-        }
-        Some(Box::new(
-            self.others.iter().map(|o| o as &dyn miette::Diagnostic),
-        ))
+        Some(Box::new(std::iter::once(primary).chain(nearby)))
     }
 }
 
@@ -288,6 +364,9 @@ impl SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        if let Some(window) = self.long_line_window(span) {
+            return Ok(Box::new(window));
+        }
         let inner = self
             .text()
             .read_span(span, context_lines_before, context_lines_after)?;
@@ -299,5 +378,56 @@ impl SourceCode for SourceFile {
             inner.column(),
             inner.line_count(),
         )))
+    }
+}
+
+/// Longest line shown whole; a longer one is cut to a window around the label.
+const MAX_LINE_CHARS: usize = 160;
+/// Characters kept on each side of the label in a cut line.
+const WINDOW_MARGIN: usize = 40;
+
+impl SourceFile {
+    /// When the span sits on one line longer than [`MAX_LINE_CHARS`] (or its
+    /// context has one), the excerpt is that line cut to a window around the span,
+    /// without context lines, so that a 20,000-character line prints as 100.
+    fn long_line_window(&self, span: &SourceSpan) -> Option<MietteSpanContents<'_>> {
+        let text = self.text();
+        let start = span.offset().min(text.len());
+        let end = (start + span.len()).min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        if end > line_end {
+            return None;
+        }
+        let long = |from: usize, to: usize| text[from..to].chars().count() > MAX_LINE_CHARS;
+        let prev_start = text[..line_start.saturating_sub(1)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let next_end = text[(line_end + 1).min(text.len())..]
+            .find('\n')
+            .map_or(text.len(), |i| line_end + 1 + i);
+        let neighbour_long = (line_start > 0 && long(prev_start, line_start - 1))
+            || (line_end < text.len() && long((line_end + 1).min(text.len()), next_end));
+        if !long(line_start, line_end) && !neighbour_long {
+            return None;
+        }
+        let before: usize = text[line_start..start]
+            .char_indices()
+            .rev()
+            .nth(WINDOW_MARGIN - 1)
+            .map_or(line_start, |(i, _)| line_start + i);
+        let after: usize = text[end..line_end]
+            .char_indices()
+            .nth(WINDOW_MARGIN)
+            .map_or(line_end, |(i, _)| end + i);
+        let (line, column) = self.line_col(start);
+        Some(MietteSpanContents::new_named(
+            self.path().display().to_string(),
+            &text.as_bytes()[before..after],
+            SourceSpan::new(before.into(), after - before),
+            line - 1,
+            column - 1,
+            1,
+        ))
     }
 }

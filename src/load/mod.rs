@@ -43,6 +43,10 @@ pub enum LoadErrorKind {
         /// Where it was first given.
         first: Span,
     },
+    /// A tab where YAML allows only spaces (indentation).
+    Tab,
+    /// A quoted string that is never closed.
+    UnclosedQuote,
     /// A list or mapping used as a key.
     ComplexKey,
     /// An explicit tag (`!!str`, `!include`); config files use none.
@@ -59,8 +63,8 @@ pub enum LoadErrorKind {
     },
     /// More than one `---` document.
     MultipleDocuments,
-    /// The bytes are not UTF-8.
-    NotUtf8,
+    /// The bytes are not UTF-8; holds the first offending byte.
+    NotUtf8(u8),
     /// The file is larger than [`MAX_FILE_BYTES`].
     TooLarge {
         /// Its size in bytes.
@@ -111,14 +115,16 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<(Document, Vec<LoadErro
         Ok(text) => text,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
+            let byte = e.as_bytes()[at];
             let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            // Offsets in the lossy text: the valid prefix is unchanged.
+            // Offsets in the lossy text: the valid prefix is unchanged, and
+            // the bad byte became one U+FFFD replacement character.
             let source = SourceFile::new(path, shown);
             return Err(ReadError::Load(
                 source,
                 vec![LoadError::new(
-                    LoadErrorKind::NotUtf8,
-                    Span::new(at, at + 1),
+                    LoadErrorKind::NotUtf8(byte),
+                    Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
                 )],
             ));
         }

@@ -65,10 +65,7 @@ pub fn parse(source: &SourceFile) -> Result<(Node, Vec<LoadError>), Vec<LoadErro
             Ok(ok) => ok,
             Err(e) => {
                 let at = builder.offset(e.marker());
-                return Err(vec![LoadError::new(
-                    LoadErrorKind::Syntax(e.info().to_owned()),
-                    Span::new(at, at),
-                )]);
+                return Err(vec![syntax_error(source.text(), e.info(), at)]);
             }
         };
         let span = Span::new(builder.offset(&span.start), builder.offset(&span.end));
@@ -83,10 +80,7 @@ pub fn parse(source: &SourceFile) -> Result<(Node, Vec<LoadError>), Vec<LoadErro
             }
             Event::Scalar(text, style, anchor, tag) => {
                 if let Some(tag) = tag {
-                    Err(LoadError::new(
-                        LoadErrorKind::Tag(format!("{}{}", tag.handle, tag.suffix)),
-                        span,
-                    ))
+                    Err(tag_error(source.text(), &tag.handle, &tag.suffix, span))
                 } else {
                     let span = Span::new(span.start, scalar_end(source.text(), span, style));
                     let kind = match style {
@@ -100,11 +94,10 @@ pub fn parse(source: &SourceFile) -> Result<(Node, Vec<LoadError>), Vec<LoadErro
                 if tag.is_some() =>
             {
                 let _ = anchor;
-                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                Err(LoadError::new(
-                    LoadErrorKind::Tag(tag.unwrap_or_default()),
-                    span,
-                ))
+                let (handle, suffix) = tag
+                    .map(|t| (t.handle.clone(), t.suffix.clone()))
+                    .unwrap_or_default();
+                Err(tag_error(source.text(), &handle, &suffix, span))
             }
             Event::SequenceStart(anchor, _) => builder.open(
                 Frame::Seq {
@@ -306,6 +299,63 @@ impl Builder<'_> {
             },
         }
     }
+}
+
+/// Classifies a parser error into what the user did, and points at it.
+fn syntax_error(text: &str, info: &str, at: usize) -> LoadError {
+    let one_char = |at: usize| {
+        let len = text[at.min(text.len())..]
+            .chars()
+            .next()
+            .map_or(0, char::len_utf8);
+        Span::new(at, at + len)
+    };
+    if info == "recursion limit exceeded" {
+        // The scanner's own limit on flow nesting, hit while it reads ahead.
+        return LoadError::new(LoadErrorKind::TooDeep { limit: MAX_DEPTH }, one_char(at));
+    }
+    if info.contains("tab") {
+        // The parser reports where the token it was reading began; the tab
+        // itself is the first one at or after that place.
+        let tab = text[at.min(text.len())..]
+            .find('\t')
+            .map(|i| at + i)
+            .or_else(|| text.find('\t'))
+            .unwrap_or(at);
+        return LoadError::new(LoadErrorKind::Tab, Span::new(tab, tab + 1));
+    }
+    if info.contains("quoted scalar")
+        && (info.contains("end of stream")
+            || info.contains("indentation")
+            || info.contains("document indicator"))
+    {
+        // Point at the opening quote: the last one before the error.
+        let quote = text[..at.min(text.len())]
+            .rfind(['"', '\''])
+            .filter(|_| !text[at.min(text.len())..].starts_with(['"', '\'']))
+            .unwrap_or(at);
+        return LoadError::new(LoadErrorKind::UnclosedQuote, one_char(quote));
+    }
+    LoadError::new(LoadErrorKind::Syntax(info.to_owned()), one_char(at))
+}
+
+/// A tag as the user wrote it (`!!str`, `!include`), at the tag's own place.
+fn tag_error(text: &str, handle: &str, suffix: &str, span: Span) -> LoadError {
+    let written = text[span.start.min(text.len())..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .filter(|w| w.starts_with('!'));
+    let (shown, span) = match written {
+        Some(w) => (w.to_owned(), Span::new(span.start, span.start + w.len())),
+        None => {
+            let shown = match handle {
+                "tag:yaml.org,2002:" => format!("!!{suffix}"),
+                _ => format!("{handle}{suffix}"),
+            };
+            (shown, span)
+        }
+    };
+    LoadError::new(LoadErrorKind::Tag(shown), span)
 }
 
 fn node_count(node: &Node) -> usize {

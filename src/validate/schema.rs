@@ -8,7 +8,7 @@ use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use crate::diagnostics::Diagnostic;
-use crate::load::{Document, Node, NodeKind, PathSegment, display_path, parse_pointer};
+use crate::load::{Document, Node, NodeKind, PathSegment, Span, display_path, parse_pointer};
 use crate::messages;
 use crate::model::{FileKind, values};
 
@@ -72,12 +72,29 @@ pub fn check(kind: FileKind, doc: &Document) -> Vec<Diagnostic> {
         })
         .flatten()
         .collect();
+    // A top-level key of another file (`kubernetes_config` in docker.yaml) is
+    // one mistake too: the unknown key says where it belongs; the missing
+    // top-level key of this file would only repeat it.
+    let foreign_top_key = errors.iter().any(|error| match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            error.instance_path().as_str().is_empty()
+                && unexpected
+                    .iter()
+                    .any(|key| FileKind::from_top_key(key).is_some_and(|k| k != kind))
+        }
+        _ => false,
+    });
     errors
         .iter()
         .filter(|error| match error.kind() {
-            ValidationErrorKind::Required { property } => !typo_fixes.iter().any(|(at, fix)| {
-                at == error.instance_path().as_str() && property.as_str() == Some(fix.as_str())
-            }),
+            ValidationErrorKind::Required { property } => {
+                let at = error.instance_path().as_str();
+                let repeats_foreign_key = foreign_top_key && at.is_empty();
+                let repeats_typo = typo_fixes
+                    .iter()
+                    .any(|(path, fix)| path == at && property.as_str() == Some(fix.as_str()));
+                !repeats_foreign_key && !repeats_typo
+            }
             _ => true,
         })
         .flat_map(|error| {
@@ -90,7 +107,6 @@ pub fn check(kind: FileKind, doc: &Document) -> Vec<Diagnostic> {
                 &path,
                 &schema_path,
                 error.kind(),
-                &error.to_string(),
             )
         })
         .collect()
@@ -101,13 +117,30 @@ fn empty_file(kind: FileKind, doc: &Document) -> Diagnostic {
         Some(key) => format!("expected a mapping with the top-level key `{key}`"),
         None => "expected the project manifest: `name`, `app`, `image`, `environments`".into(),
     };
-    Diagnostic::error(
-        "schema::empty",
-        "the file is empty",
-        &doc.source,
-        doc.root.span,
-    )
-    .with_label(expected)
+    let (message, help) = match kind.top_key() {
+        Some(key) => (
+            if doc.source.text().trim().is_empty() {
+                "the file is empty"
+            } else {
+                "the file holds no settings, only comments"
+            },
+            format!(
+                "write this file's settings under the top-level key `{key}:`, as in `schema/{}`",
+                kind.schema_file()
+            ),
+        ),
+        None => (
+            if doc.source.text().trim().is_empty() {
+                "the manifest is empty"
+            } else {
+                "the manifest holds no settings, only comments"
+            },
+            "give at least `name`, `app`, `image` and `environments`".to_owned(),
+        ),
+    };
+    Diagnostic::error("schema::empty", message, &doc.source, doc.root.span)
+        .with_label(expected)
+        .with_help(help)
 }
 
 /// The schema node at a schema path (JSON pointer segments).
@@ -132,6 +165,61 @@ fn where_(path: &[PathSegment]) -> String {
     } else {
         format!("`{}`", display_path(path))
     }
+}
+
+/// `in `a.b`` or `at the top level`.
+fn in_(path: &[PathSegment]) -> String {
+    if path.is_empty() {
+        "at the top level".into()
+    } else {
+        format!("in `{}`", display_path(path))
+    }
+}
+
+/// A key refused by `patternProperties` (an environment named `Staging`):
+/// explain the name rule instead of calling the key unknown.
+fn bad_key_name(
+    doc: &Document,
+    key_path: &[PathSegment],
+    parent: Option<&Value>,
+) -> Option<Diagnostic> {
+    let patterns = parent?.get("patternProperties")?.as_object()?;
+    let Some(PathSegment::Key(key)) = key_path.last() else {
+        return None;
+    };
+    let (span, _) = doc.root.locate(key_path, true);
+    let parent_path = &key_path[..key_path.len() - 1];
+    let dns = patterns
+        .keys()
+        .any(|p| p == <values::DnsLabel as values::StringValue>::PATTERN);
+    let (reason, label, help) = if dns {
+        let (reason, _, examples) = values::explain("DnsLabel", key)?;
+        (
+            reason,
+            "expected a DNS label".to_owned(),
+            format!(
+                "names here are DNS labels: lowercase letters, digits and `-`; for example {}",
+                messages::one_of(&examples.iter().map(|e| (*e).to_owned()).collect::<Vec<_>>())
+            ),
+        )
+    } else {
+        let names: Vec<String> = patterns.keys().cloned().collect();
+        (
+            String::new(),
+            format!("expected a name matching {}", messages::one_of(&names)),
+            String::new(),
+        )
+    };
+    let message = if reason.is_empty() {
+        format!("`{key}` is not a valid name {}", in_(parent_path))
+    } else {
+        format!("`{key}` is not a valid name {}: {reason}", in_(parent_path))
+    };
+    Some(
+        Diagnostic::error("schema::key-name", message, &doc.source, span)
+            .with_label(label)
+            .with_help_opt((!help.is_empty()).then_some(help)),
+    )
 }
 
 fn show(node: Option<&Node>) -> String {
@@ -170,7 +258,6 @@ fn describe(
     path: &[PathSegment],
     schema_path: &[PathSegment],
     error: &ValidationErrorKind,
-    fallback: &str,
 ) -> Vec<Diagnostic> {
     let node = doc.root.lookup(path);
     let (value_span, _) = doc.root.locate(path, false);
@@ -194,10 +281,14 @@ fn describe(
                         .then(|| FileKind::from_top_key(key))
                         .flatten()
                         .filter(|k| *k != kind);
+                    if let Some(d) = bad_key_name(doc, &key_path, keyword_parent) {
+                        return d;
+                    }
                     let help = if let Some(other) = elsewhere {
                         Some(format!(
-                            "`{key}` is the top-level key of `{}`; this file holds `{}`",
+                            "`{key}` is the top-level key of `{}`; this file holds `{}`: move these settings there, or rename the key to `{}`",
                             other.relative_path(),
+                            kind.top_key().unwrap_or_default(),
                             kind.top_key().unwrap_or_default()
                         ))
                     } else if let Some(s) =
@@ -213,20 +304,26 @@ fn describe(
                             messages::one_of(&names)
                         ))
                     };
-                    Diagnostic::error(
-                        "schema::unknown-key",
-                        format!("unknown key `{key}` in {}", where_(path)),
-                        source,
-                        span,
-                    )
-                    .with_label("not a known key")
+                    let message = match elsewhere {
+                        Some(other) => format!(
+                            "`{key}` belongs in `{}`, not in this file",
+                            other.relative_path()
+                        ),
+                        None => format!("unknown key `{key}` {}", in_(path)),
+                    };
+                    Diagnostic::error("schema::unknown-key", message, source, span)
+                        .with_label(if elsewhere.is_some() {
+                            format!("expected `{}`", kind.top_key().unwrap_or_default())
+                        } else {
+                            "not a known key".into()
+                        })
                     .with_help_opt(help)
                 })
                 .collect()
         }
         ValidationErrorKind::Required { property } => {
             let property = property.as_str().unwrap_or_default();
-            let (span, _) = doc.root.locate(path, true);
+            let span = required_span(doc, path);
             let description = keyword_parent
                 .and_then(|s| s.pointer(&format!("/properties/{property}/description")))
                 .and_then(Value::as_str)
@@ -243,11 +340,15 @@ fn describe(
             vec![
                 Diagnostic::error(
                     "schema::missing-key",
-                    format!("missing key `{property}` in {}", where_(path)),
+                    format!("missing key `{property}` {}", in_(path)),
                     source,
                     span,
                 )
-                .with_label(format!("`{property}` is required here"))
+                .with_label(if path.is_empty() {
+                    format!("expected the top-level key `{property}`")
+                } else {
+                    format!("`{property}` is required here")
+                })
                 .with_help_opt(description.map(|d| format!("`{property}`: {d}"))),
             ]
         }
@@ -266,8 +367,15 @@ fn describe(
                     "YAML 1.2 reads `{s}` as a string; write `true` or `false`"
                 )),
                 (Some(NodeKind::Str(s)), "a whole number" | "a number") => {
-                    Some(format!("remove the quotes or units from `{s}`"))
+                    Some(if s.trim().parse::<f64>().is_ok() {
+                        format!("remove the quotes around `{s}`")
+                    } else if s.starts_with(|c: char| c.is_ascii_digit()) {
+                        format!("write the number alone, without quotes or units: `{s}` is text")
+                    } else {
+                        format!("write the number in digits, without quotes: `{s}` is text")
+                    })
                 }
+                (Some(NodeKind::Int(i)), "a string") => Some(format!("quote the value: `\"{i}\"`")),
                 (Some(NodeKind::Seq(_)), "a mapping") => {
                     Some("write `key: value` pairs instead of `- ` items".into())
                 }
@@ -287,70 +395,28 @@ fn describe(
         ValidationErrorKind::Enum { options } => {
             let options: Vec<String> = options
                 .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_owned))
-                        .collect()
-                })
+                .map(|a| a.iter().map(option_text).collect())
                 .unwrap_or_default();
-            let wrong = match node.map(|n| &n.kind) {
-                Some(NodeKind::Str(s)) => s.clone(),
-                _ => String::new(),
-            };
-            let help = crate::diagnostics::closest(&wrong, options.iter().map(String::as_str))
-                .map(|s| messages::did_you_mean(&s));
-            vec![
+            vec![enum_diagnostic(source, value_span, node, path, &options)]
+        }
+        ValidationErrorKind::Pattern { .. } => {
+            let typed = def_name(schema_path).and_then(|name| typed_diagnostic(name, doc, path));
+            vec![typed.unwrap_or_else(|| {
+                let expected = keyword_parent
+                    .and_then(|s| s.get("description"))
+                    .and_then(Value::as_str)
+                    .map_or_else(
+                        || "a value of another form".to_owned(),
+                        |d| lowercase_first(d.trim_end_matches('.')),
+                    );
                 Diagnostic::error(
-                    "schema::enum",
-                    format!("{} is not a valid value for {}", show(node), where_(path)),
+                    "schema::format",
+                    format!("{} is not valid for {}", show(node), where_(path)),
                     source,
                     value_span,
                 )
-                .with_label(format!("expected {}", messages::one_of(&options)))
-                .with_help_opt(help),
-            ]
-        }
-        ValidationErrorKind::Pattern { .. } => {
-            let text = match node.map(|n| &n.kind) {
-                Some(NodeKind::Str(s)) => s.clone(),
-                _ => String::new(),
-            };
-            let typed = def_name(schema_path).and_then(|name| values::explain(name, &text));
-            let (message, label, help) = match typed {
-                Some((reason, expected, examples)) => (
-                    if reason.is_empty() {
-                        format!("{} is not valid for {}", show(node), where_(path))
-                    } else {
-                        format!("invalid value for {}: {reason}", where_(path))
-                    },
-                    format!("expected {expected}"),
-                    Some(format!(
-                        "for example {}",
-                        messages::one_of(
-                            &examples.iter().map(|e| (*e).to_owned()).collect::<Vec<_>>()
-                        )
-                    )),
-                ),
-                None => {
-                    let expected = keyword_parent
-                        .and_then(|s| s.get("description"))
-                        .and_then(Value::as_str)
-                        .map_or_else(
-                            || fallback.to_owned(),
-                            |d| d.trim_end_matches('.').to_owned(),
-                        );
-                    (
-                        format!("{} is not valid for {}", show(node), where_(path)),
-                        format!("expected {}", lowercase_first(&expected)),
-                        None,
-                    )
-                }
-            };
-            vec![
-                Diagnostic::error("schema::format", message, source, value_span)
-                    .with_label(label)
-                    .with_help_opt(help),
-            ]
+                .with_label(format!("expected {expected}"))
+            })]
         }
         ValidationErrorKind::Minimum { limit }
         | ValidationErrorKind::ExclusiveMinimum { limit } => vec![
@@ -382,17 +448,31 @@ fn describe(
             .with_label("expected a value here"),
         ],
         ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
-            let expected = schema_at(schema, schema_path)
-                .or(keyword_parent)
+            let branches: Vec<&Value> = schema_at(schema, schema_path)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
+            // An enum whose variants carry docs: a `oneOf` of `const`s.
+            let consts: Vec<String> = branches
+                .iter()
+                .filter_map(|b| b.get("const").map(option_text))
+                .collect();
+            if !consts.is_empty() && consts.len() == branches.len() {
+                return vec![enum_diagnostic(source, value_span, node, path, &consts)];
+            }
+            // An optional typed value: `anyOf: [{$ref: Typed}, {type: null}]`.
+            let typed = branches
+                .iter()
+                .filter_map(|b| b.get("$ref")?.as_str()?.strip_prefix("#/$defs/"))
+                .find_map(|name| typed_diagnostic(name, doc, path));
+            if let Some(d) = typed {
+                return vec![d];
+            }
+            let expected = keyword_parent
                 .and_then(|s| s.get("description"))
                 .and_then(Value::as_str)
-                .or_else(|| {
-                    keyword_parent
-                        .and_then(|s| s.get("description"))
-                        .and_then(Value::as_str)
-                })
                 .map_or_else(
-                    || "a different value".to_owned(),
+                    || "a value of another form".to_owned(),
                     |d| lowercase_first(d.trim_end_matches('.')),
                 );
             vec![
@@ -405,16 +485,101 @@ fn describe(
                 .with_label(format!("expected {expected}")),
             ]
         }
-        _ => vec![
-            Diagnostic::error(
-                "schema::value",
-                format!("{} is not valid for {}", show(node), where_(path)),
-                source,
-                value_span,
-            )
-            .with_label(fallback.to_owned()),
-        ],
+        _ => {
+            let expected = keyword_parent
+                .and_then(|s| s.get("description"))
+                .and_then(Value::as_str)
+                .map(|d| format!("expected {}", lowercase_first(d.trim_end_matches('.'))));
+            vec![
+                Diagnostic::error(
+                    "schema::value",
+                    format!("{} is not valid for {}", show(node), where_(path)),
+                    source,
+                    value_span,
+                )
+                .with_label(expected.unwrap_or_else(|| "not allowed here".into())),
+            ]
+        }
     }
+}
+
+/// Where a missing key should go: the parent's key, or for the top level and
+/// list items the first key of the mapping (not the whole mapping).
+fn required_span(doc: &Document, path: &[PathSegment]) -> Span {
+    let (span, _) = doc.root.locate(path, true);
+    if matches!(path.last(), Some(PathSegment::Key(_))) {
+        return span;
+    }
+    match doc.root.lookup(path).map(|n| &n.kind) {
+        Some(NodeKind::Map(entries)) if !entries.is_empty() => entries[0].key_span,
+        _ => Span::new(span.start, span.start),
+    }
+}
+
+fn option_text(option: &Value) -> String {
+    option
+        .as_str()
+        .map_or_else(|| option.to_string(), str::to_owned)
+}
+
+/// A value outside a closed set: list the set, and suggest the closest member.
+fn enum_diagnostic(
+    source: &crate::load::Source,
+    span: Span,
+    node: Option<&Node>,
+    path: &[PathSegment],
+    options: &[String],
+) -> Diagnostic {
+    let wrong = match node.map(|n| &n.kind) {
+        Some(NodeKind::Str(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let help = crate::diagnostics::closest(&wrong, options.iter().map(String::as_str))
+        .map(|s| messages::did_you_mean(&s));
+    Diagnostic::error(
+        "schema::enum",
+        format!("{} is not a valid value for {}", show(node), where_(path)),
+        source,
+        span,
+    )
+    .with_label(format!("expected {}", messages::one_of(options)))
+    .with_help_opt(help)
+}
+
+/// A typed value (`$defs/<name>`) that does not parse: the parser says why.
+fn typed_diagnostic(name: &str, doc: &Document, path: &[PathSegment]) -> Option<Diagnostic> {
+    let node = doc.root.lookup(path);
+    let text = match node.map(|n| &n.kind) {
+        Some(NodeKind::Str(s)) => s.clone(),
+        _ => return None,
+    };
+    let (reason, expected, examples) = values::explain(name, &text)?;
+    let (span, _) = doc.root.locate(path, false);
+    let message = if reason.is_empty() {
+        format!("{} is not valid for {}", show(node), where_(path))
+    } else {
+        format!("invalid value for {}: {reason}", where_(path))
+    };
+    let examples = messages::one_of(&examples.iter().map(|e| (*e).to_owned()).collect::<Vec<_>>());
+    // `a DNS label: lowercase letters…` → label `expected a DNS label`, the rest as help.
+    let (label, help) = match expected.split_once(": ") {
+        Some((what, how)) if how.contains("such as") => {
+            (format!("expected {what}"), format!("{what} is {how}"))
+        }
+        Some((what, how)) => (
+            format!("expected {what}"),
+            format!("{what} is {how}; for example {examples}"),
+        ),
+        None => (
+            format!("expected {expected}"),
+            format!("for example {examples}"),
+        ),
+    };
+    Some(
+        Diagnostic::error("schema::format", message, &doc.source, span)
+            .with_label(label)
+            .with_help(help),
+    )
 }
 
 fn lowercase_first(s: &str) -> String {

@@ -40,13 +40,18 @@ impl FromStr for DnsLabel {
             .chars()
             .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
         {
-            return Err(if c.is_ascii_uppercase() {
-                format!(
-                    "`{s}` has an uppercase letter; use `{}`",
-                    s.to_ascii_lowercase()
-                )
+            let fixed = dns_label_like(s);
+            let suggestion = if fixed.is_empty() {
+                String::new()
             } else {
-                format!("`{s}` contains `{c}`; only lowercase letters, digits and `-` are allowed")
+                format!("; use `{fixed}`")
+            };
+            return Err(if c.is_ascii_uppercase() {
+                format!("`{s}` has an uppercase letter{suggestion}")
+            } else {
+                format!(
+                    "`{s}` contains `{c}`; only lowercase letters, digits and `-` are allowed{suggestion}"
+                )
             });
         }
         if s.starts_with('-') || s.ends_with('-') {
@@ -54,6 +59,31 @@ impl FromStr for DnsLabel {
         }
         Ok(Self(s.to_owned()))
     }
+}
+
+/// The DNS label closest to `s`: lowercase, other characters as `-`, no `-` at the ends.
+fn dns_label_like(s: &str) -> String {
+    let mapped: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut out = String::new();
+    for c in mapped.trim_matches('-').chars() {
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    out.chars()
+        .take(63)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
 }
 
 impl fmt::Display for DnsLabel {

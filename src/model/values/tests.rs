@@ -108,4 +108,10 @@ fn parser_messages_name_the_problem() {
             .unwrap_err()
             .contains("use `prod`")
     );
+    assert!(
+        "Ecommerce_Prod"
+            .parse::<DnsLabel>()
+            .unwrap_err()
+            .ends_with("use `ecommerce-prod`")
+    );
 }

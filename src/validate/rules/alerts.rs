@@ -23,7 +23,8 @@ pub fn escalation_covers_severities(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
                     Monitoring,
                     &[base[0], base[1], "severity_levels", &i.to_string()],
                 )
-                .with_label("listed again here"),
+                .with_label("listed again here")
+                .with_help(format!("remove this second `{name}`")),
             );
         } else if !alerts.escalation_rules.contains_key(severity) {
             let (source, span) = ctx.key(Monitoring, &[base[0], base[1], "escalation_rules"]);
@@ -34,7 +35,14 @@ pub fn escalation_covers_severities(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
                     &source,
                     span,
                 )
-                .with_label(format!("expected a `{name}:` entry here"))
+                .with_label(format!(
+                    "expected {} `{name}:` entry here",
+                    if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    }
+                ))
                 .with_help(format!(
                     "add `{name}: \"15m\"` (or `immediate`) under `escalation_rules`"
                 )),

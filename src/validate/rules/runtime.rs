@@ -15,24 +15,45 @@ pub fn base_image_for_runtime(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
             ("rust_runtime", images.rust_runtime.is_some()),
         ],
     };
-    needed
+    let missing: Vec<&str> = needed
         .iter()
         .filter(|(_, present)| !present)
-        .map(|(key, _)| {
-            let (source, span) = ctx.key(Docker, &["docker_config", "base_images"]);
-            let d = Diagnostic::error(
-                "rule::base-image",
-                format!("`base_images.{key}` is needed for the app's runtime"),
-                &source,
-                span,
-            )
-            .with_label(format!("expected a `{key}:` image here"))
-            .with_help(match *key {
-                "python" => "add `python: \"python:3.11-slim\"`",
-                "rust" => "add `rust: \"rust:1.95-slim-bookworm\"`",
-                _ => "add `rust_runtime: \"debian:bookworm-slim\"`",
-            });
-            ctx.related(d, Manifest, &["app", "runtime"], "runtime chosen here")
+        .map(|(key, _)| *key)
+        .collect();
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    let runtime = match ctx.config.manifest.app.runtime {
+        Runtime::Python => "python",
+        Runtime::Rust => "rust",
+    };
+    let keys = missing
+        .iter()
+        .map(|k| format!("`base_images.{k}`"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let entries = missing
+        .iter()
+        .map(|k| format!("`{k}:`"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let example = missing
+        .iter()
+        .map(|k| match *k {
+            "python" => "`python: \"python:3.11-slim\"`",
+            "rust" => "`rust: \"rust:1.95-slim-bookworm\"` (the build stage)",
+            _ => "`rust_runtime: \"debian:bookworm-slim\"` (the runtime stage)",
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let (source, span) = ctx.key(Docker, &["docker_config", "base_images"]);
+    let d = Diagnostic::error(
+        "rule::base-image",
+        format!("the `{runtime}` runtime needs {keys}"),
+        &source,
+        span,
+    )
+    .with_label(format!("expected {entries} here"))
+    .with_help(format!("add {example}"));
+    vec![ctx.related(d, Manifest, &["app", "runtime"], "runtime chosen here")]
 }

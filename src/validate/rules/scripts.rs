@@ -32,8 +32,8 @@ pub fn referenced_scripts_exist(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
                 .map_or_else(
                     || {
                         format!(
-                            "cfgen generates {}; or add `{script}` to the project",
-                            crate::messages::one_of(&generated)
+                            "add `{script}` to the project folder, or run one that cfgen generates: {}",
+                            crate::messages::all_of(&generated)
                         )
                     },
                     |s| crate::messages::did_you_mean(&format!("scripts/{s}")),
