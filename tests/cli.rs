@@ -1,0 +1,138 @@
+//! The real `cfgen` binary: exit codes, the three output formats of
+//! `validate`, usage errors and `schema --check`. Each command runs in a
+//! temporary folder with relative paths, `NO_COLOR=1` and 80 columns, so the
+//! snapshots hold no machine-specific paths or colours.
+
+use std::path::Path;
+use std::process::Command;
+
+use insta_cmd::assert_cmd_snapshot;
+
+use crate::common::{copy_example_inputs, overlay_project, repo};
+
+/// `cfgen` run in `dir` with a fixed, colourless environment.
+fn cfgen(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cfgen"));
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "80")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+/// A temporary folder holding a copy of the example's inputs as `ecommerce/`.
+fn example_copy() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example_inputs(&tmp.path().join("ecommerce"));
+    tmp
+}
+
+/// A temporary folder holding, as `project/`, the example with mistakes in four files.
+fn invalid_copy() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = repo().join("tests/fixtures/invalid/err_many_errors_in_many_files");
+    overlay_project(&fixture, &tmp.path().join("project"));
+    tmp
+}
+
+#[test]
+fn validate_example_human() {
+    let tmp = example_copy();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["validate", "ecommerce"]));
+}
+
+#[test]
+fn validate_example_json() {
+    let tmp = example_copy();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["validate", "ecommerce", "--format", "json"]));
+}
+
+#[test]
+fn validate_example_github() {
+    let tmp = example_copy();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["validate", "ecommerce", "--format", "github"]));
+}
+
+#[test]
+fn validate_searches_the_current_folder_by_default() {
+    let tmp = example_copy();
+    let out = cfgen(tmp.path()).arg("validate").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("╭─[./ecommerce/config/deployment/backup.yaml:27:10]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn validate_invalid_human() {
+    let tmp = invalid_copy();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["validate", "project"]));
+}
+
+#[test]
+fn validate_invalid_json() {
+    let tmp = invalid_copy();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["validate", "project", "--format", "json"]));
+}
+
+#[test]
+fn validate_invalid_github() {
+    let tmp = invalid_copy();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["validate", "project", "--format", "github"]));
+}
+
+#[test]
+fn validate_missing_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["validate", "no-such-folder"]));
+}
+
+#[test]
+fn validate_without_projects() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("empty")).unwrap();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["validate", "empty"]));
+}
+
+#[test]
+fn validate_help() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["validate", "--help"]));
+}
+
+#[test]
+fn unknown_format_is_a_usage_error() {
+    let tmp = example_copy();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["validate", "ecommerce", "--format", "xml"]));
+}
+
+#[test]
+fn schema_check_passes_on_the_committed_schemas() {
+    assert_cmd_snapshot!(cfgen(&repo()).args(["schema", "--check"]));
+}
+
+#[test]
+fn schema_check_fails_with_a_diff_on_a_stale_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("schema");
+    std::fs::create_dir(&dir).unwrap();
+    for entry in std::fs::read_dir(repo().join("schema")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    let stale = dir.join("checklist.schema.json");
+    let text = std::fs::read_to_string(&stale).unwrap();
+    let edited = text.replacen("/schema/v1/", "/schema/v0/", 1);
+    assert_ne!(text, edited);
+    std::fs::write(&stale, edited).unwrap();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["schema", "--check", "--dir", "schema"]));
+    // `--check` writes nothing.
+    assert!(
+        std::fs::read_to_string(&stale)
+            .unwrap()
+            .contains("/schema/v0/")
+    );
+}
