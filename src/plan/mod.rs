@@ -4,6 +4,7 @@
 
 pub mod checklist;
 pub mod common;
+pub mod docker;
 
 use std::path::PathBuf;
 
@@ -116,6 +117,7 @@ pub struct Plan {
 pub fn plan(project: &Project) -> Plan {
     let mut artifacts = Vec::new();
     artifacts.extend(checklist::plan(project));
+    artifacts.extend(docker::plan(project));
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Plan {
         out_dir: project.dir.join(&project.config.manifest.output),
