@@ -161,8 +161,38 @@ pub async fn list_products(pool: &MySqlPool) -> Result<Vec<Product>, AppError> {
         .map_err(AppError::from)
 }
 
-/// Creates an order in one transaction: checks the user, locks the products (in id order,
-/// so concurrent orders cannot deadlock), checks and decrements stock, inserts the order.
+/// The current UTC time as `(MySQL DATETIME literal, RFC 3339)`, to the second.
+fn utc_now() -> (String, String) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    utc_at(secs)
+}
+
+/// [`utc_now`] for a given number of seconds since the Unix epoch.
+fn utc_at(secs: u64) -> (String, String) {
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        format!("{year:04}-{month:02}-{day:02} {h:02}:{m:02}:{s:02}"),
+        format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z"),
+    )
+}
+
+/// Creates an order in one transaction: locks the products (in id order, so concurrent
+/// orders cannot deadlock), checks and decrements stock, inserts the order and its lines.
+/// An unknown user is caught by the foreign key, which saves a round trip.
 ///
 /// `items` must be non-empty with distinct product ids and positive quantities.
 pub async fn create_order(
@@ -173,15 +203,6 @@ pub async fn create_order(
     let mut items = items.to_vec();
     items.sort_unstable();
     let mut tx = pool.begin().await?;
-    let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = ?")
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if user.is_none() {
-        return Err(AppError::Validation(format!(
-            "user {user_id} does not exist"
-        )));
-    }
     let mut lines = Vec::with_capacity(items.len());
     let mut total: i64 = 0;
     for &(product_id, quantity) in &items {
@@ -214,12 +235,24 @@ pub async fn create_order(
             .execute(&mut *tx)
             .await?;
     }
-    let done =
-        sqlx::query("INSERT INTO orders (user_id, status, total_cents) VALUES (?, 'pending', ?)")
-            .bind(user_id)
-            .bind(total)
-            .execute(&mut *tx)
-            .await?;
+    let (created_db, created_at) = utc_now();
+    let done = match sqlx::query(
+        "INSERT INTO orders (user_id, status, total_cents, created_at) VALUES (?, 'pending', ?, ?)",
+    )
+    .bind(user_id)
+    .bind(total)
+    .bind(&created_db)
+    .execute(&mut *tx)
+    .await
+    {
+        Ok(done) => done,
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
+            return Err(AppError::Validation(format!(
+                "user {user_id} does not exist"
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let order_id = i64::try_from(done.last_insert_id())
         .map_err(|_| AppError::Internal("order id out of range".to_owned()))?;
     for line in &lines {
@@ -233,12 +266,6 @@ pub async fn create_order(
         .execute(&mut *tx)
         .await?;
     }
-    let created_at: String =
-        sqlx::query_scalar("SELECT DATE_FORMAT(created_at, ?) FROM orders WHERE id = ?")
-            .bind(TS)
-            .bind(order_id)
-            .fetch_one(&mut *tx)
-            .await?;
     tx.commit().await?;
     Ok(Order {
         id: order_id,
@@ -337,4 +364,20 @@ pub async fn pay_order(
 /// `SELECT 1`: is the database reachable?
 pub async fn ping(pool: &MySqlPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_now_is_well_formed() {
+        let (db, rfc) = super::utc_now();
+        assert_eq!(db.len(), 19);
+        assert_eq!(rfc.len(), 20);
+        assert_eq!(db.replace(' ', "T") + "Z", rfc);
+        assert!(rfc.starts_with("20"), "{rfc}");
+        assert_eq!(super::utc_at(0).1, "1970-01-01T00:00:00Z");
+        assert_eq!(super::utc_at(951_782_400).1, "2000-02-29T00:00:00Z");
+        assert_eq!(super::utc_at(1_709_210_096).0, "2024-02-29 12:34:56");
+        assert_eq!(super::utc_at(4_102_444_799).1, "2099-12-31T23:59:59Z");
+    }
 }
