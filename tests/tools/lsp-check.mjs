@@ -15,7 +15,8 @@
 // --timeout   bound on the whole run (default 20000 ms); the server is killed at the end.
 //
 // Output (stdout): { server, node, schemas: {uri: [globs]}, diagnostics: {path: [{line,
-// character, end_line, end_character, severity, message, source, code}]}, completions:
+// character, end_line, end_character, severity, message, source, code}]}, applied: {path:
+// [{uri, name}]} (the schemas the server associates with each opened file), completions:
 // [{file, line, character, labels, items}], hovers: [{file, line, character, contents}],
 // elapsed_ms }. Exit status 0 when the run completed (whatever the server reported), 2 on a
 // usage error, an unreadable schema, a server crash or a timeout (message on stderr).
@@ -269,6 +270,15 @@ async function main() {
     await sleep(50);
   }
 
+  // Which schemas the server associates with each document (its glob matching), as the
+  // editor's status bar shows; a document no glob reaches gets none and no diagnostics.
+  const applied = {};
+  for (const uri of uris) {
+    waitingFor = `yaml/get/jsonSchema for ${uri}`;
+    const result = await request('yaml/get/jsonSchema', uri);
+    applied[fileURLToPath(uri)] = (result ?? []).map((s) => ({ uri: s.uri, name: s.name ?? null }));
+  }
+
   const completions = [];
   for (const p of opts.complete) {
     waitingFor = `completion at ${p.file}:${p.line}:${p.character}`;
@@ -324,6 +334,7 @@ async function main() {
     node: process.version,
     schemas,
     diagnostics: byPath,
+    applied,
     completions,
     hovers,
     elapsed_ms: Date.now() - started,

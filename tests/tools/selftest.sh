@@ -96,7 +96,8 @@ sub nginx/nginx.conf '^(\s*)listen 8080;' '\1listen 8080;\n\1http2 on;'
 sub k8s/production/deployment.yaml '^  revisionHistoryLimit: 5$' '  revisionHistoryLimit: 5\n  replicaz: 2'
 sub k8s/production/deployment.yaml '^      automountServiceAccountToken: false\n' ''
 sub k8s/production/kustomization.yaml '^  - networkpolicy.yaml$' '  - networkpolicy.yaml\n  - peerauthentication.yaml'
-printf 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: ecommerce-prod\nspec:\n  mtls:\n    mode: STRICT\n' \
+# a CRD kind with a schema in crd-schemas/ (invalid mode) and one without any schema
+printf 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: ecommerce-prod\nspec:\n  mtls:\n    mode: STRICTEST\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: api\n  namespace: ecommerce-prod\nspec:\n  secretName: api-tls\n  dnsNames: [api.ecommerce.com]\n  issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer}\n' \
   >"$M/k8s/production/peerauthentication.yaml"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: orphan\n  namespace: ecommerce-prod\n' >"$M/k8s/production/orphan.yaml"
 sub Dockerfile '^CMD \[.*\]$' 'CMD uvicorn app.main:app --host 0.0.0.0 --port 8000'
@@ -117,7 +118,9 @@ if ((rc == 1)); then ok "mutated sample fails (exit 1)"; else bad "mutated sampl
 L="$WORK/mutated.log"
 expect_fail "$L" "nginx -t" 'unknown directive "http2"'
 expect_fail "$L" "kubernetes-validate --strict k8s/production/*.yaml" "'replicaz' was unexpected"
-expect_fail "$L" "kubernetes-validate --strict k8s/production/*.yaml" "Couldn't find schema for kind PeerAuthentication"
+expect_fail "$L" "kubernetes-validate --strict k8s/production/*.yaml" "Couldn't find schema for kind Certificate"
+expect_fail "$L" "kubernetes-validate --strict k8s/production/*.yaml" "spec.mtls.mode: 'STRICTEST' is not one of"
+expect_fail "$L" "kubernetes-validate --strict (kubectl kustomize k8s/production)" "spec.mtls.mode: 'STRICTEST' is not one of"
 expect_fail "$L" "kubernetes-validate --strict k8s/production/*.yaml" "orphan.yaml: not referenced by kustomization.yaml"
 expect_fail "$L" "kubernetes-validate --strict (kubectl kustomize k8s/production)" "'replicaz' was unexpected"
 expect_fail "$L" "hadolint" "DL3025"

@@ -8,6 +8,8 @@
   k8s-plan ENV_DIR           the files of a kustomize folder: `resource FILE` for every file in
                              kustomization.yaml's resources, `unreferenced FILE` for a YAML
                              file in the folder that kustomization.yaml does not mention.
+  crd-validate [--label P=T] FILE...  validate documents of the CRD kinds that have a strict
+                             schema in crd-schemas/ (kubernetes-validate has none).
   compose-policy FILE        cfgen's own rules for docker-compose.yml (SPEC.md): no inline
                              secrets, databases/caches not published, a healthcheck everywhere.
   dockerfile-policy FILE     cfgen's own rule: a HEALTHCHECK does not call curl/wget that the
@@ -223,6 +225,53 @@ def k8s_plan(env_dir: str) -> int:
     return 0
 
 
+CRD_SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "crd-schemas")
+
+
+def crd_schema_kinds() -> dict[str, str]:
+    """`apiVersion/Kind` -> schema file, for every schema in tests/tools/crd-schemas/."""
+    kinds = {}
+    for f in sorted(glob.glob(os.path.join(CRD_SCHEMAS, "*_*_*.json"))):
+        group, version, kind = os.path.basename(f)[: -len(".json")].split("_", 2)
+        kinds[f"{group}/{version}/{kind}"] = f
+    return kinds
+
+
+def crd_validate(argv: list[str]) -> int:
+    """Validate the documents of kinds that have a schema in crd-schemas/ (strict)."""
+    import jsonschema
+    import yaml
+
+    labels = {}
+    while argv[:1] == ["--label"]:
+        k, _, v = argv[1].partition("=")
+        labels[k] = v
+        argv = argv[2:]
+    kinds = crd_schema_kinds()
+    validators = {}
+    rc = 0
+    for path in argv:
+        name = labels.get(path, path)
+        with open(path, encoding="utf-8") as fh:
+            docs = list(yaml.safe_load_all(fh))
+        for i, doc in enumerate(docs):
+            if not isinstance(doc, dict):
+                continue
+            key = f"{doc.get('apiVersion')}/{doc.get('kind')}"
+            if key not in kinds:
+                continue
+            if key not in validators:
+                with open(kinds[key], encoding="utf-8") as fh:
+                    schema = __import__("json").load(fh)
+                validators[key] = jsonschema.Draft202012Validator(schema)
+            res = f"{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
+            for err in sorted(validators[key].iter_errors(doc), key=lambda e: list(e.path)):
+                where = ".".join(str(p) for p in err.path) or "(document)"
+                print(f"ERROR {name} {res} (document {i + 1}) against {os.path.basename(kinds[key])}: {where}: {err.message}")
+                rc = 1
+    return rc
+
+
 def kv_findings(argv: list[str]) -> int:
     """kubernetes-validate output of several `-k` runs on stdin -> unique findings.
 
@@ -236,7 +285,8 @@ def kv_findings(argv: list[str]) -> int:
         k, _, v = argv[1].partition("=")
         labels[k] = v
         argv = argv[2:]
-    ok = set(os.environ.get("K8S_NO_SCHEMA_OK", "").split())
+    # kinds whose missing schema is fine: listed by the caller, or validated by crd-validate
+    ok = set(os.environ.get("K8S_NO_SCHEMA_OK", "").split()) | set(crd_schema_kinds())
     found: dict[str, list[str]] = {}
     notes: dict[str, list[str]] = {}
     for line in sys.stdin:
@@ -252,7 +302,7 @@ def kv_findings(argv: list[str]) -> int:
         target = notes if ns and f"{ns.group(2)}/{ns.group(1)}" in ok else found
         target.setdefault(msg, []).append(ver)
     for msg, vers in notes.items():
-        print(f"note (K8S_NO_SCHEMA_OK): {msg} [k8s {', '.join(dict.fromkeys(vers))}]")
+        print(f"note (validated by tests/tools/crd-schemas or K8S_NO_SCHEMA_OK): {msg} [k8s {', '.join(dict.fromkeys(vers))}]")
     for msg, vers in found.items():
         print(f"{msg} [k8s {', '.join(dict.fromkeys(vers))}]")
     return 1 if found else 0
@@ -355,6 +405,8 @@ def main(argv: list[str]) -> int:
         return nginx_plan(argv[1])
     if len(argv) >= 2 and argv[0] == "k8s-plan":
         return k8s_plan(argv[1])
+    if argv[:1] == ["crd-validate"]:
+        return crd_validate(argv[1:])
     if len(argv) >= 2 and argv[0] == "compose-policy":
         return compose_policy(argv[1])
     if len(argv) >= 2 and argv[0] == "dockerfile-policy":
