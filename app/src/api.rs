@@ -430,11 +430,16 @@ async fn list_products(State(state): State<AppState>) -> Result<Response, AppErr
         )
             .into_response()
     };
-    if cache.enabled() {
+    // "bypass": caching disabled, or Redis failed on the read (then don't wait on it twice).
+    let mut use_cache = cache.enabled();
+    if use_cache {
         match cache.get(PRODUCTS_KEY).await {
             Ok(Some(body)) => return Ok(json_response(body, "hit")),
             Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "product cache read failed; using the database"),
+            Err(e) => {
+                tracing::warn!(error = %e, "product cache read failed; using the database");
+                use_cache = false;
+            }
         }
     }
     let products = state.bounded(store::list_products(state.db())).await?;
@@ -442,7 +447,7 @@ async fn list_products(State(state): State<AppState>) -> Result<Response, AppErr
         products: &products,
     })
     .map_err(|e| AppError::Internal(format!("cannot serialise products: {e}")))?;
-    if !cache.enabled() {
+    if !use_cache {
         return Ok(json_response(body, "bypass"));
     }
     if let Err(e) = cache.set(PRODUCTS_KEY, &body).await {

@@ -288,6 +288,7 @@ async fn ready_follows_redis() {
         assert_eq!(shop.get("/health").await.status, 200);
         let r = shop.get("/products").await;
         assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.header("x-cache"), Some("bypass"));
         services.redis.resume();
         wait_ready(&shop, 200).await;
         let r = shop.get("/products").await;
