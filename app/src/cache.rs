@@ -117,12 +117,6 @@ impl Cache {
         .await
     }
 
-    /// `DEL key`.
-    pub async fn del(&self, key: &str) -> Result<(), String> {
-        self.run("DEL", |mut c| async move { c.del(key).await })
-            .await
-    }
-
     /// `PING`.
     pub async fn ping(&self) -> Result<(), String> {
         self.run("PING", |mut c| async move {
