@@ -5,6 +5,7 @@
 pub mod checklist;
 pub mod common;
 pub mod docker;
+pub mod monitoring;
 
 use std::path::PathBuf;
 
@@ -118,6 +119,7 @@ pub fn plan(project: &Project) -> Plan {
     let mut artifacts = Vec::new();
     artifacts.extend(checklist::plan(project));
     artifacts.extend(docker::plan(project));
+    artifacts.extend(monitoring::plan(project));
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Plan {
         out_dir: project.dir.join(&project.config.manifest.output),
