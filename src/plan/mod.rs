@@ -4,6 +4,7 @@
 
 pub mod checklist;
 pub mod common;
+pub mod compose;
 pub mod docker;
 pub mod monitoring;
 
@@ -120,6 +121,7 @@ pub fn plan(project: &Project) -> Plan {
     artifacts.extend(checklist::plan(project));
     artifacts.extend(docker::plan(project));
     artifacts.extend(monitoring::plan(project));
+    artifacts.extend(compose::plan(project));
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Plan {
         out_dir: project.dir.join(&project.config.manifest.output),

@@ -2,6 +2,8 @@
 //! anything is written; a failure here is a bug in cfgen (or in a user's
 //! template override), never in the user's config.
 
+pub mod compose;
+
 use std::path::Path;
 
 use crate::load::{self, NodeKind};
@@ -17,7 +19,8 @@ pub fn verify(artifact: &Artifact, text: &str) -> Result<(), String> {
         Check::Yaml | Check::Kubernetes | Check::Compose | Check::Workflow => {
             let value = parse_yaml(&artifact.path, text)?;
             match artifact.check {
-                Check::Kubernetes | Check::Compose | Check::Workflow => {
+                Check::Compose => compose::validate(&value),
+                Check::Kubernetes | Check::Workflow => {
                     if value.is_object() {
                         Ok(())
                     } else {
