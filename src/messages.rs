@@ -83,7 +83,14 @@ fn syntax_help(info: &str) -> Option<String> {
     } else if info.contains("flow") {
         Some("check that every `[` and `{` is closed".into())
     } else if info.contains("mapping values") {
-        Some("a value holding `: ` must be quoted".into())
+        Some(
+            "quote a value that contains `: `, and check that the line above is a complete `key: value`"
+                .into(),
+        )
+    } else if info.contains("expected key") || info.contains("block") {
+        Some("check the indentation: the keys of one mapping start in the same column".into())
+    } else if info.contains("expect ':'") || info.contains("expected ':'") {
+        Some("each line of a mapping is `key: value`; this one has no `:`".into())
     } else {
         None
     }

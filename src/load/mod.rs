@@ -129,6 +129,11 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<(Document, Vec<LoadErro
             ));
         }
     };
+    // A byte order mark is invisible in editors; drop it so that columns match theirs.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    };
     let source = SourceFile::new(path, text);
     match parse::parse(&source) {
         Ok((root, errors)) => Ok((Document { source, root }, errors)),

@@ -336,6 +336,16 @@ fn syntax_error(text: &str, info: &str, at: usize) -> LoadError {
             .unwrap_or(at);
         return LoadError::new(LoadErrorKind::UnclosedQuote, one_char(quote));
     }
+    // An error at the very end points at the last thing written instead.
+    let content_end = text.trim_end().len();
+    let at = if at >= content_end {
+        text[..content_end]
+            .char_indices()
+            .next_back()
+            .map_or(0, |(i, _)| i)
+    } else {
+        at
+    };
     LoadError::new(LoadErrorKind::Syntax(info.to_owned()), one_char(at))
 }
 
