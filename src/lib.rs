@@ -22,6 +22,7 @@ pub mod messages;
 pub mod model;
 pub mod plan;
 pub mod render;
+pub mod usage;
 pub mod validate;
 pub mod verify;
 

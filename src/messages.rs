@@ -222,3 +222,19 @@ pub fn stale_output(count: usize, out: &str) -> String {
         "{count} generated file(s) in `{out}` are stale; run `cfgen build` and commit the result"
     )
 }
+
+/// Heading of the unused-values report of a project.
+#[must_use]
+pub fn unused_heading(project: &str, count: usize) -> String {
+    if count == 1 {
+        format!("{project}: 1 config value influences no artifact:")
+    } else {
+        format!("{project}: {count} config values influence no artifact:")
+    }
+}
+
+/// One unused value.
+#[must_use]
+pub fn unused_line(file: &str, line: usize, col: usize, path: &str, reason: &str) -> String {
+    format!("  {file}:{line}:{col} `{path}`: {reason}")
+}

@@ -102,8 +102,23 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
     // Validate and render everything in memory first: any failure writes nothing.
     let mut diagnostics = Vec::new();
     let mut outputs: Vec<(String, Output)> = Vec::new();
+    let mut unused_report = Vec::new();
     let mut io_failure = false;
+    // A progress bar when many projects are built and a person watches stderr.
+    let progress = (projects.len() >= 20 && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| {
+            let bar = indicatif::ProgressBar::new(projects.len() as u64);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} projects {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
     for dir in &projects {
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
         let outcome = check_project(dir);
         io_failure |= outcome.io_failure;
         diagnostics.extend(outcome.diagnostics);
@@ -130,6 +145,25 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
             );
             return EXIT_USAGE;
         }
+        let unused = crate::usage::unused(&project);
+        if !unused.is_empty() {
+            unused_report.push(messages::unused_heading(
+                project.config.manifest.name.as_str(),
+                unused.len(),
+            ));
+            for u in unused {
+                if let Some(doc) = project.documents.get(u.kind) {
+                    let (line, col) = doc.source.line_col(u.span.start);
+                    unused_report.push(messages::unused_line(
+                        &doc.source.path().display().to_string(),
+                        line,
+                        col,
+                        &u.path,
+                        u.reason,
+                    ));
+                }
+            }
+        }
         match generate(
             &project,
             &renderer,
@@ -140,6 +174,9 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
             Ok(output) => outputs.push((project.config.manifest.name.to_string(), output)),
             Err(d) => diagnostics.push(*d),
         }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     report(args, &diagnostics);
@@ -152,6 +189,11 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
             messages::validate_summary(projects.len(), errors, diagnostics.len() - errors)
         );
         return EXIT_INVALID;
+    }
+    if mode == Mode::Build {
+        for line in &unused_report {
+            eprintln!("{line}");
+        }
     }
     let mut comparisons = Vec::new();
     for (name, output) in &outputs {
