@@ -10,7 +10,7 @@
 # and under load (VmRSS / VmHWM from /proc). Everything it started is killed on exit.
 #
 # Needs: wrk, curl, mariadb-server, redis-server (Debian packages).
-# Tunables (env): DURATION (10), CONNECTIONS (32), WRK_THREADS (1), WORKERS (2),
+# Tunables (env): DURATION (10), CONNECTIONS (16), WRK_THREADS (1), WORKERS (2),
 #                 CARGO_TARGET_DIR (target), NICE (unset; e.g. -15 as root runs the servers
 #                 and wrk at a higher priority, for a machine busy with other work).
 # Besides wrk's numbers it reports the service's CPU time per request (from
@@ -19,7 +19,7 @@ set -euo pipefail
 
 DURATION=${DURATION:-10}
 prio=(); [ -n "${NICE:-}" ] && prio=(nice -n "$NICE")
-CONNECTIONS=${CONNECTIONS:-32}
+CONNECTIONS=${CONNECTIONS:-16}
 WRK_THREADS=${WRK_THREADS:-1}
 WORKERS=${WORKERS:-2}
 here=$(cd "$(dirname "$0")" && pwd)
