@@ -18,8 +18,9 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// Builds the connection pool without connecting (connections open on first use).
 ///
 /// The pool keeps `DB_POOL_SIZE` connections open (opened in the background, re-opened when
-/// lost); under load it may open up to `DB_MAX_OVERFLOW` more, which are closed again after
-/// a minute idle. Every connection is replaced after `DB_POOL_RECYCLE_SECONDS`.
+/// lost); under load it may open up to `DB_MAX_OVERFLOW` more. With overflow allowed, idle
+/// connections are closed after a minute and the pool is refilled to `DB_POOL_SIZE`, which
+/// sheds the overflow. Every connection is replaced after `DB_POOL_RECYCLE_SECONDS`.
 pub fn pool(config: &DbConfig) -> Result<MySqlPool, sqlx::Error> {
     let options = MySqlConnectOptions::from_str(&config.url)?;
     Ok(pool_options(config).connect_lazy_with(options))
@@ -31,7 +32,9 @@ fn pool_options(config: &DbConfig) -> MySqlPoolOptions {
         .min_connections(config.pool_size)
         .acquire_timeout(config.pool_timeout)
         .max_lifetime(config.pool_recycle)
-        .idle_timeout(std::time::Duration::from_secs(60))
+        // sqlx reaps every connection idle past the timeout, then refills to the minimum:
+        // only worth it when there are overflow connections to shed.
+        .idle_timeout((config.max_overflow > 0).then(|| std::time::Duration::from_secs(60)))
         .test_before_acquire(true)
 }
 
