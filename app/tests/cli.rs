@@ -71,3 +71,55 @@ fn healthcheck_fails_when_nothing_listens() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect"));
 }
+
+/// `serve` starts without its dependencies (pools connect lazily) and reports them not
+/// ready; idle keep-alive connections are closed after KEEPALIVE_TIMEOUT_SECONDS; SIGTERM
+/// with nothing in flight exits 0 at once.
+#[tokio::test]
+async fn serves_without_dependencies_and_applies_the_keepalive_timeout() {
+    common::bounded(60, async {
+        let port = common::free_port();
+        let mut vars = with(&[
+            ("KEEPALIVE_TIMEOUT_SECONDS", "1"),
+            ("DB_POOL_TIMEOUT_SECONDS", "1"),
+        ]);
+        vars.push(("PORT".to_owned(), port.to_string()));
+        let mut shop = common::Shop::spawn(port, &vars).await;
+        let r = shop.get("/ready").await;
+        assert_eq!(r.status, 503, "{}", r.body);
+        assert_eq!(r.json()["checks"]["database"], "error");
+        assert_eq!(r.json()["checks"]["redis"], "error");
+        let out = run_shop(&["healthcheck"], &env(&[("PORT", &port.to_string())]));
+        assert!(out.status.success(), "{out:?}");
+
+        // One request on a raw keep-alive connection, then silence.
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connect");
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .expect("write");
+        let mut buf = vec![0u8; 4096];
+        let n = stream.read(&mut buf).await.expect("read");
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        let started = std::time::Instant::now();
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("the server closed the idle connection")
+            .unwrap_or(0);
+        assert_eq!(n, 0, "expected EOF");
+        let idle = started.elapsed();
+        assert!(
+            idle >= std::time::Duration::from_millis(800)
+                && idle < std::time::Duration::from_secs(5),
+            "closed after {idle:?}"
+        );
+
+        let started = std::time::Instant::now();
+        shop.stop().await;
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    })
+    .await;
+}
