@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::common::{self, APP_UID, EnvVar};
 use super::docker::{self, DOCKERFILE};
 use super::{Artifact, Check, Syntax};
+use crate::model::manifest::Runtime;
 use crate::model::values::{CpuQuantity, ImageRef, MemoryQuantity};
 use crate::model::{Config, FileKind};
 use crate::validate::Project;
@@ -93,6 +94,7 @@ struct App {
     healthcheck: Health,
     resources: Resources,
     migrate: Option<String>,
+    migrate_healthcheck: String,
     migrate_environment: Vec<EnvVar>,
 }
 
@@ -126,6 +128,17 @@ fn environment(config: &Config) -> Vec<EnvVar> {
     });
     vars.sort_by(|a, b| a.name.cmp(&b.name));
     vars
+}
+
+/// The healthcheck of a one-shot job, which serves no HTTP: the image can run
+/// its runtime (healthy while the job runs).
+fn job_probe(config: &Config) -> Vec<String> {
+    let mut test = vec!["CMD".to_owned()];
+    match config.manifest.app.runtime {
+        Runtime::Python => test.extend(["python", "-c", "pass"].map(str::to_owned)),
+        Runtime::Rust => test.extend([docker::binary_path(config), "--version".to_owned()]),
+    }
+    test
 }
 
 /// The compose file.
@@ -209,6 +222,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                 },
             },
             migrate: manifest.app.migrate.as_deref().map(docker::exec_form),
+            migrate_healthcheck: docker::exec_form(&job_probe(config)),
         },
         mysql_image: image(docker_cfg.base_images.mysql.as_ref(), "mysql:8.0"),
         redis_image: image(docker_cfg.base_images.redis.as_ref(), "redis:7-alpine"),

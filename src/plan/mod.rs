@@ -7,6 +7,7 @@ pub mod common;
 pub mod compose;
 pub mod docker;
 pub mod monitoring;
+pub mod nginx;
 
 use std::path::PathBuf;
 
@@ -122,6 +123,7 @@ pub fn plan(project: &Project) -> Plan {
     artifacts.extend(docker::plan(project));
     artifacts.extend(monitoring::plan(project));
     artifacts.extend(compose::plan(project));
+    artifacts.extend(nginx::plan(project));
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Plan {
         out_dir: project.dir.join(&project.config.manifest.output),

@@ -1,0 +1,130 @@
+//! `nginx/nginx.conf`: the reverse proxy of the compose deployment, with
+//! performance.yaml's worker/keepalive/body-size/cache settings and
+//! security.yaml's TLS, headers and rate limits. Written for nginx 1.22 (no
+//! newer directive), a read-only root filesystem and logs on stdout/stderr.
+
+use serde::Serialize;
+
+use super::{Artifact, Check, Syntax};
+use crate::model::FileKind;
+use crate::model::security::SslTermination;
+use crate::validate::Project;
+
+/// Idle keep-alive connections nginx keeps open to the app per worker.
+const UPSTREAM_KEEPALIVE: u32 = 32;
+
+/// How long nginx keeps an idle upstream connection: below the app's own
+/// keep-alive timeout, so nginx never reuses a connection the app is closing.
+#[must_use]
+pub fn upstream_keepalive_timeout(app_keepalive: u32) -> u32 {
+    app_keepalive.saturating_sub(5).max(1)
+}
+
+/// A `Cache-Control` value for a browser TTL and an edge (shared cache) TTL.
+#[must_use]
+pub fn cache_control(browser_ttl: u32, edge_ttl: u32) -> String {
+    format!("public, max-age={browser_ttl}, s-maxage={edge_ttl}")
+}
+
+#[derive(Serialize)]
+struct RateLimit {
+    rate: u32,
+    burst: u32,
+}
+
+#[derive(Serialize)]
+struct View {
+    worker_connections: u32,
+    keepalive_timeout: u32,
+    client_max_body_size: String,
+    gzip: bool,
+    app_port: u16,
+    upstream_keepalive: u32,
+    upstream_keepalive_timeout: u32,
+    ssl: bool,
+    server_names: String,
+    security_headers: bool,
+    rate_limit: Option<RateLimit>,
+    static_cache_control: String,
+    api_cache_control: String,
+    liveness: String,
+    readiness: String,
+    metrics: String,
+}
+
+/// The nginx configuration.
+#[must_use]
+pub fn plan(project: &Project) -> Vec<Artifact> {
+    let config = &project.config;
+    let perf = &config.performance;
+    let net = &config.security.network;
+    let probes = &config.manifest.app.probes;
+    let static_cc = cache_control(perf.cdn.browser_cache_ttl, perf.cdn.edge_cache_ttl);
+    let mut hosts: Vec<&str> = config
+        .manifest
+        .environments
+        .values()
+        .map(|e| e.host.as_str())
+        .collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let view = View {
+        worker_connections: perf.application.worker_connections,
+        keepalive_timeout: perf.application.keepalive_timeout,
+        client_max_body_size: perf.application.client_max_body_size.to_string(),
+        gzip: perf.cache.compression,
+        app_port: config.manifest.app.port,
+        upstream_keepalive: UPSTREAM_KEEPALIVE,
+        upstream_keepalive_timeout: upstream_keepalive_timeout(perf.application.keepalive_timeout),
+        ssl: config.kubernetes.networking.ssl_enabled
+            && net.ssl_termination == SslTermination::Ingress,
+        server_names: hosts.join(" "),
+        security_headers: net.security_headers,
+        rate_limit: net.rate_limiting.limits().map(|l| RateLimit {
+            rate: l.requests_per_second,
+            burst: l.burst,
+        }),
+        api_cache_control: if perf.cdn.cache_everything {
+            static_cc.clone()
+        } else {
+            "no-store".to_owned()
+        },
+        static_cache_control: static_cc,
+        liveness: probes.liveness.to_string(),
+        readiness: probes.readiness.to_string(),
+        metrics: probes.metrics.to_string(),
+    };
+    vec![Artifact::new(
+        "nginx/nginx.conf",
+        "nginx/nginx.conf.j2",
+        view,
+        &[
+            FileKind::Manifest,
+            FileKind::Performance,
+            FileKind::Security,
+            FileKind::Kubernetes,
+        ],
+        Syntax::Nginx,
+        Check::None,
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_idle_timeout_stays_below_the_apps() {
+        assert_eq!(upstream_keepalive_timeout(65), 60);
+        assert_eq!(upstream_keepalive_timeout(10), 5);
+        assert_eq!(upstream_keepalive_timeout(3), 1);
+    }
+
+    #[test]
+    fn cache_control_from_cdn_ttls() {
+        assert_eq!(
+            cache_control(86400, 604_800),
+            "public, max-age=86400, s-maxage=604800"
+        );
+    }
+}
