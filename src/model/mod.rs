@@ -149,7 +149,46 @@ impl FileKind {
             ordered.extend(std::mem::take(object));
             *object = ordered;
         }
+        for_editors(&mut value);
         value
+    }
+}
+
+/// Adds what editors (yaml-language-server) need beyond the standard keywords:
+/// - `markdownDescription` beside each `description`, so `code` renders as code in hover;
+/// - a property that is a `$ref` with its own description becomes `allOf: [$ref]`,
+///   so hover shows the property's description rather than the shared definition's.
+fn for_editors(node: &mut serde_json::Value) {
+    match node {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(props)) = map.get_mut("properties") {
+                for prop in props.values_mut() {
+                    if let Some(obj) = prop.as_object_mut()
+                        && obj.contains_key("description")
+                        && let Some(reference) = obj.remove("$ref")
+                    {
+                        obj.insert("allOf".into(), serde_json::json!([{ "$ref": reference }]));
+                    }
+                }
+            }
+            if let Some(serde_json::Value::String(description)) = map.get("description").cloned()
+                && !map.contains_key("markdownDescription")
+            {
+                map.insert("markdownDescription".into(), description.into());
+            }
+            for (key, child) in map.iter_mut() {
+                if key == "properties" || key == "$defs" {
+                    // Maps of names to schemas: recurse into each schema, not the map itself.
+                    if let serde_json::Value::Object(named) = child {
+                        named.values_mut().for_each(for_editors);
+                    }
+                } else {
+                    for_editors(child);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(for_editors),
+        _ => {}
     }
 }
 

@@ -15,6 +15,7 @@ struct Section<'a> {
 #[derive(Serialize)]
 struct View<'a> {
     project: &'a str,
+    description: Option<&'a str>,
     sections: Vec<Section<'a>>,
     environments: Vec<String>,
 }
@@ -42,6 +43,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     .collect();
     let view = View {
         project: project.config.manifest.name.as_str(),
+        description: project.config.manifest.description.as_deref(),
         sections,
         environments: project
             .config

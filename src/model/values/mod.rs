@@ -88,6 +88,8 @@ macro_rules! string_value_impls {
                     "pattern": <$ty>::PATTERN,
                     "description": description,
                     "examples": <$ty>::EXAMPLES,
+                    // yaml-language-server shows this instead of the raw regex.
+                    "patternErrorMessage": format!("Expected {}.", <$ty>::EXPECTED),
                 })
             }
         }
