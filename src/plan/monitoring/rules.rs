@@ -755,11 +755,16 @@ fn business_alert(index: usize, b: &BusinessMetric, names: &Names) -> Alert {
         for (what, per_min) in [("no events", 0.0), ("steady events", busy)] {
             let v = per_period(per_min);
             let fires = holds(t.comparison, v, value);
+            let (ready, at_ready) = if secs >= RATE_WINDOW {
+                settled(per_min, secs, |x| holds(t.comparison, x, value) == fires)
+            } else {
+                (window, v)
+            };
             scenarios.push(Scenario {
                 what: format!("{what} ({} {over_what})", humanize(v)),
                 series: counter(per_min),
-                ready: window,
-                fires: fires.then(|| (job_labels.clone(), v)),
+                ready,
+                fires: fires.then(|| (job_labels.clone(), at_ready)),
             });
         }
         return Alert {
@@ -870,6 +875,23 @@ fn business_alert(index: usize, b: &BusinessMetric, names: &Names) -> Alert {
         description,
         scenarios,
     }
+}
+
+/// When a counter growing `per_min` from 0 has settled on the side of the
+/// threshold it ends on, counting `increase` over a window of `period`
+/// seconds: the first minute at which `settled_side(count)` holds (the count
+/// grows monotonically until the window is full, so it holds from then on),
+/// and the count then. Before the window is full, `increase` over a counter
+/// that starts at 0 is exactly the events so far (no extrapolation past
+/// zero), so the unit tests need not wait a whole day for a `/day` threshold.
+fn settled(per_min: f64, period: u64, settled_side: impl Fn(f64) -> bool) -> (u64, f64) {
+    #[allow(clippy::cast_precision_loss)] // test times are small
+    let count = |t: u64| per_min * t.min(period) as f64 / 60.0;
+    let mut t = 60;
+    while t < period && !settled_side(count(t)) {
+        t += 60;
+    }
+    (t, count(t))
 }
 
 fn period_phrase(secs: u64, name: &str) -> String {
