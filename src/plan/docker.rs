@@ -206,7 +206,18 @@ pub fn context_paths(project: &Project) -> ContextPaths {
     }
 }
 
-/// The comment that says how a base image is pinned.
+/// The `docker build` command, run from the folder of `cfgen.yaml`.
+fn build_command(config: &Config) -> String {
+    let manifest = &config.manifest;
+    let output = manifest.output.trim_end_matches('/');
+    let context = match manifest.app.build_context.trim_end_matches('/') {
+        "" => ".",
+        c => c,
+    };
+    format!("docker build -f {output}/{DOCKERFILE} {context}")
+}
+
+/// Whether every base image is pinned by digest.
 fn pinned(images: &[&ImageRef]) -> bool {
     images.iter().all(|i| i.digest.is_some())
 }
@@ -220,6 +231,7 @@ struct Copy {
 
 #[derive(Serialize)]
 struct PythonView {
+    build_command: String,
     base_image: String,
     multi_stage: bool,
     layer_caching: bool,
@@ -237,6 +249,7 @@ struct PythonView {
 
 #[derive(Serialize)]
 struct RustView {
+    build_command: String,
     builder_image: String,
     runtime_image: String,
     layer_caching: bool,
@@ -294,6 +307,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                 .clone()
                 .unwrap_or_else(|| "python:3.11-slim".parse().expect("valid image"));
             let view = PythonView {
+                build_command: build_command(config),
                 base_image: base.to_string(),
                 multi_stage: docker.build.multi_stage,
                 layer_caching: docker.build.layer_caching,
@@ -359,6 +373,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                 .clone()
                 .unwrap_or_else(|| "debian:bookworm-slim".parse().expect("valid image"));
             let view = RustView {
+                build_command: build_command(config),
                 pinned_by_digest: pinned(&[&builder, &runtime]),
                 builder_image: builder.to_string(),
                 runtime_image: runtime.to_string(),
