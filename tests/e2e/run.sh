@@ -416,6 +416,16 @@ if ((tls)); then
   tlsv=$("${CURL[@]}" -o /dev/null -w '%{http_version}' "$base/health")
   figure "HTTP version negotiated over TLS: $tlsv"
 fi
+# performance.yaml client_max_body_size: nginx refuses a larger body itself (413)
+max_body=$(sed -nE 's/^\s*client_max_body_size\s+([0-9]+)([kKmMgG]?);.*/\1 \2/p' "$out/nginx/nginx.conf" | head -1)
+if [[ -n $max_body ]]; then
+  read -r mb_n mb_u <<<"$max_body"
+  case $mb_u in k | K) mb=$((mb_n * 1024)) ;; m | M) mb=$((mb_n * 1048576)) ;; g | G) mb=$((mb_n * 1073741824)) ;; *) mb=$mb_n ;; esac
+  head -c $((mb + 1024)) /dev/zero >"$work/big.body"
+  bcode=$("${CURL[@]}" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @"$work/big.body" "$base/users")
+  check "a body over client_max_body_size ($mb_n$mb_u) gets 413 from nginx (got $bcode)" test "$bcode" = 413
+  rm -f "$work/big.body"
+fi
 mcode=$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$base/metrics")
 check "/metrics is not served through nginx (got $mcode)" test "$mcode" = 404
 
