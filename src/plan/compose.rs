@@ -251,7 +251,79 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    use serde_json::json;
+
     use super::*;
+
+    fn example() -> Project {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
+        crate::validate::check_project(&dir)
+            .project
+            .expect("the example is valid")
+    }
+
+    fn app_service(project: &Project) -> serde_json::Value {
+        plan(project)[0].context["app"].clone()
+    }
+
+    #[test]
+    fn read_only_root_gets_tmp_and_a_log_volume() {
+        let mut project = example();
+        let app = app_service(&project);
+        assert_eq!(app["read_only"], json!(true));
+        assert_eq!(app["tmpfs"], json!(["/tmp:size=64m"]));
+        assert_eq!(
+            app["log_mounts"],
+            json!([{ "volume": "app_logs", "path": "/var/log/app" }])
+        );
+        assert_eq!(
+            plan(&project)[0].context["volumes"],
+            json!(["app_logs", "mysql_data", "redis_data"])
+        );
+        project.config.docker.runtime.security.read_only_filesystem = false;
+        let app = app_service(&project);
+        assert_eq!(app["read_only"], json!(false));
+        assert_eq!(app["tmpfs"], json!([]));
+        assert_eq!(app["log_mounts"], json!([]));
+    }
+
+    #[test]
+    fn secrets_are_files_and_hardening_follows_docker_yaml() {
+        let mut project = example();
+        let app = app_service(&project);
+        let env = app["environment"].as_array().unwrap();
+        let get = |name: &str| {
+            env.iter()
+                .find(|v| v["name"] == name)
+                .map(|v| v["value"].clone())
+        };
+        assert_eq!(get("DATABASE_URL_FILE"), Some(json!(DATABASE_URL_FILE)));
+        assert_eq!(get("REDIS_URL_FILE"), Some(json!(REDIS_URL_FILE)));
+        assert_eq!(get("DATABASE_URL"), None);
+        assert_eq!(app["user"], json!("10001:10001"));
+        assert_eq!(app["context"], json!(".."));
+        assert_eq!(app["dockerfile"], json!("deploy/Dockerfile"));
+        let migrate_env: Vec<_> = app["migrate_environment"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["name"].clone())
+            .collect();
+        assert_eq!(
+            migrate_env,
+            json!(["DATABASE_URL_FILE", "LOG_FORMAT", "LOG_LEVEL", "RUN_MODE"])
+                .as_array()
+                .unwrap()
+                .clone()
+        );
+        project.config.docker.runtime.security.non_root_user = false;
+        project.config.docker.runtime.security.no_new_privileges = false;
+        let app = app_service(&project);
+        assert_eq!(app["user"], json!(null));
+        assert_eq!(app["no_new_privileges"], json!(false));
+    }
 
     fn cpu(s: &str) -> CpuQuantity {
         s.parse().unwrap()

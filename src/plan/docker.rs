@@ -422,7 +422,63 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    fn example() -> Project {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
+        crate::validate::check_project(&dir)
+            .project
+            .expect("the example is valid")
+    }
+
+    #[test]
+    fn python_recipe_from_the_example() {
+        let mut project = example();
+        let artifacts = plan(&project);
+        assert_eq!(artifacts[0].path, "Dockerfile");
+        assert_eq!(artifacts[1].path, "Dockerfile.dockerignore");
+        let view = &artifacts[0].context;
+        assert_eq!(view["log_dirs"], json!(["/var/log/app"]));
+        assert_eq!(
+            view["build_command"],
+            json!("docker build -f deploy/Dockerfile .")
+        );
+        assert_eq!(view["checkov_skips"], json!([]));
+        let cmd = view["cmd"].as_str().unwrap();
+        assert!(cmd.contains(r#""--workers", "4""#), "{cmd}");
+        assert!(!view["healthcheck_cmd"].as_str().unwrap().contains("curl"));
+        assert_eq!(
+            artifacts[1].context["sources"],
+            json!(["app", "alembic", "alembic.ini"])
+        );
+        project.config.docker.runtime.security.non_root_user = false;
+        let view = plan(&project)[0].context.clone();
+        assert_eq!(view["non_root"], json!(false));
+        assert_eq!(view["checkov_skips"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn rust_recipe_builds_the_package_and_probes_with_the_binary() {
+        let mut project = example();
+        let config = &mut project.config;
+        config.manifest.app.runtime = Runtime::Rust;
+        config.manifest.app.entrypoint = "shop".into();
+        config.manifest.app.package = Some("app".into());
+        config.docker.base_images.rust = Some("rust:1.95-slim-bookworm".parse().unwrap());
+        config.docker.base_images.rust_runtime = Some("debian:bookworm-slim".parse().unwrap());
+        let artifacts = plan(&project);
+        assert_eq!(artifacts[0].template, "docker/Dockerfile.rust.j2");
+        let view = &artifacts[0].context;
+        assert_eq!(view["package"], json!("app"));
+        assert_eq!(
+            view["healthcheck_cmd"],
+            json!(r#"["/usr/local/bin/shop", "healthcheck"]"#)
+        );
+        assert_eq!(view["cmd"], json!(r#"["/usr/local/bin/shop", "serve"]"#));
+        assert_eq!(artifacts[1].context["output_from_context"], json!("deploy"));
+    }
 
     #[test]
     fn relative_paths_between_output_and_context() {

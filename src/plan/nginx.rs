@@ -111,7 +111,49 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    use serde_json::json;
+
     use super::*;
+    use crate::model::security::{RateLimiting, RateLimits};
+
+    fn example() -> Project {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
+        crate::validate::check_project(&dir)
+            .project
+            .expect("the example is valid")
+    }
+
+    #[test]
+    fn security_and_performance_settings_reach_the_view() {
+        let mut project = example();
+        let view = plan(&project)[0].context.clone();
+        assert_eq!(view["ssl"], json!(true));
+        assert_eq!(view["rate_limit"], json!({ "rate": 10, "burst": 20 }));
+        assert_eq!(view["api_cache_control"], json!("no-store"));
+        assert_eq!(view["client_max_body_size"], json!("10M"));
+        assert_eq!(
+            view["server_names"],
+            json!("api.ecommerce.com staging-api.ecommerce.com")
+        );
+        let net = &mut project.config.security.network;
+        net.rate_limiting = RateLimiting::Limits(RateLimits {
+            requests_per_second: 50,
+            burst: 100,
+        });
+        net.ssl_termination = SslTermination::LoadBalancer;
+        project.config.performance.cdn.cache_everything = true;
+        let view = plan(&project)[0].context.clone();
+        assert_eq!(view["rate_limit"], json!({ "rate": 50, "burst": 100 }));
+        assert_eq!(view["ssl"], json!(false), "TLS ends at the load balancer");
+        assert_eq!(
+            view["api_cache_control"],
+            json!("public, max-age=86400, s-maxage=604800")
+        );
+        project.config.security.network.rate_limiting = RateLimiting::Enabled(false);
+        assert_eq!(plan(&project)[0].context["rate_limit"], json!(null));
+    }
 
     #[test]
     fn upstream_idle_timeout_stays_below_the_apps() {
