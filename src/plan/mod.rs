@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod common;
 pub mod compose;
 pub mod docker;
+pub mod kubernetes;
 pub mod monitoring;
 pub mod nginx;
 
@@ -120,6 +121,7 @@ pub struct Plan {
 pub fn plan(project: &Project) -> Plan {
     let mut artifacts = Vec::new();
     artifacts.extend(checklist::plan(project));
+    artifacts.extend(kubernetes::plan(project));
     artifacts.extend(docker::plan(project));
     artifacts.extend(monitoring::plan(project));
     artifacts.extend(compose::plan(project));

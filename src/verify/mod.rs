@@ -4,6 +4,8 @@
 
 pub mod compose;
 
+pub mod kubernetes;
+
 use std::path::Path;
 
 use crate::load::{self, NodeKind};

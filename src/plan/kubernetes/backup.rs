@@ -1,0 +1,128 @@
+//! The database backup CronJob: schedule from `backup_config.database`, the
+//! dump script in a ConfigMap, dumps on a PersistentVolumeClaim.
+
+use serde::Serialize;
+
+use super::{Hardening, Skip, workload_skips};
+use crate::model::Config;
+use crate::model::backup::Frequency;
+use crate::model::values::{ClockTime, DnsLabel, ImageRef};
+
+/// The image the backup runs in when docker.yaml names no `mysql` base image:
+/// the official MySQL image ships `mysqldump`, `gzip`, `openssl`, `find` and bash.
+pub const DEFAULT_MYSQL_IMAGE: &str = "mysql:8.0";
+
+/// Size of the backup claim (the config does not give one; patch it with kustomize).
+pub const BACKUP_VOLUME_SIZE: &str = "20Gi";
+
+/// The backup CronJob and what it mounts.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupView {
+    /// Object name of the CronJob (and its ConfigMap, NetworkPolicy).
+    pub name: String,
+    /// Cron schedule (UTC).
+    pub schedule: String,
+    /// What the schedule means, for the comment.
+    pub schedule_text: String,
+    /// Image with `mysqldump`.
+    pub image: String,
+    /// Give up on a run after this long (half the interval, at most 6 hours).
+    pub active_deadline_seconds: u64,
+    /// Start a missed run at most this late.
+    pub starting_deadline_seconds: u64,
+    /// Dumps go to a PersistentVolumeClaim (`storage.persistent_volumes`).
+    pub pvc: bool,
+    /// The claim's name.
+    pub pvc_name: String,
+    /// Its StorageClass.
+    pub storage_class: String,
+    /// Its size.
+    pub size: &'static str,
+    /// gzip the dump.
+    pub compression: bool,
+    /// Encrypt the dump with the key from `key_secret`.
+    pub encryption: bool,
+    /// Verify the dump after writing it.
+    pub verification: bool,
+    /// Days dumps are kept.
+    pub retention_days: u64,
+    /// The Secret holding the encryption key (key `encryption-key`).
+    pub key_secret: String,
+    /// checkov skips on the CronJob.
+    pub skips: Vec<Skip>,
+}
+
+/// The cron expression of a schedule: `frequency` at `time` (UTC). Hourly runs
+/// at the minute of `time`; weekly on Sunday; monthly on the 1st; quarterly on
+/// the 1st of January, April, July and October. `on_change` has no schedule.
+#[must_use]
+pub fn cron_schedule(frequency: Frequency, time: ClockTime) -> Option<String> {
+    let (m, h) = (time.minute, time.hour);
+    Some(match frequency {
+        Frequency::OnChange => return None,
+        Frequency::Hourly => format!("{m} * * * *"),
+        Frequency::Daily => format!("{m} {h} * * *"),
+        Frequency::Weekly => format!("{m} {h} * * 0"),
+        Frequency::Monthly => format!("{m} {h} 1 * *"),
+        Frequency::Quarterly => format!("{m} {h} 1 1,4,7,10 *"),
+    })
+}
+
+fn describe(frequency: Frequency, time: ClockTime) -> String {
+    match frequency {
+        Frequency::Hourly => format!("hourly at minute {:02}", time.minute),
+        Frequency::Daily => format!("daily at {time} UTC"),
+        Frequency::Weekly => format!("weekly on Sunday at {time} UTC"),
+        Frequency::Monthly => format!("monthly on the 1st at {time} UTC"),
+        Frequency::Quarterly => format!("quarterly on the 1st of Jan/Apr/Jul/Oct at {time} UTC"),
+        Frequency::OnChange => "on change".into(),
+    }
+}
+
+/// The CronJob, when `storage.backup_enabled` and the database frequency is periodic.
+#[must_use]
+pub fn view(config: &Config, project: &DnsLabel, hardening: &Hardening) -> Option<BackupView> {
+    let storage = &config.kubernetes.storage;
+    if !storage.backup_enabled {
+        return None;
+    }
+    let db = &config.backup.database;
+    let schedule = cron_schedule(db.frequency, db.time)?;
+    let interval = db.frequency.interval()?.as_secs();
+    let image: ImageRef = config.docker.base_images.mysql.clone().unwrap_or_else(|| {
+        DEFAULT_MYSQL_IMAGE
+            .parse()
+            .expect("the default image reference is valid")
+    });
+    let mut skips = workload_skips(hardening);
+    if image.digest.is_none() {
+        skips.push(Skip {
+            id: "CKV_K8S_43",
+            reason: if config.docker.base_images.mysql.is_some() {
+                "docker.yaml base_images.mysql gives the backup image by tag".into()
+            } else {
+                format!(
+                    "docker.yaml base_images.mysql is not set: the default {DEFAULT_MYSQL_IMAGE} is a tag"
+                )
+            },
+        });
+    }
+    Some(BackupView {
+        name: format!("{project}-db-backup"),
+        schedule,
+        schedule_text: describe(db.frequency, db.time),
+        image: image.to_string(),
+        active_deadline_seconds: (interval / 2).min(6 * 3600),
+        starting_deadline_seconds: (interval / 2).min(3600),
+        pvc: storage.persistent_volumes,
+        pvc_name: format!("{project}-backups"),
+        storage_class: storage.storage_class.clone(),
+        size: BACKUP_VOLUME_SIZE,
+        compression: db.compression,
+        encryption: db.encryption || config.security.data.backup_encryption,
+        verification: db.verification,
+        retention_days: db.retention.as_secs().div_ceil(86_400),
+        key_secret: format!("{project}-backup-key"),
+        skips,
+    })
+}
