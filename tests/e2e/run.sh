@@ -61,11 +61,14 @@ if [[ ${1:-} != --inside ]]; then
   cp "$shop" "$work/bin/shop"
   chmod 0755 "$work" "$work/bin" "$work/bin/shop"
   rc=0
-  timeout -k 10 "${E2E_TIMEOUT:-420}" unshare --net --mount --pid --fork --mount-proc \
-    --propagation private --kill-child bash "$HERE/run.sh" --inside "$work" || rc=$?
+  # `timeout` is pid 1 of the new pid namespace: when it exits, the kernel kills whatever is
+  # left in it; on the deadline it sends TERM to the test, whose trap stops the servers and
+  # prints the closing line (KILL 15 s later)
+  unshare --net --mount --pid --fork --mount-proc --propagation private --kill-child \
+    timeout -k 15 "${E2E_TIMEOUT:-420}" bash "$HERE/run.sh" --inside "$work" || rc=$?
   if ((rc == 124 || rc == 137)); then
     echo "e2e: TIMEOUT after ${E2E_TIMEOUT:-420} s (the namespace and every process in it were killed)"
-    echo "e2e: 0 passed, 1 failed"
+    ((rc == 124)) || echo "e2e: 0 passed, 1 failed"
   fi
   exit "$rc"
 fi
@@ -131,7 +134,7 @@ finish() {
   if ((fail == 0)); then exit 0; else exit 1; fi
 }
 trap finish EXIT
-trap 'echo "e2e: interrupted"; exit 130' INT TERM
+trap 'echo "e2e: interrupted (deadline or signal)"; exit 130' INT TERM
 trap 'echo "e2e: unexpected error (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 # fatal MSG: an assertion that later steps cannot do without
