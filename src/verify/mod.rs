@@ -3,7 +3,6 @@
 //! template override), never in the user's config.
 
 pub mod compose;
-
 pub mod kubernetes;
 
 use std::path::Path;
@@ -21,8 +20,9 @@ pub fn verify(artifact: &Artifact, text: &str) -> Result<(), String> {
         Check::Yaml | Check::Kubernetes | Check::Compose | Check::Workflow => {
             let value = parse_yaml(&artifact.path, text)?;
             match artifact.check {
+                Check::Kubernetes => kubernetes::validate(&value),
                 Check::Compose => compose::validate(&value),
-                Check::Kubernetes | Check::Workflow => {
+                Check::Workflow => {
                     if value.is_object() {
                         Ok(())
                     } else {
