@@ -126,6 +126,7 @@ finish() {
       tail -n 15 "$f" | cut -c1-400
     done
   fi
+  figures+=("total time in the namespace: $(since "$T0") s")
   echo
   echo "== figures"
   printf '  %s\n' "${figures[@]}"
