@@ -9,6 +9,8 @@ pub mod docker;
 pub mod kubernetes;
 pub mod monitoring;
 pub mod nginx;
+pub mod scripts;
+pub mod workflow;
 
 use std::path::PathBuf;
 
@@ -121,6 +123,8 @@ pub struct Plan {
 pub fn plan(project: &Project) -> Plan {
     let mut artifacts = Vec::new();
     artifacts.extend(checklist::plan(project));
+    artifacts.extend(scripts::plan(project));
+    artifacts.extend(workflow::plan(project));
     artifacts.extend(kubernetes::plan(project));
     artifacts.extend(docker::plan(project));
     artifacts.extend(monitoring::plan(project));

@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod kubernetes;
+pub mod workflow;
 
 use std::path::Path;
 
@@ -17,7 +18,8 @@ use crate::plan::{Artifact, Check};
 pub fn verify(artifact: &Artifact, text: &str) -> Result<(), String> {
     match artifact.check {
         Check::None => Ok(()),
-        Check::Yaml | Check::Kubernetes | Check::Compose | Check::Workflow => {
+        Check::Workflow => workflow::validate(&value),
+        Check::Yaml | Check::Kubernetes | Check::Compose => {
             let value = parse_yaml(&artifact.path, text)?;
             match artifact.check {
                 Check::Kubernetes => kubernetes::validate(&value),

@@ -1,0 +1,472 @@
+//! `scripts/*.sh`: the backup, health, dependency and connection scripts that
+//! scripts.yaml steps call, and `deploy.sh`, which runs the scripts.yaml phases
+//! locally the way the workflow runs them in CI.
+//!
+//! Also the mapping of a scripts.yaml step to the command that runs it
+//! ([`deploy_steps`]), shared with the workflow so both run the same thing.
+
+use serde::Serialize;
+
+use super::{Artifact, Check, Syntax};
+use crate::model::FileKind;
+use crate::model::scripts::{GENERATED_SCRIPTS, Step};
+use crate::model::security::VulnerabilitySeverity;
+use crate::validate::Project;
+
+/// Timeout of a step that gives none (the scripts.yaml default).
+pub const DEFAULT_STEP_TIMEOUT_SECS: u64 = 300;
+
+/// The app Deployment's name (`<project>-app`), as the k8s target names it.
+#[must_use]
+pub fn deployment_name(project: &Project) -> String {
+    format!("{}-app", project.config.manifest.name)
+}
+
+/// Whole minutes for a GitHub `timeout-minutes`, rounded up so the step is
+/// never cut short (`90s` → 2), at least 1.
+#[must_use]
+pub fn timeout_minutes(seconds: u64) -> u64 {
+    seconds.div_ceil(60).max(1)
+}
+
+/// The severities a scan gate fails on: the threshold and everything above it
+/// (`HIGH` → `HIGH,CRITICAL`), in Trivy's spelling.
+#[must_use]
+pub fn severities_from(threshold: VulnerabilitySeverity) -> String {
+    use VulnerabilitySeverity::{Critical, High, Low, Medium};
+    [Low, Medium, High, Critical]
+        .into_iter()
+        .filter(|s| *s >= threshold)
+        .map(|s| match s {
+            Low => "LOW",
+            Medium => "MEDIUM",
+            High => "HIGH",
+            Critical => "CRITICAL",
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// One scripts.yaml step, mapped to the command CI and `deploy.sh` run.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DeployStep {
+    /// `pre_deploy`, `deploy` or `post_deploy`.
+    pub phase: &'static str,
+    /// The step's name.
+    pub name: String,
+    /// The command as scripts.yaml gives it.
+    pub original: String,
+    /// The command to run, relative to the project folder; it reads
+    /// `$KUBE_NAMESPACE` and `$KUSTOMIZE_DIR` from the environment.
+    pub command: String,
+    /// Why the command differs from the original, when it does.
+    pub notes: Vec<String>,
+    /// A failure stops the deployment.
+    pub required: bool,
+    /// Timeout in seconds.
+    pub timeout_secs: u64,
+    /// The same, in whole minutes rounded up (GitHub `timeout-minutes`).
+    pub timeout_minutes: u64,
+    /// The generated script it runs (`backup_database.sh`), if any.
+    pub script: Option<String>,
+    /// Its program, for the list of tools a deployment needs.
+    pub program: String,
+}
+
+/// Maps one step's command. `output` is the output folder relative to the
+/// project folder (`deploy`).
+#[must_use]
+pub fn map_command(step: &Step, output: &str) -> (String, Vec<String>, Option<String>) {
+    let original = step.command.trim();
+    let mut notes = Vec::new();
+    if let Some(script) = step.script() {
+        let name = script.trim_start_matches("scripts/");
+        if GENERATED_SCRIPTS.contains(&name) {
+            // Everything after the script path stays as written.
+            let args = original
+                .split_once(script)
+                .map_or("", |(_, rest)| rest.trim());
+            let path = format!("{output}/scripts/{name}");
+            let command = if args.is_empty() {
+                path
+            } else {
+                format!("{path} {args}")
+            };
+            return (command, notes, Some(name.to_owned()));
+        }
+        return (original.to_owned(), notes, None);
+    }
+    let words: Vec<&str> = original.split_whitespace().collect();
+    if words.first() != Some(&"kubectl") {
+        return (original.to_owned(), notes, None);
+    }
+    let mut out: Vec<String> = vec!["kubectl".into()];
+    let mut has_namespace = false;
+    let mut has_timeout = false;
+    let mut i = 1;
+    let mut after_dashdash = false;
+    while i < words.len() {
+        let w = words[i];
+        if after_dashdash {
+            out.push(w.to_owned());
+            i += 1;
+            continue;
+        }
+        match w {
+            "--" => {
+                after_dashdash = true;
+                out.push(w.to_owned());
+            }
+            "-it" | "-ti" | "-t" | "--tty" | "-i" | "--stdin" => {
+                notes.push(format!(
+                    "`{w}` dropped: a deployment runs without a terminal or input (kubectl \
+                     fails with `Unable to use a TTY`)"
+                ));
+            }
+            "-f" | "--filename"
+                if words
+                    .get(i + 1)
+                    .is_some_and(|p| matches!(p.trim_end_matches('/'), "k8s" | "./k8s")) =>
+            {
+                notes.push(format!(
+                    "`{w} {}` applies the seed's flat folder; cfgen renders a kustomization per \
+                     environment under {output}/k8s/<env>, applied with `-k`",
+                    words[i + 1]
+                ));
+                out.push("-k".into());
+                out.push("\"$KUSTOMIZE_DIR\"".into());
+                i += 1;
+            }
+            _ => {
+                has_namespace |= w == "-n"
+                    || w == "--namespace"
+                    || w.starts_with("--namespace=")
+                    || w.starts_with("-n=");
+                has_timeout |= w.starts_with("--timeout");
+                out.push(w.to_owned());
+            }
+        }
+        i += 1;
+    }
+    if !has_namespace {
+        notes.push("namespace of the environment added (`--namespace`)".into());
+        out.insert(1, "--namespace".into());
+        out.insert(2, "\"$KUBE_NAMESPACE\"".into());
+    }
+    let rollout_status = words.windows(2).any(|w| w == ["rollout", "status"]);
+    if rollout_status && !has_timeout {
+        let secs = step
+            .timeout
+            .map_or(DEFAULT_STEP_TIMEOUT_SECS, |t| t.as_secs());
+        notes.push(format!(
+            "`--timeout={secs}s` added so kubectl reports the stalled rollout before the step \
+             is killed"
+        ));
+        let at = out.iter().position(|w| w == "--").unwrap_or(out.len());
+        out.insert(at, format!("--timeout={secs}s"));
+    }
+    (out.join(" "), notes, None)
+}
+
+/// Every scripts.yaml step in run order (pre_deploy, deploy, post_deploy).
+#[must_use]
+pub fn deploy_steps(project: &Project) -> Vec<DeployStep> {
+    let s = &project.config.scripts;
+    let output = project.config.manifest.output.trim_end_matches('/');
+    [
+        ("pre_deploy", &s.pre_deploy),
+        ("deploy", &s.deploy),
+        ("post_deploy", &s.post_deploy),
+    ]
+    .into_iter()
+    .flat_map(|(phase, steps)| {
+        steps.iter().map(move |step| {
+            let (command, notes, script) = map_command(step, output);
+            let timeout_secs = step
+                .timeout
+                .map_or(DEFAULT_STEP_TIMEOUT_SECS, |t| t.as_secs());
+            let program = command
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            DeployStep {
+                phase,
+                name: step.name.clone(),
+                original: step.command.trim().to_owned(),
+                command,
+                notes,
+                required: step.required,
+                timeout_secs,
+                timeout_minutes: timeout_minutes(timeout_secs),
+                script,
+                program,
+            }
+        })
+    })
+    .collect()
+}
+
+#[derive(Serialize)]
+struct Env {
+    name: String,
+    namespace: String,
+    host: String,
+}
+
+#[derive(Serialize)]
+struct BackupView {
+    db_name: String,
+    compression: bool,
+    encryption: bool,
+    verification: bool,
+    retention_days: u64,
+    retention: String,
+    extension: String,
+    tls: bool,
+}
+
+#[derive(Serialize)]
+struct View {
+    project: String,
+    deployment: String,
+    image: String,
+    environments: Vec<Env>,
+    liveness: String,
+    readiness: String,
+    backup: BackupView,
+    /// Programs the deployment's steps and scripts need.
+    tools: Vec<String>,
+    steps: Vec<DeployStep>,
+    /// From the output folder up to the project folder (`..`).
+    to_project: String,
+    output: String,
+    tls: bool,
+}
+
+/// Programs each generated script needs.
+fn script_tools(script: &str, backup: &BackupView) -> Vec<&'static str> {
+    match script {
+        "backup_database.sh" => {
+            let mut t = vec!["mysqldump", "find"];
+            if backup.compression {
+                t.push("gzip");
+            }
+            if backup.encryption {
+                t.push("openssl");
+            }
+            t
+        }
+        "health_check.sh" => vec!["kubectl", "curl"],
+        "api_health_check.sh" => vec!["curl"],
+        "db_connection_test.sh" => vec!["mysql"],
+        "redis_connection_test.sh" => vec!["redis-cli"],
+        _ => vec![],
+    }
+}
+
+/// Every script in [`GENERATED_SCRIPTS`].
+#[must_use]
+pub fn plan(project: &Project) -> Vec<Artifact> {
+    let c = &project.config;
+    let db = &c.backup.database;
+    let retention_secs = db.retention.as_secs();
+    let tls = c.security.data.encryption_in_transit;
+    let backup = BackupView {
+        db_name: c.manifest.name.to_string(),
+        compression: db.compression,
+        encryption: db.encryption,
+        verification: db.verification,
+        retention_days: retention_secs.div_ceil(86_400).max(1),
+        retention: format!("{}s", retention_secs),
+        extension: format!(
+            "sql{}{}",
+            if db.compression { ".gz" } else { "" },
+            if db.encryption { ".enc" } else { "" }
+        ),
+        tls,
+    };
+    let steps = deploy_steps(project);
+    let mut tools: Vec<String> = vec!["kubectl".into(), "kustomize".into(), "curl".into()];
+    for step in &steps {
+        let more: Vec<String> = match &step.script {
+            Some(script) => script_tools(script, &backup)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            None => vec![step.program.clone()],
+        };
+        for t in more {
+            if !tools.contains(&t) && !t.contains('/') {
+                tools.push(t);
+            }
+        }
+    }
+    let output = c.manifest.output.trim_end_matches('/').to_owned();
+    let view = View {
+        project: c.manifest.name.to_string(),
+        deployment: deployment_name(project),
+        image: c.manifest.image.repository.clone(),
+        environments: c
+            .manifest
+            .environments
+            .iter()
+            .map(|(name, e)| Env {
+                name: name.to_string(),
+                namespace: e.namespace.to_string(),
+                host: e.host.clone(),
+            })
+            .collect(),
+        liveness: c.manifest.app.probes.liveness.to_string(),
+        readiness: c.manifest.app.probes.readiness.to_string(),
+        backup,
+        tools,
+        steps,
+        to_project: output
+            .split('/')
+            .map(|_| "..")
+            .collect::<Vec<_>>()
+            .join("/"),
+        output,
+        tls,
+    };
+    let context = serde_json::to_value(&view).unwrap_or_default();
+    GENERATED_SCRIPTS
+        .iter()
+        .map(|name| {
+            let (template, sources): (&'static str, &[FileKind]) = match *name {
+                "backup_database.sh" => (
+                    "scripts/backup_database.sh.j2",
+                    &[FileKind::Backup, FileKind::Security, FileKind::Manifest],
+                ),
+                "health_check.sh" => (
+                    "scripts/health_check.sh.j2",
+                    &[FileKind::Scripts, FileKind::Manifest],
+                ),
+                "dependency_check.sh" => (
+                    "scripts/dependency_check.sh.j2",
+                    &[FileKind::Scripts, FileKind::Backup, FileKind::Manifest],
+                ),
+                "api_health_check.sh" => (
+                    "scripts/api_health_check.sh.j2",
+                    &[FileKind::Scripts, FileKind::Manifest],
+                ),
+                "db_connection_test.sh" => (
+                    "scripts/db_connection_test.sh.j2",
+                    &[FileKind::Scripts, FileKind::Security, FileKind::Manifest],
+                ),
+                "redis_connection_test.sh" => (
+                    "scripts/redis_connection_test.sh.j2",
+                    &[FileKind::Scripts, FileKind::Security, FileKind::Manifest],
+                ),
+                _ => (
+                    "scripts/deploy.sh.j2",
+                    &[FileKind::Scripts, FileKind::Manifest],
+                ),
+            };
+            Artifact::new(
+                format!("scripts/{name}"),
+                template,
+                &context,
+                sources,
+                Syntax::Shell,
+                Check::None,
+            )
+            .executable()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::values::Duration;
+
+    fn step(command: &str, required: bool, timeout: Option<u64>) -> Step {
+        Step {
+            name: "s".into(),
+            command: command.into(),
+            required,
+            timeout: timeout.map(Duration::from_secs),
+        }
+    }
+
+    #[test]
+    fn timeouts_round_up_to_whole_minutes() {
+        assert_eq!(timeout_minutes(300), 5);
+        assert_eq!(timeout_minutes(600), 10);
+        assert_eq!(timeout_minutes(120), 2);
+        assert_eq!(timeout_minutes(90), 2);
+        assert_eq!(timeout_minutes(61), 2);
+        assert_eq!(timeout_minutes(1), 1);
+        assert_eq!(timeout_minutes(0), 1);
+    }
+
+    #[test]
+    fn threshold_selects_it_and_every_severity_above() {
+        use VulnerabilitySeverity::*;
+        assert_eq!(severities_from(Low), "LOW,MEDIUM,HIGH,CRITICAL");
+        assert_eq!(severities_from(Medium), "MEDIUM,HIGH,CRITICAL");
+        assert_eq!(severities_from(High), "HIGH,CRITICAL");
+        assert_eq!(severities_from(Critical), "CRITICAL");
+    }
+
+    #[test]
+    fn generated_scripts_run_from_the_output_folder() {
+        let (cmd, notes, script) =
+            map_command(&step("scripts/backup_database.sh", true, None), "deploy");
+        assert_eq!(cmd, "deploy/scripts/backup_database.sh");
+        assert!(notes.is_empty());
+        assert_eq!(script.as_deref(), Some("backup_database.sh"));
+        let (cmd, _, _) = map_command(
+            &step("bash ./scripts/health_check.sh --quick", true, None),
+            "out/x",
+        );
+        assert_eq!(cmd, "out/x/scripts/health_check.sh --quick");
+        // a script of the project's own stays as written
+        let (cmd, _, script) = map_command(&step("scripts/own.sh", true, None), "deploy");
+        assert_eq!((cmd.as_str(), script), ("scripts/own.sh", None));
+    }
+
+    #[test]
+    fn kubectl_gets_the_namespace_the_kustomization_and_no_tty() {
+        let (cmd, notes, _) =
+            map_command(&step("kubectl apply -f k8s/", true, Some(300)), "deploy");
+        assert_eq!(
+            cmd,
+            r#"kubectl --namespace "$KUBE_NAMESPACE" apply -k "$KUSTOMIZE_DIR""#
+        );
+        assert_eq!(notes.len(), 2);
+        let (cmd, _, _) = map_command(
+            &step(
+                "kubectl rollout status deployment/ecommerce-app",
+                true,
+                Some(600),
+            ),
+            "deploy",
+        );
+        assert_eq!(
+            cmd,
+            r#"kubectl --namespace "$KUBE_NAMESPACE" rollout status deployment/ecommerce-app --timeout=600s"#
+        );
+        let (cmd, _, _) = map_command(
+            &step(
+                "kubectl exec -it deployment/ecommerce-app -- alembic upgrade head -t",
+                true,
+                None,
+            ),
+            "deploy",
+        );
+        assert_eq!(
+            cmd,
+            r#"kubectl --namespace "$KUBE_NAMESPACE" exec deployment/ecommerce-app -- alembic upgrade head -t"#
+        );
+        let (cmd, notes, _) = map_command(&step("kubectl -n other get pods", true, None), "deploy");
+        assert_eq!(
+            (cmd.as_str(), notes.len()),
+            ("kubectl -n other get pods", 0)
+        );
+        let (cmd, _, _) = map_command(&step("pytest tests/smoke/", true, None), "deploy");
+        assert_eq!(cmd, "pytest tests/smoke/");
+    }
+}

@@ -1,0 +1,302 @@
+//! `.github/workflows/deploy.yml`: build the image, scan it against the
+//! vulnerability threshold, then deploy environment by environment, each
+//! running the scripts.yaml phases as steps.
+
+use serde::Serialize;
+
+use super::scripts::{DeployStep, deploy_steps, severities_from, timeout_minutes};
+use super::{Artifact, Check, Syntax};
+use crate::model::FileKind;
+use crate::validate::Project;
+
+/// Names that mark the environment deployed last, only from `main` or a release.
+const PRODUCTION_NAMES: &[&str] = &["production", "prod"];
+
+/// Minutes a deploy job may take beyond the sum of its steps' timeouts
+/// (checkout, cluster access, image pin, smoke test).
+const JOB_MARGIN_MINUTES: u64 = 10;
+
+/// One environment-variable line of a step: `NAME: value` (a `${{ }}` expression).
+#[derive(Debug, Serialize)]
+struct EnvLine {
+    name: &'static str,
+    value: String,
+}
+
+#[derive(Debug, Serialize)]
+struct WorkflowStep {
+    #[serde(flatten)]
+    step: DeployStep,
+    /// Secrets and variables the step's script reads.
+    env: Vec<EnvLine>,
+}
+
+#[derive(Debug, Serialize)]
+struct DeployJob {
+    id: String,
+    name: String,
+    namespace: String,
+    host: String,
+    kustomize_dir: String,
+    needs: Vec<String>,
+    /// Deployed only from `main` or a published release.
+    protected: bool,
+    timeout_minutes: u64,
+    steps: Vec<WorkflowStep>,
+}
+
+#[derive(Debug, Serialize)]
+struct Scan {
+    severities: String,
+    threshold: String,
+}
+
+#[derive(Debug, Serialize)]
+struct View {
+    project: String,
+    registry: String,
+    /// The registry is GitHub's: log in with `GITHUB_TOKEN`.
+    ghcr: bool,
+    image: String,
+    dockerfile: String,
+    context: String,
+    layer_caching: bool,
+    scan: Option<Scan>,
+    jobs: Vec<DeployJob>,
+    /// Python version to set up when a step runs pytest/python.
+    python: Option<String>,
+    liveness: String,
+    backup_retention_days: u64,
+    backup_encrypted: bool,
+}
+
+/// Secrets and variables a generated script reads, as GitHub expressions.
+/// Values come from the GitHub environment of the job (`vars`, `secrets`).
+fn script_env(script: &str, encrypted: bool) -> Vec<EnvLine> {
+    let line = |name: &'static str, value: &str| EnvLine {
+        name,
+        value: value.to_owned(),
+    };
+    let db = || {
+        vec![
+            line("DB_HOST", "${{ vars.DB_HOST }}"),
+            line("DB_PORT", "${{ vars.DB_PORT }}"),
+            line("DB_NAME", "${{ vars.DB_NAME }}"),
+            line("DB_USER", "${{ vars.DB_USER }}"),
+            line("DB_PASSWORD", "${{ secrets.DB_PASSWORD }}"),
+        ]
+    };
+    match script {
+        "backup_database.sh" => {
+            let mut env = db();
+            if encrypted {
+                env.push(line("BACKUP_KEY", "${{ secrets.BACKUP_ENCRYPTION_KEY }}"));
+            }
+            env.push(line("BACKUP_DIR", "${{ runner.temp }}/backups"));
+            env
+        }
+        "db_connection_test.sh" => db(),
+        "redis_connection_test.sh" => vec![
+            line("REDIS_HOST", "${{ vars.REDIS_HOST }}"),
+            line("REDIS_PORT", "${{ vars.REDIS_PORT }}"),
+            line("REDISCLI_AUTH", "${{ secrets.REDIS_PASSWORD }}"),
+        ],
+        _ => vec![],
+    }
+}
+
+/// `ghcr.io/acme/shop` → `ghcr.io`; a repository without a registry host is on Docker Hub.
+fn registry_of(repository: &str) -> String {
+    match repository.split_once('/') {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+            first.to_owned()
+        }
+        _ => "docker.io".to_owned(),
+    }
+}
+
+/// Environments in deployment order: every other one (by name), then production.
+fn deployment_order(names: &[String]) -> Vec<String> {
+    let (last, mut first): (Vec<String>, Vec<String>) = names
+        .iter()
+        .cloned()
+        .partition(|n| PRODUCTION_NAMES.contains(&n.as_str()));
+    first.extend(last);
+    first
+}
+
+/// `python:3.11-slim` → `3.11`.
+fn python_version(tag: Option<&str>) -> String {
+    tag.map(|t| {
+        t.chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect::<String>()
+    })
+    .filter(|v| !v.is_empty())
+    .unwrap_or_else(|| "3.12".to_owned())
+}
+
+/// The workflow.
+#[must_use]
+pub fn plan(project: &Project) -> Vec<Artifact> {
+    let c = &project.config;
+    let output = c.manifest.output.trim_end_matches('/');
+    let steps = deploy_steps(project);
+    let encrypted = c.backup.database.encryption;
+    let scan = (c.security.container.scan_images || c.docker.build.security_scanning).then(|| {
+        let threshold = c.security.container.vulnerability_threshold;
+        Scan {
+            severities: severities_from(threshold),
+            threshold: severities_from(threshold)
+                .split(',')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    });
+    let names: Vec<String> = c
+        .manifest
+        .environments
+        .keys()
+        .map(ToString::to_string)
+        .collect();
+    let order = deployment_order(&names);
+    let mut previous: Option<String> = None;
+    let mut jobs = Vec::new();
+    for name in &order {
+        let Some(env) = c
+            .manifest
+            .environments
+            .iter()
+            .find(|(n, _)| n.to_string() == *name)
+            .map(|(_, e)| e)
+        else {
+            continue;
+        };
+        let id = format!("deploy-{name}");
+        let mut needs = vec!["build".to_owned()];
+        if scan.is_some() {
+            needs.push("scan".into());
+        }
+        if let Some(p) = &previous {
+            needs.push(p.clone());
+        }
+        let step_minutes: u64 = steps.iter().map(|s| s.timeout_minutes).sum();
+        jobs.push(DeployJob {
+            id: id.clone(),
+            name: name.clone(),
+            namespace: env.namespace.to_string(),
+            host: env.host.clone(),
+            kustomize_dir: format!("{output}/k8s/{name}"),
+            needs,
+            protected: PRODUCTION_NAMES.contains(&name.as_str()) || previous.is_some(),
+            timeout_minutes: timeout_minutes((step_minutes + JOB_MARGIN_MINUTES) * 60),
+            steps: steps
+                .iter()
+                .map(|s| WorkflowStep {
+                    env: s
+                        .script
+                        .as_deref()
+                        .map(|script| script_env(script, encrypted))
+                        .unwrap_or_default(),
+                    step: s.clone(),
+                })
+                .collect(),
+        });
+        previous = Some(id);
+    }
+    let needs_python = steps
+        .iter()
+        .any(|s| matches!(s.program.as_str(), "pytest" | "python" | "python3" | "pip"));
+    let view = View {
+        project: c.manifest.name.to_string(),
+        registry: registry_of(&c.manifest.image.repository),
+        ghcr: registry_of(&c.manifest.image.repository) == "ghcr.io",
+        image: c.manifest.image.repository.clone(),
+        dockerfile: format!("{output}/Dockerfile"),
+        context: c.manifest.app.build_context.clone(),
+        layer_caching: c.docker.build.layer_caching,
+        scan,
+        jobs,
+        python: needs_python.then(|| {
+            python_version(
+                c.docker
+                    .base_images
+                    .python
+                    .as_ref()
+                    .and_then(|i| i.tag.as_deref()),
+            )
+        }),
+        liveness: c.manifest.app.probes.liveness.to_string(),
+        backup_retention_days: c
+            .backup
+            .database
+            .retention
+            .as_secs()
+            .div_ceil(86_400)
+            .clamp(1, 90),
+        backup_encrypted: encrypted,
+    };
+    vec![Artifact::new(
+        ".github/workflows/deploy.yml",
+        "workflow/deploy.yml.j2",
+        view,
+        &[
+            FileKind::Scripts,
+            FileKind::Security,
+            FileKind::Docker,
+            FileKind::Backup,
+            FileKind::Manifest,
+        ],
+        Syntax::Yaml,
+        Check::Workflow,
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_is_deployed_last() {
+        let names = ["production", "qa", "staging"].map(String::from).to_vec();
+        assert_eq!(deployment_order(&names), ["qa", "staging", "production"]);
+        let names = ["dev", "prod"].map(String::from).to_vec();
+        assert_eq!(deployment_order(&names), ["dev", "prod"]);
+    }
+
+    #[test]
+    fn registry_is_the_first_segment_when_it_is_a_host() {
+        assert_eq!(registry_of("ghcr.io/acme/shop"), "ghcr.io");
+        assert_eq!(
+            registry_of("registry.local:5000/shop"),
+            "registry.local:5000"
+        );
+        assert_eq!(registry_of("acme/shop"), "docker.io");
+        assert_eq!(registry_of("shop"), "docker.io");
+    }
+
+    #[test]
+    fn python_version_comes_from_the_base_image_tag() {
+        assert_eq!(python_version(Some("3.11-slim")), "3.11");
+        assert_eq!(python_version(Some("slim")), "3.12");
+        assert_eq!(python_version(None), "3.12");
+    }
+
+    #[test]
+    fn optional_steps_continue_and_timeouts_become_minutes() {
+        use crate::model::scripts::Step;
+        use crate::model::values::Duration;
+        let step = Step {
+            name: "smoke".into(),
+            command: "pytest tests/smoke/".into(),
+            required: false,
+            timeout: Some(Duration::from_secs(150)),
+        };
+        let (command, _, _) = super::super::scripts::map_command(&step, "deploy");
+        assert_eq!(command, "pytest tests/smoke/");
+        // the template writes `continue-on-error: true` exactly when `required` is false
+        // and `timeout-minutes` from `timeout_minutes`; see the rendered snapshot.
+        assert_eq!(timeout_minutes(step.timeout.unwrap().as_secs()), 3);
+    }
+}
