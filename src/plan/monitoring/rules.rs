@@ -137,6 +137,9 @@ pub struct Alert {
     pub scenarios: Vec<Scenario>,
 }
 
+/// Input series of a test: selector and values.
+pub type SeriesSet = Vec<(String, Values)>;
+
 /// A recording rule with a sample that proves it.
 #[derive(Debug, Clone)]
 pub struct Recording {
@@ -152,6 +155,8 @@ pub struct Recording {
     pub check: String,
     /// Its expected value.
     pub value: f64,
+    /// Further cases: what they show, their series, the expected value.
+    pub more: Vec<(String, SeriesSet, f64)>,
 }
 
 fn sel(metric: &str, labels: &[(&str, &str)]) -> String {
@@ -208,6 +213,7 @@ pub fn recordings(config: &Config, names: &Names) -> Vec<Recording> {
                 series: vec![requests("201", 90.0), requests("500", 30.0)],
                 check: REQUEST_RATE.into(),
                 value: 2.0,
+                more: Vec::new(),
             },
             AppMetric::RequestDuration => {
                 let bucket = |le: &str, per_min: f64| {
@@ -239,15 +245,20 @@ pub fn recordings(config: &Config, names: &Names) -> Vec<Recording> {
                     ],
                     check: format!("round({LATENCY_P99} * 1000)"),
                     value: 492.0,
+                    more: Vec::new(),
                 }
             }
             AppMetric::ErrorRate => Recording {
-                comment: vec![source, "share of requests answered 5xx, per job".into()],
+                comment: vec![
+                    source,
+                    "share of requests answered 5xx, per job; 0 until the first 5xx".into(),
+                    "creates the app's error series".into(),
+                ],
                 record: ERROR_RATIO.into(),
                 expr: vec![
                     format!(
-                        "sum by (job) (rate(http_request_errors_total[{}]))",
-                        range(RATE_WINDOW)
+                        "(sum by (job) (rate(http_request_errors_total[{w}])) or 0 * sum by (job) (rate(http_requests_total[{w}])))",
+                        w = range(RATE_WINDOW)
                     ),
                     "  /".into(),
                     format!(
@@ -273,6 +284,11 @@ pub fn recordings(config: &Config, names: &Names) -> Vec<Recording> {
                 ],
                 check: ERROR_RATIO.into(),
                 value: 0.25,
+                more: vec![(
+                    "no 5xx yet".into(),
+                    vec![requests("201", 90.0)],
+                    0.0,
+                )],
             },
             AppMetric::ActiveUsers => Recording {
                 comment: vec![
@@ -288,6 +304,7 @@ pub fn recordings(config: &Config, names: &Names) -> Vec<Recording> {
                 )],
                 check: ACTIVE_USERS.into(),
                 value: 7.0,
+                more: Vec::new(),
             },
         });
     }
@@ -325,6 +342,7 @@ pub fn recordings(config: &Config, names: &Names) -> Vec<Recording> {
             ],
             check: b.metric.as_str().to_owned(),
             value: 0.75,
+            more: Vec::new(),
         });
     }
     out
@@ -1062,21 +1080,31 @@ pub fn tests(
     let job = names.app_job.as_str();
     for r in recordings {
         let eval = RATE_WINDOW + 300;
-        out.push(Test {
-            name: format!("recording rule {}", r.record),
-            series: series_view(&r.series, eval / 60 + 1),
-            alerts: Vec::new(),
-            exprs: vec![ExprCheck {
-                expr: r.check.clone(),
-                eval_time: fmt_secs(eval),
-                labels: single_quoted(&if r.check == r.record {
-                    format!("{}{{job=\"{job}\"}}", r.record)
-                } else {
-                    format!("{{job=\"{job}\"}}")
-                }),
-                value: number(r.value),
-            }],
-        });
+        let cases = std::iter::once((None, &r.series, r.value)).chain(
+            r.more
+                .iter()
+                .map(|(what, series, value)| (Some(what), series, *value)),
+        );
+        for (what, series, value) in cases {
+            out.push(Test {
+                name: match what {
+                    None => format!("recording rule {}", r.record),
+                    Some(what) => format!("recording rule {} with {what}", r.record),
+                },
+                series: series_view(series, eval / 60 + 1),
+                alerts: Vec::new(),
+                exprs: vec![ExprCheck {
+                    expr: r.check.clone(),
+                    eval_time: fmt_secs(eval),
+                    labels: single_quoted(&if r.check == r.record {
+                        format!("{}{{job=\"{job}\"}}", r.record)
+                    } else {
+                        format!("{{job=\"{job}\"}}")
+                    }),
+                    value: number(value),
+                }],
+            });
+        }
     }
     let levels = &config.monitoring.alerts;
     for a in alerts {
