@@ -18,19 +18,12 @@ use crate::plan::{Artifact, Check};
 pub fn verify(artifact: &Artifact, text: &str) -> Result<(), String> {
     match artifact.check {
         Check::None => Ok(()),
-        Check::Workflow => workflow::validate(&value),
-        Check::Yaml | Check::Kubernetes | Check::Compose => {
+        Check::Yaml | Check::Kubernetes | Check::Compose | Check::Workflow => {
             let value = parse_yaml(&artifact.path, text)?;
             match artifact.check {
+                Check::Workflow => workflow::validate(&value),
                 Check::Kubernetes => kubernetes::validate(&value),
                 Check::Compose => compose::validate(&value),
-                Check::Workflow => {
-                    if value.is_object() {
-                        Ok(())
-                    } else {
-                        Err("expected a YAML mapping".into())
-                    }
-                }
                 _ => Ok(()),
             }
         }
