@@ -309,6 +309,23 @@ spec:
     }
 
     #[test]
+    fn check_kubernetes_artifacts_are_verified_here() {
+        use crate::plan::{Artifact, Check, Syntax};
+        let artifact = Artifact::new(
+            "k8s/prod/deployment.yaml",
+            "kubernetes/deployment.yaml.j2",
+            serde_json::Value::Null,
+            &[],
+            Syntax::Yaml,
+            Check::Kubernetes,
+        );
+        crate::verify::verify(&artifact, DEPLOYMENT).unwrap();
+        let err = crate::verify::verify(&artifact, &DEPLOYMENT.replace("replicas:", "replicaz:"))
+            .unwrap_err();
+        assert!(err.contains("replicaz"), "{err}");
+    }
+
+    #[test]
     fn an_unknown_kind_fails() {
         let err = check("apiVersion: v9\nkind: Gadget\n").unwrap_err();
         assert!(err.contains("Gadget"), "{err}");
