@@ -6,25 +6,40 @@
 //! changes, and each value listed as unused does not.
 
 use crate::load::{NodeKind, PathSegment, Span, display_path};
-use crate::model::FileKind;
+use crate::model::{Config, FileKind};
 use crate::validate::Project;
 
 /// What a config value is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Use {
     /// It shapes these artifacts.
     Used(&'static str),
     /// It shapes nothing cfgen generates, for this reason.
     Unused(&'static str),
+    /// Used, unless the condition holds for the project; then unused for the reason.
+    UnusedIf(fn(&Config) -> bool, &'static str),
+}
+
+impl Use {
+    /// Why the value is unused in this project, or `None` when it is used.
+    #[must_use]
+    pub fn unused_reason(self, config: &Config) -> Option<&'static str> {
+        match self {
+            Self::Used(_) => None,
+            Self::Unused(reason) => Some(reason),
+            Self::UnusedIf(condition, reason) => condition(config).then_some(reason),
+        }
+    }
 }
 
 use FileKind::{
     Backup, Checklist, Docker, Kubernetes, Logging, Manifest, Monitoring, Performance, Scripts,
     Security,
 };
-use Use::{Unused, Used};
+use Use::{Unused, UnusedIf, Used};
 
-/// Path patterns (dotted, `*` matches one key or index) and their use; the first match wins.
+/// Path patterns (dotted, `*` matches one key or index, a final `*` everything
+/// below) and their use; the first match wins.
 pub const USAGE: &[(FileKind, &str, Use)] = &[
     (Manifest, "*", Used("all artifacts")),
     (
@@ -39,13 +54,41 @@ pub const USAGE: &[(FileKind, &str, Use)] = &[
     ),
     (
         Docker,
-        "docker_config.build.*",
-        Used("Dockerfile, workflow"),
+        "docker_config.build.security_scanning",
+        UnusedIf(
+            |c| c.security.container.scan_images,
+            "the image scan already runs because `security_config.container.scan_images` is on",
+        ),
     ),
     (
         Docker,
-        "docker_config.runtime.*",
+        "docker_config.build.size_optimization",
+        Unused(
+            "cfgen always builds small images: slim bases, no package caches, binary-only runtime",
+        ),
+    ),
+    (
+        Docker,
+        "docker_config.*",
         Used("Dockerfile, docker-compose.yml, k8s"),
+    ),
+    (
+        Kubernetes,
+        "kubernetes_config.cluster.namespace",
+        Unused("each environment in cfgen.yaml names its own namespace"),
+    ),
+    (
+        Kubernetes,
+        "kubernetes_config.cluster.replicas",
+        UnusedIf(
+            |c| {
+                c.manifest
+                    .environments
+                    .values()
+                    .all(|e| e.replicas.is_some())
+            },
+            "every environment in cfgen.yaml sets its own replicas",
+        ),
     ),
     (Kubernetes, "kubernetes_config.*", Used("k8s")),
     (
@@ -61,14 +104,104 @@ pub const USAGE: &[(FileKind, &str, Use)] = &[
     (
         Logging,
         "logging_config.formatters.*",
-        Used("LOG_FORMAT in compose and the ConfigMap"),
+        Unused(
+            "only whether a format is a JSON object matters (`LOG_FORMAT=json`); the app formats its own fields",
+        ),
     ),
-    (Logging, "logging_config.*", Used("LOG_LEVEL, log volumes")),
+    (
+        Logging,
+        "logging_config.handlers.*.filename",
+        Used("writable log volume in compose and k8s"),
+    ),
+    (
+        Logging,
+        "logging_config.handlers.*.maxBytes",
+        Used("size of the log volume"),
+    ),
+    (
+        Logging,
+        "logging_config.handlers.*.backupCount",
+        Used("size of the log volume"),
+    ),
+    (
+        Logging,
+        "logging_config.handlers.*",
+        Unused(
+            "the app logs to stdout at the levels of `levels`; handler classes, levels and formatters are Python logging's",
+        ),
+    ),
+    (
+        Logging,
+        "logging_config.collection.*",
+        Unused(
+            "cfgen renders no log collector: the node agent is cluster infrastructure, fed by the app's JSON on stdout",
+        ),
+    ),
+    (
+        Logging,
+        "logging_config.*",
+        Used("LOG_LEVEL in compose and the ConfigMap"),
+    ),
+    (
+        Security,
+        "security_config.container.scan_images",
+        UnusedIf(
+            |c| c.docker.build.security_scanning,
+            "the image scan already runs because `docker_config.build.security_scanning` is on",
+        ),
+    ),
+    (
+        Security,
+        "security_config.data.encryption_at_rest",
+        Unused(
+            "a property of the storage class and the database service, outside cfgen's artifacts",
+        ),
+    ),
+    (
+        Security,
+        "security_config.data.backup_encryption",
+        Unused("the backup script follows `backup_config.database.encryption`"),
+    ),
+    (
+        Security,
+        "security_config.data.key_rotation",
+        Unused("key rotation is an operational process; nothing cfgen renders rotates keys"),
+    ),
+    (
+        Security,
+        "security_config.access.authentication",
+        Unused("enforced by the application itself"),
+    ),
     (Security, "security_config.*", Used("nginx, k8s, workflow")),
     (
         Backup,
-        "backup_config.*",
+        "backup_config.database.*",
         Used("scripts/backup_database.sh, backup CronJob"),
+    ),
+    (
+        Backup,
+        "backup_config.files.*",
+        Unused("cfgen generates database backups only; no file backup job"),
+    ),
+    (
+        Backup,
+        "backup_config.configuration.*",
+        Unused("configuration lives in version control; no backup job"),
+    ),
+    (
+        Backup,
+        "backup_config.disaster_recovery.rpo",
+        Unused("checked against the backup schedule by `cfgen validate`; shapes no artifact"),
+    ),
+    (
+        Backup,
+        "backup_config.disaster_recovery.*",
+        Unused("documentation only: recovery objectives and drills are not rendered"),
+    ),
+    (
+        Performance,
+        "performance_config.cdn.provider",
+        Unused("no CDN configuration is rendered; only the cache headers every CDN honours"),
     ),
     (
         Performance,
@@ -132,9 +265,9 @@ pub fn unused(project: &Project) -> Vec<UnusedValue> {
         let mut leaves = Vec::new();
         doc.root.leaves(&mut Vec::new(), &mut leaves);
         for (path, span) in leaves {
-            let reason = match use_of(kind, &path) {
-                Some(Used(_)) => continue,
-                Some(Unused(reason)) => reason,
+            let reason = match use_of(kind, &path).map(|u| u.unused_reason(&project.config)) {
+                Some(None) => continue,
+                Some(Some(reason)) => reason,
                 None => "no target reads it",
             };
             // An empty list or mapping is not a value anyone set.

@@ -6,3 +6,4 @@ mod common;
 mod editor;
 mod fixtures;
 mod schemas;
+mod usage;

@@ -123,10 +123,10 @@ pub struct Plan {
 pub fn plan(project: &Project) -> Plan {
     let mut artifacts = Vec::new();
     artifacts.extend(checklist::plan(project));
+    artifacts.extend(docker::plan(project));
+    artifacts.extend(kubernetes::plan(project));
     artifacts.extend(scripts::plan(project));
     artifacts.extend(workflow::plan(project));
-    artifacts.extend(kubernetes::plan(project));
-    artifacts.extend(docker::plan(project));
     artifacts.extend(monitoring::plan(project));
     artifacts.extend(compose::plan(project));
     artifacts.extend(nginx::plan(project));

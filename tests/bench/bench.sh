@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Benchmarks of cfgen's process wall time and peak memory (see BENCHMARKS.md).
+# usage: tests/bench/bench.sh [PROJECTS]   (default 1000)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+n="${1:-1000}"
+cargo build --release --locked -q
+bin="$PWD/target/release/cfgen"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+m() { python3 tests/bench/measure.py "$@"; }
+
+echo "## cfgen $(git rev-parse --short HEAD), $(nproc) cores"
+m 21 -- "$bin" validate examples/ecommerce
+cp -r examples/ecommerce "$work/example"
+rm -rf "$work/example/deploy"
+"$bin" build "$work/example" 2>/dev/null
+m 21 -- "$bin" build "$work/example"
+m 21 -- "$bin" build --check "$work/example"
+for size in 100 "$n"; do
+  python3 tests/bench/monorepo.py "$work/mono-$size" "$size"
+  m 3 -- "$bin" validate "$work/mono-$size"
+  "$bin" build "$work/mono-$size" 2>/dev/null
+  m 5 -- "$bin" build "$work/mono-$size"
+  m 5 -- "$bin" build --check "$work/mono-$size"
+done
