@@ -283,20 +283,77 @@ mod tests {
         assert_eq!(python_version(None), "3.12");
     }
 
+    /// Renders the example's workflow with its first deploy step made optional
+    /// and returns it parsed.
+    fn rendered_example(edit: impl FnOnce(&mut crate::model::Config)) -> serde_json::Value {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
+        let mut project = crate::validate::check_project(&dir)
+            .project
+            .expect("the example is valid");
+        edit(&mut project.config);
+        let artifact = plan(&project).remove(0);
+        let renderer = crate::render::Renderer::new(None).expect("templates compile");
+        let text = renderer.render(&artifact, None).expect("renders");
+        crate::verify::verify(&artifact, &text).expect("a valid workflow");
+        crate::verify::parse_yaml("deploy.yml", &text).expect("YAML")
+    }
+
     #[test]
-    fn optional_steps_continue_and_timeouts_become_minutes() {
-        use crate::model::scripts::Step;
-        use crate::model::values::Duration;
-        let step = Step {
-            name: "smoke".into(),
-            command: "pytest tests/smoke/".into(),
-            required: false,
-            timeout: Some(Duration::from_secs(150)),
+    fn steps_map_timeout_and_required_and_the_scan_gates_at_the_threshold() {
+        use crate::model::security::VulnerabilitySeverity;
+        let workflow = rendered_example(|c| {
+            c.scripts.deploy[0].required = false;
+            c.security.container.vulnerability_threshold = VulnerabilitySeverity::Medium;
+        });
+        let steps = workflow["jobs"]["deploy-staging"]["steps"]
+            .as_array()
+            .unwrap();
+        let step = |name: &str| {
+            steps
+                .iter()
+                .find(|s| s["name"] == name)
+                .unwrap_or_else(|| panic!("step {name}"))
         };
-        let (command, _, _) = super::super::scripts::map_command(&step, "deploy");
-        assert_eq!(command, "pytest tests/smoke/");
-        // the template writes `continue-on-error: true` exactly when `required` is false
-        // and `timeout-minutes` from `timeout_minutes`; see the rendered snapshot.
-        assert_eq!(timeout_minutes(step.timeout.unwrap().as_secs()), 3);
+        // deploy[0]: timeout 300s, made optional
+        assert_eq!(step("应用更新")["timeout-minutes"], 5);
+        assert_eq!(step("应用更新")["continue-on-error"], true);
+        // deploy[1]: 600s, required; deploy[2]: 120s
+        assert_eq!(step("等待就绪")["timeout-minutes"], 10);
+        assert!(step("等待就绪").get("continue-on-error").is_none());
+        assert_eq!(step("数据库迁移")["timeout-minutes"], 2);
+        // no timeout given: the 300s default
+        assert_eq!(step("健康检查")["timeout-minutes"], 5);
+        let trivy = &workflow["jobs"]["scan"]["steps"][1]["with"];
+        assert_eq!(trivy["severity"], "MEDIUM,HIGH,CRITICAL");
+        assert_eq!(trivy["exit-code"], "1");
+        // production after staging, only from main or a release
+        let production = &workflow["jobs"]["deploy-production"];
+        assert_eq!(
+            production["needs"],
+            serde_json::json!(["build", "scan", "deploy-staging"])
+        );
+        assert!(
+            production["if"]
+                .as_str()
+                .unwrap()
+                .contains("refs/heads/main")
+        );
+        assert_eq!(
+            workflow["permissions"],
+            serde_json::json!({"contents": "read"})
+        );
+    }
+
+    #[test]
+    fn no_scan_job_when_scanning_is_off() {
+        let workflow = rendered_example(|c| {
+            c.security.container.scan_images = false;
+            c.docker.build.security_scanning = false;
+        });
+        assert!(workflow["jobs"].get("scan").is_none());
+        assert_eq!(
+            workflow["jobs"]["deploy-staging"]["needs"],
+            serde_json::json!(["build"])
+        );
     }
 }
