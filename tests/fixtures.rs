@@ -57,3 +57,86 @@ fn the_example_is_valid_with_the_rpo_warning() {
     assert!(codes.contains(&"rule::rpo"), "{codes:?}");
     assert!(outcome.diagnostics.iter().all(|d| !d.is_error()));
 }
+
+/// Hostile input is refused quickly and without a panic: the fixtures' alias
+/// bomb and deep nesting, and larger variants of them. The bound is loose
+/// (debug build, busy machines); an unbounded expansion would take hours.
+#[test]
+fn hostile_yaml_is_refused_fast() {
+    use cfgen::load::{LoadErrorKind, ReadError, load_bytes, load_file};
+    let refused = |result: Result<_, ReadError>| match result {
+        Err(ReadError::Load(_, errors)) => errors.into_iter().map(|e| e.kind).collect::<Vec<_>>(),
+        Ok(_) => panic!("accepted"),
+        Err(ReadError::Io(e)) => panic!("{e}"),
+    };
+    let fixtures = crate::common::repo().join("tests/fixtures/invalid");
+    let chain: String = std::iter::once("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n".to_owned())
+        .chain((1..30).map(|i| {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            format!("a{i}: &a{i} [{refs}]\n")
+        }))
+        .collect();
+    let block: String = (0..2000)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+        .collect();
+    let cases: Vec<(&str, Box<dyn Fn() -> Vec<LoadErrorKind>>)> = vec![
+        (
+            "alias bomb fixture",
+            Box::new(|| {
+                refused(load_file(
+                    &fixtures.join("err_alias_bomb/config/deployment/logging.yaml"),
+                ))
+            }),
+        ),
+        (
+            "deep nesting fixture",
+            Box::new(|| {
+                refused(load_file(
+                    &fixtures.join("err_deep_nesting/config/deployment/checklist.yaml"),
+                ))
+            }),
+        ),
+        (
+            "10^30 alias expansion",
+            Box::new(|| refused(load_bytes("x.yaml".as_ref(), chain.clone().into_bytes()))),
+        ),
+        (
+            "100,000 `{`",
+            Box::new(|| {
+                refused(load_bytes(
+                    "x.yaml".as_ref(),
+                    "{".repeat(100_000).into_bytes(),
+                ))
+            }),
+        ),
+        (
+            "150,000 list items",
+            Box::new(|| {
+                let items = vec!["1"; 150_000].join(",");
+                refused(load_bytes(
+                    "x.yaml".as_ref(),
+                    format!("[{items}]").into_bytes(),
+                ))
+            }),
+        ),
+        (
+            "2,000 nested block mappings",
+            Box::new(|| refused(load_bytes("x.yaml".as_ref(), block.clone().into_bytes()))),
+        ),
+    ];
+    for (name, case) in &cases {
+        let start = std::time::Instant::now();
+        let kinds = case();
+        let elapsed = start.elapsed();
+        assert!(
+            kinds.iter().any(|k| matches!(
+                k,
+                LoadErrorKind::AliasExpansion { .. }
+                    | LoadErrorKind::TooManyNodes { .. }
+                    | LoadErrorKind::TooDeep { .. }
+            )),
+            "{name}: {kinds:?}"
+        );
+        assert!(elapsed.as_millis() < 2_000, "{name} took {elapsed:?}");
+    }
+}

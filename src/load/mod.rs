@@ -9,7 +9,7 @@ mod tree;
 
 use std::path::Path;
 
-pub use parse::{MAX_DEPTH, MAX_NODES};
+pub use parse::{MAX_ALIAS_NODES, MAX_DEPTH, MAX_NODES};
 pub use source::{Source, SourceFile, Span};
 pub use tree::{Entry, Node, NodeKind, PathSegment, display_path, parse_pointer};
 
@@ -51,7 +51,12 @@ pub enum LoadErrorKind {
     ComplexKey,
     /// An explicit tag (`!!str`, `!include`); config files use none.
     Tag(String),
-    /// Aliases expanded past the node budget.
+    /// Aliases copy more nodes than [`MAX_ALIAS_NODES`].
+    AliasExpansion {
+        /// The budget.
+        limit: usize,
+    },
+    /// More nodes than [`MAX_NODES`], aliases included.
     TooManyNodes {
         /// The budget.
         limit: usize,

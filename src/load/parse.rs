@@ -17,8 +17,11 @@ use super::source::{SourceFile, Span};
 use super::tree::{Entry, Node, NodeKind};
 use super::{LoadError, LoadErrorKind};
 
-/// Most nodes one file may expand to, aliases included.
+/// Most nodes one file may hold, aliases included.
 pub const MAX_NODES: usize = 100_000;
+/// Most nodes aliases may copy in one file: config files repeat little, and a
+/// small budget keeps an alias bomb's cost to a few milliseconds.
+pub const MAX_ALIAS_NODES: usize = 10_000;
 /// Deepest nesting of lists and mappings accepted.
 pub const MAX_DEPTH: usize = 64;
 
@@ -42,6 +45,7 @@ struct Builder<'s> {
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
+    aliased: usize,
     root: Option<Node>,
     errors: Vec<LoadError>,
 }
@@ -55,6 +59,7 @@ pub fn parse(source: &SourceFile) -> Result<(Node, Vec<LoadError>), Vec<LoadErro
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        aliased: 0,
         root: None,
         errors: Vec::new(),
     };
@@ -228,14 +233,24 @@ impl Builder<'_> {
     }
 
     fn alias(&mut self, id: usize, span: Span) -> Result<(), LoadError> {
-        let Some((node, size)) = self.anchors.get(&id).cloned() else {
+        let Some(&(_, size)) = self.anchors.get(&id) else {
             return Err(LoadError::new(
                 LoadErrorKind::Syntax("unknown anchor".into()),
                 span,
             ));
         };
+        // Check the budgets before copying: the copy is what a bomb multiplies.
+        self.aliased += size;
+        if self.aliased > MAX_ALIAS_NODES {
+            return Err(LoadError::new(
+                LoadErrorKind::AliasExpansion {
+                    limit: MAX_ALIAS_NODES,
+                },
+                span,
+            ));
+        }
         self.count(size, span)?;
-        let mut node = node;
+        let mut node = self.anchors[&id].0.clone();
         node.span = span;
         self.finish(node, 0)
     }
