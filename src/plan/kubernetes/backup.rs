@@ -119,7 +119,7 @@ pub fn view(config: &Config, project: &DnsLabel, hardening: &Hardening) -> Optio
         storage_class: storage.storage_class.clone(),
         size: BACKUP_VOLUME_SIZE,
         compression: db.compression,
-        encryption: db.encryption || config.security.data.backup_encryption,
+        encryption: db.encryption,
         verification: db.verification,
         retention_days: db.retention.as_secs().div_ceil(86_400),
         key_secret: format!("{project}-backup-key"),

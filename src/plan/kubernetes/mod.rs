@@ -246,7 +246,7 @@ fn objects(view: &View) -> Vec<(&'static str, &'static [FileKind])> {
         if b.pvc {
             out.push(("pvc", &[Kubernetes, Backup]));
         }
-        out.push(("backup-script", &[Backup, Security]));
+        out.push(("backup-script", &[Backup]));
         out.push(("backup-cronjob", &[Kubernetes, Backup, Docker, Security]));
         if view.network_policies {
             out.push(("networkpolicy-backup", &[Manifest, Security]));
