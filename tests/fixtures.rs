@@ -79,7 +79,8 @@ fn hostile_yaml_is_refused_fast() {
     let block: String = (0..2000)
         .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
         .collect();
-    let cases: Vec<(&str, Box<dyn Fn() -> Vec<LoadErrorKind>>)> = vec![
+    type Case<'a> = (&'a str, Box<dyn Fn() -> Vec<LoadErrorKind> + 'a>);
+    let cases: Vec<Case<'_>> = vec![
         (
             "alias bomb fixture",
             Box::new(|| {
