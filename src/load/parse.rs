@@ -48,6 +48,9 @@ struct Builder<'s> {
     aliased: usize,
     root: Option<Node>,
     errors: Vec<LoadError>,
+    /// Last converted position `(line, column in chars, byte offset)`: events
+    /// arrive in order, so converting from here keeps a long line linear.
+    cursor: std::cell::Cell<(usize, usize, usize)>,
 }
 
 /// Parses one YAML document. An empty file (or one holding only comments)
@@ -62,6 +65,7 @@ pub fn parse(source: &SourceFile) -> Result<(Node, Vec<LoadError>), Vec<LoadErro
         aliased: 0,
         root: None,
         errors: Vec::new(),
+        cursor: std::cell::Cell::new((1, 0, 0)),
     };
     let mut parser = Parser::new_from_str(source.text());
     let mut documents = 0usize;
@@ -139,7 +143,21 @@ pub fn parse(source: &SourceFile) -> Result<(Node, Vec<LoadError>), Vec<LoadErro
 
 impl Builder<'_> {
     fn offset(&self, marker: &Marker) -> usize {
-        self.source.offset_of(marker.line(), marker.col())
+        let (line, col) = (marker.line(), marker.col());
+        let (c_line, c_col, c_byte) = self.cursor.get();
+        let byte = if line == c_line && col >= c_col {
+            let text = self.source.text();
+            text[c_byte.min(text.len())..]
+                .char_indices()
+                .map(|(i, _)| c_byte + i)
+                .chain(std::iter::once(text.len()))
+                .nth(col - c_col)
+                .unwrap_or(text.len())
+        } else {
+            self.source.offset_of(line, col)
+        };
+        self.cursor.set((line, col, byte));
+        byte
     }
 
     fn count(&mut self, n: usize, span: Span) -> Result<(), LoadError> {
