@@ -2,45 +2,21 @@
 //! (vendored as data in `schemas/compose-spec.json`, licence beside it): the
 //! schema `check-jsonschema --builtin-schema vendor.compose-spec` uses.
 
-use std::sync::LazyLock;
+use super::vendored::VendoredSchema;
 
-/// The vendored schema text (JSON Schema draft 2020-12).
-const SCHEMA: &str = include_str!("schemas/compose-spec.json");
+/// The vendored schema, compiled on first use.
+static SCHEMA: VendoredSchema = VendoredSchema::new(
+    "compose",
+    include_str!("schemas/compose-spec.json"),
+    "not a valid compose file (compose-spec schema)",
+);
 
-/// How many schema errors a report lists.
-const MAX_ERRORS: usize = 5;
-
-static VALIDATOR: LazyLock<Result<jsonschema::Validator, String>> = LazyLock::new(|| {
-    let schema: serde_json::Value = serde_json::from_str(SCHEMA)
-        .map_err(|e| format!("the vendored compose schema is not JSON: {e}"))?;
-    // `validator_for` reads the draft from `$schema`.
-    jsonschema::validator_for(&schema)
-        .map_err(|e| format!("the vendored compose schema does not compile: {e}"))
-});
-
-/// Validates a parsed compose file against the compose-spec schema.
+/// Validates a parsed compose file against its vendored schema.
 ///
 /// # Errors
 /// The first few schema errors, each with the JSON pointer of the offending value.
-pub fn validate(compose: &serde_json::Value) -> Result<(), String> {
-    let validator = VALIDATOR.as_ref().map_err(Clone::clone)?;
-    let errors: Vec<String> = validator
-        .iter_errors(compose)
-        .take(MAX_ERRORS)
-        .map(|e| {
-            let at = e.instance_path().to_string();
-            let at = if at.is_empty() { "/".to_owned() } else { at };
-            format!("{at}: {e}")
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "not a valid compose file (compose-spec schema): {}",
-            errors.join("; ")
-        ))
-    }
+pub fn validate(value: &serde_json::Value) -> Result<(), String> {
+    SCHEMA.validate(value)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod kubernetes;
+mod vendored;
 pub mod workflow;
 
 use std::path::Path;

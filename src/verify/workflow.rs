@@ -2,45 +2,21 @@
 //! (vendored as data in `schemas/github-workflow.json`, licence beside it):
 //! the schema `check-jsonschema --builtin-schema vendor.github-workflows` uses.
 
-use std::sync::LazyLock;
+use super::vendored::VendoredSchema;
 
-/// The vendored schema text (JSON Schema draft-07).
-const SCHEMA: &str = include_str!("schemas/github-workflow.json");
+/// The vendored schema, compiled on first use.
+static SCHEMA: VendoredSchema = VendoredSchema::new(
+    "workflow",
+    include_str!("schemas/github-workflow.json"),
+    "not a valid GitHub workflow",
+);
 
-/// How many schema errors a report lists.
-const MAX_ERRORS: usize = 5;
-
-static VALIDATOR: LazyLock<Result<jsonschema::Validator, String>> = LazyLock::new(|| {
-    let schema: serde_json::Value = serde_json::from_str(SCHEMA)
-        .map_err(|e| format!("the vendored workflow schema is not JSON: {e}"))?;
-    // `validator_for` reads the draft from `$schema` (draft-07 here).
-    jsonschema::validator_for(&schema)
-        .map_err(|e| format!("the vendored workflow schema does not compile: {e}"))
-});
-
-/// Validates a parsed workflow against the GitHub workflow schema.
+/// Validates a parsed workflow file against its vendored schema.
 ///
 /// # Errors
 /// The first few schema errors, each with the JSON pointer of the offending value.
-pub fn validate(workflow: &serde_json::Value) -> Result<(), String> {
-    let validator = VALIDATOR.as_ref().map_err(Clone::clone)?;
-    let errors: Vec<String> = validator
-        .iter_errors(workflow)
-        .take(MAX_ERRORS)
-        .map(|e| {
-            let at = e.instance_path().to_string();
-            let at = if at.is_empty() { "/".to_owned() } else { at };
-            format!("{at}: {e}")
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "not a valid GitHub workflow: {}",
-            errors.join("; ")
-        ))
-    }
+pub fn validate(value: &serde_json::Value) -> Result<(), String> {
+    SCHEMA.validate(value)
 }
 
 #[cfg(test)]
