@@ -12,8 +12,10 @@
 # Then asserts through the real servers (see README.md) and prints figures and a closing line
 # `e2e: N passed, M failed`. Exit 0 only when nothing failed. A missing tool fails; never skips.
 #
-# OUT_DIR: a folder cfgen built for app/ (default: `cargo run -q -- build app --out <tmp>`).
+# OUT_DIR: a folder cfgen built for app/ (default: `cfgen build app --out <tmp>`, with the
+# binary E2E_CFGEN names, else `cargo run -q --`).
 # Environment: E2E_SHOP=path of a built `shop` binary (default: cargo build -p app --bin shop),
+# E2E_CFGEN=path of a built `cfgen` binary (default: cargo run -q --),
 # E2E_TIMEOUT=seconds for the whole namespace run (default 420), E2E_KEEP=1 keeps the work dir.
 set -euo pipefail
 
@@ -25,7 +27,11 @@ if [[ ${1:-} != --inside ]]; then
   die() { echo "e2e: $*" >&2; echo "e2e: 0 passed, 1 failed"; exit 1; }
   [[ $(id -u) == 0 ]] || die "needs root (private network/mount/pid namespaces, overlayfs): sudo $0"
   missing=()
-  for t in unshare nsenter ip mount setpriv openssl curl jq wrk python3 cargo \
+  need_cargo=0
+  [[ -n ${E2E_SHOP:-} ]] || need_cargo=1
+  [[ -n ${1:-} || -n ${E2E_CFGEN:-} ]] || need_cargo=1
+  ((need_cargo)) && ! command -v cargo >/dev/null && missing+=(cargo)
+  for t in unshare nsenter ip mount setpriv openssl curl jq wrk python3 \
     mariadbd mariadb-install-db mariadb mysqladmin redis-server redis-cli nginx wget \
     prometheus promtool prometheus-alertmanager \
     prometheus-mysqld-exporter prometheus-redis-exporter prometheus-node-exporter; do
@@ -45,12 +51,18 @@ if [[ ${1:-} != --inside ]]; then
     cp -a "$1"/. "$work/out/"
     echo "e2e: output folder $1"
   else
-    echo "e2e: building app's artifacts: cargo run -q -- build app --out <tmp>"
-    (cd "$REPO" && cargo run -q -- build app --out "$work/out") >"$work/cfgen.log" 2>&1 \
+    if [[ -n ${E2E_CFGEN:-} ]]; then
+      [[ -x $E2E_CFGEN ]] || die "E2E_CFGEN=$E2E_CFGEN is not an executable"
+      cfgen=("$(realpath "$E2E_CFGEN")")
+    else
+      cfgen=(cargo run -q --)
+    fi
+    echo "e2e: building app's artifacts: ${cfgen[*]} build app --out <tmp>"
+    (cd "$REPO" && "${cfgen[@]}" build app --out "$work/out") >"$work/cfgen.log" 2>&1 \
       || { cat "$work/cfgen.log" >&2; die "cfgen build app failed"; }
   fi
   if [[ -n ${E2E_SHOP:-} ]]; then
-    shop="$E2E_SHOP"
+    shop="$(realpath -m "$E2E_SHOP")"
   else
     echo "e2e: building shop: cargo build -q -p app --bin shop"
     (cd "$REPO" && cargo build -q -p app --bin shop) || die "cargo build -p app --bin shop failed"
