@@ -17,7 +17,7 @@ use tracing::Instrument;
 
 use crate::cache::{Cache, PRODUCTS_KEY};
 use crate::error::{AppError, AppJson, AppPath};
-use crate::metrics::{Metrics, Outcome};
+use crate::metrics::{DEPENDENCY_DATABASE, DEPENDENCY_REDIS, Metrics, Outcome};
 use crate::store;
 
 /// The request id header, taken from the request when valid and echoed in the response.
@@ -297,6 +297,31 @@ async fn ready(State(state): State<AppState>) -> Response {
         };
         return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
     }
+    let (db_ok, redis_ok) = check_dependencies(&state).await;
+    let label = |ok: bool| if ok { "ok" } else { "error" };
+    let body = ReadyBody {
+        status: if db_ok && redis_ok {
+            "ready"
+        } else {
+            "not_ready"
+        },
+        checks: ReadyChecks {
+            database: label(db_ok),
+            redis: label(redis_ok),
+        },
+    };
+    let status = if db_ok && redis_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+/// The readiness checks: `SELECT 1` on the database and `PING` on Redis, concurrently, each
+/// bounded by the readiness timeout. Records the outcome in `app_dependency_up` (so a scrape
+/// sees what `/ready` sees) and returns (database ok, Redis ok).
+async fn check_dependencies(state: &AppState) -> (bool, bool) {
     let bound = state.inner.limits.readiness_timeout;
     let (db, redis) = tokio::join!(
         tokio::time::timeout(bound, store::ping(state.db())),
@@ -324,27 +349,18 @@ async fn ready(State(state): State<AppState>) -> Response {
             false
         }
     };
-    let label = |ok: bool| if ok { "ok" } else { "error" };
-    let body = ReadyBody {
-        status: if db_ok && redis_ok {
-            "ready"
-        } else {
-            "not_ready"
-        },
-        checks: ReadyChecks {
-            database: label(db_ok),
-            redis: label(redis_ok),
-        },
-    };
-    let status = if db_ok && redis_ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (status, axum::Json(body)).into_response()
+    let metrics = state.metrics();
+    metrics.dependency(DEPENDENCY_DATABASE, db_ok);
+    metrics.dependency(DEPENDENCY_REDIS, redis_ok);
+    (db_ok, redis_ok)
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    // readiness as a metric: the checks run on each scrape (bounded, like /ready). While
+    // draining the gauges keep their last values: shutting down is not a dependency failure.
+    if !state.is_draining() {
+        check_dependencies(&state).await;
+    }
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         state.metrics().render(),

@@ -6,12 +6,17 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// The window in which a user counts as active.
 pub const ACTIVE_WINDOW: Duration = Duration::from_secs(300);
+
+/// `dependency` label of `app_dependency_up` for the database (as in `/ready`'s `checks`).
+pub const DEPENDENCY_DATABASE: &str = "database";
+/// `dependency` label of `app_dependency_up` for Redis.
+pub const DEPENDENCY_REDIS: &str = "redis";
 
 /// Upper bound on tracked active users (memory bound; beyond it the gauge saturates).
 const ACTIVE_USERS_CAP: usize = 100_000;
@@ -34,6 +39,8 @@ pub struct Metrics {
     pub orders: IntCounterVec,
     /// `payments_total{outcome}`.
     pub payments: IntCounterVec,
+    /// `app_dependency_up{dependency}`: 1 when the last readiness check of it passed.
+    dependency_up: IntGaugeVec,
 }
 
 /// The outcome label of `orders_total` and `payments_total`.
@@ -104,6 +111,14 @@ impl Metrics {
             &["outcome"],
         )
         .expect("valid metric");
+        let dependency_up = IntGaugeVec::new(
+            Opts::new(
+                "app_dependency_up",
+                "1 when the readiness check of the dependency passed at the last scrape or /ready, 0 when it failed or timed out.",
+            ),
+            &["dependency"],
+        )
+        .expect("valid metric");
         for outcome in ["success", "failed"] {
             orders.with_label_values(&[outcome]);
             payments.with_label_values(&[outcome]);
@@ -116,6 +131,7 @@ impl Metrics {
             Box::new(registrations.clone()),
             Box::new(orders.clone()),
             Box::new(payments.clone()),
+            Box::new(dependency_up.clone()),
             Box::new(prometheus::process_collector::ProcessCollector::for_self()),
         ] {
             registry.register(c).expect("unique metric names");
@@ -130,7 +146,16 @@ impl Metrics {
             registrations,
             orders,
             payments,
+            dependency_up,
         }
+    }
+
+    /// Records the outcome of a readiness check of `dependency` ([`DEPENDENCY_DATABASE`],
+    /// [`DEPENDENCY_REDIS`]).
+    pub fn dependency(&self, dependency: &str, up: bool) {
+        self.dependency_up
+            .with_label_values(&[dependency])
+            .set(i64::from(up));
     }
 
     /// Records one finished HTTP request.
@@ -235,6 +260,8 @@ mod tests {
         m.user_seen(7);
         m.user_seen(7);
         m.user_seen(8);
+        m.dependency(DEPENDENCY_DATABASE, true);
+        m.dependency(DEPENDENCY_REDIS, false);
         let text = m.render();
         for needle in [
             "http_requests_total{method=\"GET\",route=\"/orders/{id}\",status=\"500\"} 1",
@@ -245,6 +272,8 @@ mod tests {
             "payments_total{outcome=\"failed\"} 1",
             "user_registrations_total 1",
             "active_users 2",
+            "app_dependency_up{dependency=\"database\"} 1",
+            "app_dependency_up{dependency=\"redis\"} 0",
             "process_resident_memory_bytes",
             "process_cpu_seconds_total",
         ] {

@@ -282,6 +282,14 @@ async fn wait_ready(shop: &common::Shop, want: u16) -> serde_json::Value {
     }
 }
 
+/// `app_dependency_up` as a scrape of `/metrics` reports it (the readiness alert's input).
+async fn assert_dependencies(shop: &common::Shop, database: f64, redis: f64) {
+    for (dependency, want) in [("database", database), ("redis", redis)] {
+        let series = format!(r#"app_dependency_up{{dependency="{dependency}"}}"#);
+        assert_eq!(shop.metric(&series).await, want, "{series}");
+    }
+}
+
 #[tokio::test]
 async fn ready_follows_redis() {
     bounded(60, async {
@@ -293,6 +301,8 @@ async fn ready_follows_redis() {
         let body = wait_ready(&shop, 503).await;
         assert_eq!(body["checks"]["redis"], "error");
         assert_eq!(body["checks"]["database"], "ok");
+        // A scrape reports the same: the readiness alert's input.
+        assert_dependencies(&shop, 1.0, 0.0).await;
         // Liveness is unaffected and reads fall through to the database.
         assert_eq!(shop.get("/health").await.status, 200);
         let r = shop.get("/products").await;
@@ -300,6 +310,7 @@ async fn ready_follows_redis() {
         assert_eq!(r.header("x-cache"), Some("bypass"));
         services.redis.resume();
         wait_ready(&shop, 200).await;
+        assert_dependencies(&shop, 1.0, 1.0).await;
         let r = shop.get("/products").await;
         assert_eq!(r.header("x-cache"), Some("miss"));
         assert_eq!(shop.get("/products").await.header("x-cache"), Some("hit"));
@@ -319,6 +330,8 @@ async fn ready_follows_the_database() {
         let body = wait_ready(&shop, 503).await;
         assert_eq!(body["checks"]["database"], "error");
         assert_eq!(body["checks"]["redis"], "ok");
+        // A scrape reports the same: the readiness alert's input.
+        assert_dependencies(&shop, 0.0, 1.0).await;
         // Writes fail with 503 and no internals.
         let r = shop
             .post(

@@ -322,6 +322,15 @@ async fn ready_is_503_when_dependencies_are_down_and_while_draining() {
         out.json(),
         json!({"status": "not_ready", "checks": {"database": "error", "redis": "error"}})
     );
+    // The same checks run on each scrape: readiness as a metric, per dependency.
+    let metrics = send(&s, get("/metrics")).await.body;
+    for line in [
+        "# TYPE app_dependency_up gauge",
+        r#"app_dependency_up{dependency="database"} 0"#,
+        r#"app_dependency_up{dependency="redis"} 0"#,
+    ] {
+        assert!(metrics.contains(line), "missing {line} in\n{metrics}");
+    }
     s.start_draining();
     let out = send(&s, get("/ready")).await;
     assert_eq!(out.status, StatusCode::SERVICE_UNAVAILABLE);
