@@ -27,6 +27,13 @@ pub const PSEUDO_FILESYSTEMS: &str = "tmpfs|overlay|squashfs";
 /// Name of the alert on the app's scrape target.
 pub const APP_DOWN: &str = "AppDown";
 
+/// Name of the alert on the app's own readiness ([`DEPENDENCY_UP`]).
+pub const APP_NOT_READY: &str = "AppNotReady";
+
+/// The app's readiness per dependency (`dependency` label; 1 up, 0 down): part of the
+/// metric contract (`app/README.md`), evaluated by the app on every scrape.
+pub const DEPENDENCY_UP: &str = "app_dependency_up";
+
 // Recorded series names (`level:metric:operations`).
 const REQUEST_RATE: &str = "job:http_requests:rate5m";
 const LATENCY_P99: &str = "job:http_request_duration_seconds:p99_rate5m";
@@ -398,7 +405,7 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
         class: AlertClass::Availability,
         comment: vec![
             "the app's readiness probe fails while MySQL or Redis is unreachable, so it takes no traffic;".into(),
-            "the app exports no readiness metric, so this watches the exporters: the database".into(),
+            "seen from the servers' exporters (AppNotReady sees it from the app): the database".into(),
             "(mysql_up/redis_up == 0) or the exporter itself (up == 0, state unknown)".into(),
         ],
         expr: vec![
@@ -440,6 +447,48 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
                     up(mysql, fine),
                     up(redis, fine),
                 ],
+                ready: 120,
+                fires: None,
+            },
+        ],
+    });
+
+    let readiness = config.manifest.app.probes.readiness.as_str();
+    let dependency = |name: &str, v: Values| {
+        (
+            sel(
+                DEPENDENCY_UP,
+                &[("job", job), ("instance", app), ("dependency", name)],
+            ),
+            v,
+        )
+    };
+    out.push(Alert {
+        name: APP_NOT_READY.into(),
+        class: AlertClass::Availability,
+        comment: vec![
+            format!("app.probes.readiness ({readiness}): the app's own readiness per dependency, exported as"),
+            format!("{DEPENDENCY_UP}{{dependency}} (1 reachable, 0 not; checked on every scrape, like {readiness})."),
+            "It shows what the app sees (credentials, network, its pools), which no exporter can.".into(),
+            "An app that does not export it leaves this alert silent (a prometheus_client gauge set by".into(),
+            format!("the {readiness} checks is enough); AppDependencyDown still watches the servers' exporters"),
+        ],
+        expr: vec![format!("{DEPENDENCY_UP}{{job=\"{job}\"}} == 0")],
+        summary: "{{ $labels.instance }} is not ready: {{ $labels.dependency }} unreachable".into(),
+        description: format!("{{{{ $labels.instance }}}} cannot reach {{{{ $labels.dependency }}}} (its readiness check failed or timed out), so its readiness probe {readiness} fails and it receives no traffic."),
+        scenarios: vec![
+            Scenario {
+                what: "Redis unreachable from the app".into(),
+                series: vec![dependency("database", fine), dependency("redis", down)],
+                ready: 120,
+                fires: Some((
+                    owned(&[("dependency", "redis"), ("instance", app), ("job", job)]),
+                    0.0,
+                )),
+            },
+            Scenario {
+                what: "every dependency reachable".into(),
+                series: vec![dependency("database", fine), dependency("redis", fine)],
                 ready: 120,
                 fires: None,
             },

@@ -272,6 +272,52 @@ fn error_rate_alert_only_with_the_error_rate_metric() {
     );
 }
 
+#[test]
+fn readiness_alert_reads_the_apps_own_report() {
+    let mut p = example();
+    let names = Names::new(&p.config);
+    let all = service_alerts(&p.config, &names);
+    let a = find(&all, APP_NOT_READY);
+    assert_eq!(
+        a.expr,
+        vec![r#"app_dependency_up{job="ecommerce-app"} == 0"#]
+    );
+    assert_eq!(a.class, AlertClass::Availability);
+    assert!(
+        a.description.contains("readiness probe /ready fails"),
+        "{}",
+        a.description
+    );
+    // fires for the dependency that is down, with its label; quiet when all are up
+    let (labels, value) = a.scenarios[0].fires.clone().expect("a firing scenario");
+    assert!(
+        labels.contains(&("dependency".into(), "redis".into())),
+        "{labels:?}"
+    );
+    assert!(
+        labels.contains(&("instance".into(), "app:8000".into())),
+        "{labels:?}"
+    );
+    assert!(value.abs() < f64::EPSILON);
+    assert!(a.scenarios[1].fires.is_none());
+    // the exporters' alert stays, beside it
+    find(&all, "AppDependencyDown");
+    // the readiness path comes from the manifest
+    p.config.manifest.app.probes.readiness = "/readyz".parse().unwrap();
+    let all = service_alerts(&p.config, &names);
+    let a = find(&all, APP_NOT_READY);
+    assert!(
+        a.description.contains("probe /readyz fails"),
+        "{}",
+        a.description
+    );
+    assert!(
+        a.comment[0].starts_with("app.probes.readiness (/readyz)"),
+        "{:?}",
+        a.comment
+    );
+}
+
 // --- severity and escalation -----------------------------------------------------------------
 
 #[test]
@@ -551,7 +597,7 @@ fn run(tool: &str, args: &[&str], dir: &Path) -> Option<(bool, String)> {
 
 /// The generated rules, their unit tests and the routes pass promtool and amtool
 /// for thresholds, units, comparisons and routing the seed does not use. Needs
-/// `promtool` and `amtool` (`.ci/install`); without them it says so and passes.
+/// `promtool` and `amtool` (`.ci/install`); without them it fails.
 #[test]
 fn checkers_accept_varied_configs() {
     let mut p = example();
@@ -598,7 +644,7 @@ fn checkers_accept_varied_configs() {
     ];
     for (tool, args) in checks {
         match run(tool, args, &m) {
-            None => eprintln!("{tool} is not installed (.ci/install): skipped {args:?}"),
+            None => panic!("{tool} is not installed: run .ci/install (never skipped)"),
             Some((ok, text)) => assert!(ok, "{tool} {args:?} failed:\n{text}"),
         }
     }
