@@ -265,7 +265,7 @@ mod tests {
     }
 
     fn app_service(project: &Project) -> serde_json::Value {
-        plan(project)[0].context["app"].clone()
+        plan(project)[0].context_json()["app"].clone()
     }
 
     #[test]
@@ -279,7 +279,7 @@ mod tests {
             json!([{ "volume": "app_logs", "path": "/var/log/app" }])
         );
         assert_eq!(
-            plan(&project)[0].context["volumes"],
+            plan(&project)[0].context_json()["volumes"],
             json!(["app_logs", "mysql_data", "redis_data"])
         );
         project.config.docker.runtime.security.read_only_filesystem = false;

@@ -439,7 +439,7 @@ mod tests {
         let artifacts = plan(&project);
         assert_eq!(artifacts[0].path, "Dockerfile");
         assert_eq!(artifacts[1].path, "Dockerfile.dockerignore");
-        let view = &artifacts[0].context;
+        let view = &artifacts[0].context_json();
         assert_eq!(view["log_dirs"], json!(["/var/log/app"]));
         assert_eq!(
             view["build_command"],
@@ -450,11 +450,11 @@ mod tests {
         assert!(cmd.contains(r#""--workers", "4""#), "{cmd}");
         assert!(!view["healthcheck_cmd"].as_str().unwrap().contains("curl"));
         assert_eq!(
-            artifacts[1].context["sources"],
+            artifacts[1].context_json()["sources"],
             json!(["app", "alembic", "alembic.ini"])
         );
         project.config.docker.runtime.security.non_root_user = false;
-        let view = plan(&project)[0].context.clone();
+        let view = plan(&project)[0].context_json().clone();
         assert_eq!(view["non_root"], json!(false));
         assert_eq!(view["checkov_skips"].as_array().unwrap().len(), 1);
     }
@@ -470,14 +470,17 @@ mod tests {
         config.docker.base_images.rust_runtime = Some("debian:bookworm-slim".parse().unwrap());
         let artifacts = plan(&project);
         assert_eq!(artifacts[0].template, "docker/Dockerfile.rust.j2");
-        let view = &artifacts[0].context;
+        let view = &artifacts[0].context_json();
         assert_eq!(view["package"], json!("app"));
         assert_eq!(
             view["healthcheck_cmd"],
             json!(r#"["/usr/local/bin/shop", "healthcheck"]"#)
         );
         assert_eq!(view["cmd"], json!(r#"["/usr/local/bin/shop", "serve"]"#));
-        assert_eq!(artifacts[1].context["output_from_context"], json!("deploy"));
+        assert_eq!(
+            artifacts[1].context_json()["output_from_context"],
+            json!("deploy")
+        );
     }
 
     #[test]

@@ -58,8 +58,9 @@ pub struct Artifact {
     pub path: String,
     /// Template name relative to `templates/`.
     pub template: &'static str,
-    /// The view model the template renders.
-    pub context: serde_json::Value,
+    /// The view model the template renders (cheap to clone: artifacts that
+    /// share a view share one value).
+    pub context: minijinja::Value,
     /// Config files it derives from (named in its header).
     pub sources: Vec<FileKind>,
     /// Comment syntax.
@@ -85,13 +86,19 @@ impl Artifact {
         Self {
             path: path.into(),
             template,
-            context: serde_json::to_value(context).unwrap_or(serde_json::Value::Null),
+            context: minijinja::Value::from(minijinja::value::Serde(context)),
             sources: sources.to_vec(),
             syntax,
             check,
             executable: false,
             environment: None,
         }
+    }
+
+    /// The view model as JSON, for tests and debugging.
+    #[must_use]
+    pub fn context_json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.context).unwrap_or(serde_json::Value::Null)
     }
 
     /// Marks the artifact executable.

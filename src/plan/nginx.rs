@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn security_and_performance_settings_reach_the_view() {
         let mut project = example();
-        let view = plan(&project)[0].context.clone();
+        let view = plan(&project)[0].context_json().clone();
         assert_eq!(view["ssl"], json!(true));
         assert_eq!(view["rate_limit"], json!({ "rate": 10, "burst": 20 }));
         assert_eq!(view["api_cache_control"], json!("no-store"));
@@ -144,7 +144,7 @@ mod tests {
         });
         net.ssl_termination = SslTermination::LoadBalancer;
         project.config.performance.cdn.cache_everything = true;
-        let view = plan(&project)[0].context.clone();
+        let view = plan(&project)[0].context_json().clone();
         assert_eq!(view["rate_limit"], json!({ "rate": 50, "burst": 100 }));
         assert_eq!(view["ssl"], json!(false), "TLS ends at the load balancer");
         assert_eq!(
@@ -152,7 +152,7 @@ mod tests {
             json!("public, max-age=86400, s-maxage=604800")
         );
         project.config.security.network.rate_limiting = RateLimiting::Enabled(false);
-        assert_eq!(plan(&project)[0].context["rate_limit"], json!(null));
+        assert_eq!(plan(&project)[0].context_json()["rate_limit"], json!(null));
     }
 
     #[test]

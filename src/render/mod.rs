@@ -97,7 +97,7 @@ impl Renderer {
             .get_template(artifact.template)
             .map_err(|e| fail(format!("{e:#}")))?;
         let body = template
-            .render(minijinja::value::Serde(&artifact.context))
+            .render(&artifact.context)
             .map_err(|e| fail(format!("{e:#}")))?;
         Ok(normalize(&with_header(artifact, &body)))
     }

@@ -64,39 +64,37 @@ pub fn validate(value: &Value) -> Result<(), String> {
 /// Deserializes into `T`, serializes back, and reports the first field that
 /// did not survive.
 fn round_trip<T: DeserializeOwned + Serialize>(value: &Value) -> Result<(), String> {
-    let typed: T = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
-        let path = e.path().to_string();
-        format!("at `{path}`: {}", e.into_inner())
-    })?;
+    // The fast path borrows the parsed value; only a failure pays for the
+    // second, path-tracking pass that names the field.
+    let typed = match T::deserialize(value) {
+        Ok(typed) => typed,
+        Err(_) => {
+            return Err(match serde_path_to_error::deserialize::<_, T>(value) {
+                Err(e) => {
+                    let path = e.path().to_string();
+                    format!("at `{path}`: {}", e.into_inner())
+                }
+                Ok(_) => "does not deserialize into its Kubernetes type".to_owned(),
+            });
+        }
+    };
     let back = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
-    let (original, back) = (without_nulls(value), without_nulls(&back));
-    match first_loss(&original, &back, &mut String::new()) {
+    match first_loss(value, &back, &mut String::new()) {
         None => Ok(()),
         Some(problem) => Err(problem),
     }
 }
 
-/// The value with every `null` member removed (the typed side omits absent
-/// optional fields; the rendered side may spell them `null`).
-fn without_nulls(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), without_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
-        other => other.clone(),
-    }
-}
-
 /// The first field of `original` that `back` lost or changed, as a message
-/// with its dotted path.
+/// with its dotted path. A `null` member of `original` counts as absent: the
+/// typed side omits absent optional fields.
 fn first_loss(original: &Value, back: &Value, path: &mut String) -> Option<String> {
     match (original, back) {
         (Value::Object(a), Value::Object(b)) => {
             for (key, value) in a {
+                if value.is_null() {
+                    continue;
+                }
                 let len = path.len();
                 if !path.is_empty() {
                     path.push('.');

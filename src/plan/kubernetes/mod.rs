@@ -267,6 +267,8 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         let mut view = view(config, name, env);
         let objects = objects(&view);
         view.resources_files = objects.iter().map(|(o, _)| format!("{o}.yaml")).collect();
+        // Serialized once: every object of the environment renders from it.
+        let view = minijinja::Value::from(minijinja::value::Serde(&view));
         for (object, sources) in objects {
             artifacts.push(
                 Artifact::new(
