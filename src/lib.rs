@@ -20,6 +20,7 @@ pub mod generate;
 pub mod load;
 pub mod messages;
 pub mod model;
+pub mod parallel;
 pub mod plan;
 pub mod render;
 pub mod usage;

@@ -49,9 +49,91 @@ fn report(args: &BuildArgs, diagnostics: &[Diagnostic]) {
     }
 }
 
+/// What one worker found for one project.
+struct ProjectResult {
+    diagnostics: Vec<Diagnostic>,
+    io_failure: bool,
+    /// `--env` names an environment the project does not have.
+    usage_error: Option<Diagnostic>,
+    unused_report: Vec<String>,
+    /// The project's name, its verified output and how it compares with the disk.
+    output: Option<(String, Output, std::io::Result<emit::Comparison>)>,
+}
+
+/// Validates, plans, renders, verifies and compares one project (no writes).
+fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -> ProjectResult {
+    let outcome = check_project(dir);
+    let mut result = ProjectResult {
+        diagnostics: outcome.diagnostics,
+        io_failure: outcome.io_failure,
+        usage_error: None,
+        unused_report: Vec::new(),
+        output: None,
+    };
+    let Some(project) = outcome.project else {
+        return result;
+    };
+    if let Some(env) = &args.env
+        && !project
+            .config
+            .manifest
+            .environments
+            .keys()
+            .any(|k| k.as_str() == env)
+    {
+        result.usage_error = Some(Diagnostic::unlocated(
+            "usage",
+            format!(
+                "no environment `{env}` in `{}`",
+                dir.join("cfgen.yaml").display()
+            ),
+        ));
+        return result;
+    }
+    let unused = crate::usage::unused(&project);
+    if !unused.is_empty() {
+        result.unused_report.push(messages::unused_heading(
+            project.config.manifest.name.as_str(),
+            unused.len(),
+        ));
+        for u in unused {
+            if let Some(doc) = project.documents.get(u.kind) {
+                let (line, col) = doc.source.line_col(u.span.start);
+                result.unused_report.push(messages::unused_line(
+                    &doc.source.path().display().to_string(),
+                    line,
+                    col,
+                    &u.path,
+                    u.reason,
+                ));
+            }
+        }
+    }
+    match generate(
+        &project,
+        renderer,
+        args.templates.as_deref(),
+        args.out.as_deref(),
+        args.env.as_deref(),
+    ) {
+        Ok(output) => {
+            let comparison = emit::compare(&output);
+            result.output = Some((project.config.manifest.name.to_string(), output, comparison));
+        }
+        Err(d) => result.diagnostics.push(*d),
+    }
+    result
+}
+
 /// Runs the command.
 #[allow(clippy::too_many_lines)]
 pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
+    // Compile the vendored output schemas, then the config schemas, on another
+    // core while this one finds, loads and validates the first project.
+    std::thread::spawn(|| {
+        crate::verify::warm();
+        crate::validate::schema::warm();
+    });
     let projects = match super::validate::find_projects(args.paths.clone()) {
         Ok(p) => p,
         Err(d) => {
@@ -99,12 +181,8 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
             return EXIT_INVALID;
         }
     };
-    // Validate and render everything in memory first: any failure writes nothing.
-    let mut diagnostics = Vec::new();
-    let mut outputs: Vec<(String, Output)> = Vec::new();
-    let mut unused_report = Vec::new();
-    let mut io_failure = false;
-    // A progress bar when many projects are built and a person watches stderr.
+    // Validate, render, verify and compare everything in memory first, one
+    // project per core at a time: any failure writes nothing.
     let progress = (projects.len() >= 20 && std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .then(|| {
             let bar = indicatif::ProgressBar::new(projects.len() as u64);
@@ -115,68 +193,41 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
             }
             bar
         });
-    for dir in &projects {
+    let results = crate::parallel::map(&projects, |dir| {
+        let result = build_project(args, &renderer, dir);
         if let Some(bar) = &progress {
             bar.inc(1);
         }
-        let outcome = check_project(dir);
-        io_failure |= outcome.io_failure;
-        diagnostics.extend(outcome.diagnostics);
-        let Some(project) = outcome.project else {
-            continue;
-        };
-        if let Some(env) = &args.env
-            && !project
-                .config
-                .manifest
-                .environments
-                .keys()
-                .any(|k| k.as_str() == env)
-        {
-            report(
-                args,
-                &[Diagnostic::unlocated(
-                    "usage",
-                    format!(
-                        "no environment `{env}` in `{}`",
-                        dir.join("cfgen.yaml").display()
-                    ),
-                )],
-            );
-            return EXIT_USAGE;
-        }
-        let unused = crate::usage::unused(&project);
-        if !unused.is_empty() {
-            unused_report.push(messages::unused_heading(
-                project.config.manifest.name.as_str(),
-                unused.len(),
-            ));
-            for u in unused {
-                if let Some(doc) = project.documents.get(u.kind) {
-                    let (line, col) = doc.source.line_col(u.span.start);
-                    unused_report.push(messages::unused_line(
-                        &doc.source.path().display().to_string(),
-                        line,
-                        col,
-                        &u.path,
-                        u.reason,
-                    ));
-                }
-            }
-        }
-        match generate(
-            &project,
-            &renderer,
-            args.templates.as_deref(),
-            args.out.as_deref(),
-            args.env.as_deref(),
-        ) {
-            Ok(output) => outputs.push((project.config.manifest.name.to_string(), output)),
-            Err(d) => diagnostics.push(*d),
-        }
-    }
+        result
+    });
     if let Some(bar) = progress {
         bar.finish_and_clear();
+    }
+    let mut diagnostics = Vec::new();
+    let mut outputs: Vec<(String, Output)> = Vec::new();
+    let mut comparisons = Vec::new();
+    let mut compare_failure = None;
+    let mut unused_report = Vec::new();
+    let mut io_failure = false;
+    for result in results {
+        io_failure |= result.io_failure;
+        diagnostics.extend(result.diagnostics);
+        if let Some(usage) = result.usage_error {
+            report(args, &[usage]);
+            return EXIT_USAGE;
+        }
+        unused_report.extend(result.unused_report);
+        if let Some((name, output, comparison)) = result.output {
+            match comparison {
+                Ok(c) => comparisons.push(c),
+                Err(e) => {
+                    compare_failure.get_or_insert_with(|| {
+                        messages::read_failed(&output.out_dir.display().to_string(), &e)
+                    });
+                }
+            }
+            outputs.push((name, output));
+        }
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     report(args, &diagnostics);
@@ -195,19 +246,9 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
             eprintln!("{line}");
         }
     }
-    let mut comparisons = Vec::new();
-    for (name, output) in &outputs {
-        match emit::compare(output) {
-            Ok(c) => comparisons.push(c),
-            Err(e) => {
-                eprintln!(
-                    "error: {}",
-                    messages::read_failed(&output.out_dir.display().to_string(), &e)
-                );
-                return EXIT_USAGE;
-            }
-        }
-        let _ = name;
+    if let Some(message) = compare_failure {
+        eprintln!("error: {message}");
+        return EXIT_USAGE;
     }
     if mode == Mode::Diff || args.check {
         let mut stale = 0;

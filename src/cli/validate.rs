@@ -50,6 +50,8 @@ pub(crate) fn find_projects(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, Box<Dia
 
 /// Runs the command.
 pub fn run(args: &ValidateArgs) -> i32 {
+    // Compile the config schemas on another core while this one loads.
+    std::thread::spawn(crate::validate::schema::warm);
     let out = &args.output;
     let projects = match find_projects(args.paths.clone()) {
         Ok(p) => p,
@@ -63,8 +65,7 @@ pub fn run(args: &ValidateArgs) -> i32 {
     };
     let mut all = Vec::new();
     let mut io_failure = false;
-    for dir in &projects {
-        let outcome = check_project(dir);
+    for outcome in crate::parallel::map(&projects, |dir| check_project(dir)) {
         io_failure |= outcome.io_failure;
         all.extend(outcome.diagnostics);
     }

@@ -18,20 +18,23 @@ struct Compiled {
 }
 
 fn compiled(kind: FileKind) -> &'static Compiled {
-    static CACHE: OnceLock<Vec<Compiled>> = OnceLock::new();
-    let all = CACHE.get_or_init(|| {
-        FileKind::ALL
-            .iter()
-            .map(|k| {
-                let schema = k.schema();
-                let validator = jsonschema::draft202012::new(&schema)
-                    .unwrap_or_else(|e| panic!("schema of {} does not compile: {e}", k.name()));
-                Compiled { schema, validator }
-            })
-            .collect()
-    });
+    static CACHE: [OnceLock<Compiled>; FileKind::ALL.len()] =
+        [const { OnceLock::new() }; FileKind::ALL.len()];
     let index = FileKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
-    &all[index]
+    CACHE[index].get_or_init(|| {
+        let schema = kind.schema();
+        let validator = jsonschema::draft202012::new(&schema)
+            .unwrap_or_else(|e| panic!("schema of {} does not compile: {e}", kind.name()));
+        Compiled { schema, validator }
+    })
+}
+
+/// Compiles every file's schema now, last file first: a background thread
+/// calls this while the first project loads, which compiles from the first.
+pub fn warm() {
+    for kind in FileKind::ALL.iter().rev() {
+        let _ = compiled(*kind);
+    }
 }
 
 /// Checks one document against its schema; every error, in source order.

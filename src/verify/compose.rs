@@ -5,7 +5,7 @@
 use super::vendored::VendoredSchema;
 
 /// The vendored schema, compiled on first use.
-static SCHEMA: VendoredSchema = VendoredSchema::new(
+pub(super) static SCHEMA: VendoredSchema = VendoredSchema::new(
     "compose",
     include_str!("schemas/compose-spec.json"),
     "not a valid compose file (compose-spec schema)",

@@ -12,6 +12,13 @@ use std::path::Path;
 use crate::load::{self, NodeKind};
 use crate::plan::{Artifact, Check};
 
+/// Compiles the vendored schemas now, so that a background thread can do it
+/// while the projects load (they are otherwise compiled on first use).
+pub fn warm() {
+    workflow::SCHEMA.warm();
+    compose::SCHEMA.warm();
+}
+
 /// Checks one rendered artifact; `Err` explains what is wrong with it.
 ///
 /// # Errors

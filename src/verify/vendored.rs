@@ -27,22 +27,27 @@ impl VendoredSchema {
         }
     }
 
+    /// Compiles the schema now (it is otherwise compiled on first use).
+    pub fn warm(&self) {
+        let _ = self.validator();
+    }
+
+    fn validator(&self) -> &Result<jsonschema::Validator, String> {
+        self.validator.get_or_init(|| {
+            let schema: serde_json::Value = serde_json::from_str(self.text)
+                .map_err(|e| format!("the vendored {} schema is not JSON: {e}", self.name))?;
+            // `validator_for` reads the draft from `$schema`.
+            jsonschema::validator_for(&schema)
+                .map_err(|e| format!("the vendored {} schema does not compile: {e}", self.name))
+        })
+    }
+
     /// Validates `value`.
     ///
     /// # Errors
     /// The first few schema errors, each with the JSON pointer of the offending value.
     pub fn validate(&self, value: &serde_json::Value) -> Result<(), String> {
-        let validator = self
-            .validator
-            .get_or_init(|| {
-                let schema: serde_json::Value = serde_json::from_str(self.text)
-                    .map_err(|e| format!("the vendored {} schema is not JSON: {e}", self.name))?;
-                // `validator_for` reads the draft from `$schema`.
-                jsonschema::validator_for(&schema)
-                    .map_err(|e| format!("the vendored {} schema does not compile: {e}", self.name))
-            })
-            .as_ref()
-            .map_err(Clone::clone)?;
+        let validator = self.validator().as_ref().map_err(Clone::clone)?;
         let errors: Vec<String> = validator
             .iter_errors(value)
             .take(MAX_ERRORS)

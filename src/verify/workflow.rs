@@ -5,7 +5,7 @@
 use super::vendored::VendoredSchema;
 
 /// The vendored schema, compiled on first use.
-static SCHEMA: VendoredSchema = VendoredSchema::new(
+pub(super) static SCHEMA: VendoredSchema = VendoredSchema::new(
     "workflow",
     include_str!("schemas/github-workflow.json"),
     "not a valid GitHub workflow",
