@@ -22,6 +22,8 @@ pub const MAX_NODES: usize = 100_000;
 /// Most nodes aliases may copy in one file: config files repeat little, and a
 /// small budget keeps an alias bomb's cost to a few milliseconds.
 pub const MAX_ALIAS_NODES: usize = 10_000;
+/// Mappings up to this many keys find duplicate keys by a linear scan.
+const SMALL_MAP: usize = 16;
 /// Deepest nesting of lists and mappings accepted.
 pub const MAX_DEPTH: usize = 64;
 
@@ -36,7 +38,9 @@ enum Frame {
         start: usize,
         anchor: usize,
         pending_key: Option<(String, Span)>,
-        seen: HashMap<String, Span>,
+        /// Key → index into `entries`, built only once a mapping outgrows
+        /// [`SMALL_MAP`] (a linear scan is cheaper below that).
+        index: Option<HashMap<String, usize>>,
     },
 }
 
@@ -122,7 +126,7 @@ pub fn parse(source: &SourceFile) -> Result<(Node, Vec<LoadError>), Vec<LoadErro
                     start: span.start,
                     anchor,
                     pending_key: None,
-                    seen: HashMap::new(),
+                    index: None,
                 },
                 span,
             ),
@@ -294,33 +298,46 @@ impl Builder<'_> {
             Some(Frame::Map {
                 entries,
                 pending_key,
-                seen,
+                index,
                 ..
             }) => match pending_key.take() {
                 None => {
-                    let key = match &node.kind {
-                        NodeKind::Str(s) => s.clone(),
+                    let span = node.span;
+                    let key = match node.kind {
+                        NodeKind::Str(s) => s,
                         NodeKind::Null => String::new(),
                         NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) => {
-                            self.source.text()[node.span.start..node.span.end]
-                                .trim()
-                                .to_owned()
+                            self.source.text()[span.start..span.end].trim().to_owned()
                         }
                         NodeKind::Seq(_) | NodeKind::Map(_) => {
-                            return Err(LoadError::new(LoadErrorKind::ComplexKey, node.span));
+                            return Err(LoadError::new(LoadErrorKind::ComplexKey, span));
                         }
                     };
-                    *pending_key = Some((key, node.span));
+                    *pending_key = Some((key, span));
                     Ok(())
                 }
                 Some((key, key_span)) => {
-                    if let Some(first) = seen.get(&key) {
+                    let first = match index {
+                        Some(index) => index.get(&key).map(|&i| entries[i].key_span),
+                        None => entries.iter().find(|e| e.key == key).map(|e| e.key_span),
+                    };
+                    if let Some(first) = first {
                         self.errors.push(LoadError::new(
-                            LoadErrorKind::DuplicateKey { key, first: *first },
+                            LoadErrorKind::DuplicateKey { key, first },
                             key_span,
                         ));
                     } else {
-                        seen.insert(key.clone(), key_span);
+                        if let Some(index) = index {
+                            index.insert(key.clone(), entries.len());
+                        } else if entries.len() >= SMALL_MAP {
+                            let mut built: HashMap<String, usize> = entries
+                                .iter()
+                                .enumerate()
+                                .map(|(i, e)| (e.key.clone(), i))
+                                .collect();
+                            built.insert(key.clone(), entries.len());
+                            *index = Some(built);
+                        }
                         entries.push(Entry {
                             key,
                             key_span,
@@ -452,6 +469,44 @@ fn scalar_end(text: &str, span: Span, style: ScalarStyle) -> usize {
                 slice = &slice[..i];
             }
             start + slice.trim_end().len()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys reported as duplicates, with the offsets of both spellings.
+    fn duplicates(text: &str) -> Vec<(String, usize, usize)> {
+        let source = SourceFile::new("t.yaml", text.to_owned());
+        let (_, errors) = parse(&source).expect("parses");
+        errors
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                LoadErrorKind::DuplicateKey { key, first } => {
+                    Some((key, first.start, e.span.start))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_small_and_large_mappings() {
+        for keys in [3, SMALL_MAP, SMALL_MAP + 1, 200] {
+            let mut text: String = (0..keys).map(|i| format!("k{i}: {i}\n")).collect();
+            let first = text.find("k1:").expect("k1");
+            let second = text.len();
+            text.push_str("k1: again\n");
+            assert_eq!(
+                duplicates(&text),
+                vec![("k1".to_owned(), first, second)],
+                "{keys} keys"
+            );
+            // No false positives once the index is built.
+            let unique: String = (0..keys).map(|i| format!("k{i}: {i}\n")).collect();
+            assert_eq!(duplicates(&unique), vec![], "{keys} keys");
         }
     }
 }
