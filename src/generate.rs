@@ -30,6 +30,39 @@ pub struct Output {
     pub only_environment: Option<String>,
 }
 
+/// Renders one artifact and verifies the result.
+fn render_and_verify(
+    artifact: &plan::Artifact,
+    renderer: &Renderer,
+    overrides: Option<&Path>,
+) -> Result<String, Box<Diagnostic>> {
+    let text = renderer.render(artifact, overrides).map_err(|e| {
+        Box::new(
+            Diagnostic::unlocated(
+                "render",
+                messages::render_failed(&artifact.path, &e.template, &e.detail),
+            )
+            .with_help(if e.overridden {
+                messages::OVERRIDE_AT_FAULT.to_owned()
+            } else {
+                messages::PLEASE_REPORT.to_owned()
+            }),
+        )
+    })?;
+    crate::verify::verify(artifact, &text).map_err(|detail| {
+        let overridden = overrides.is_some_and(|d| d.join(artifact.template).is_file());
+        Box::new(
+            Diagnostic::unlocated("verify", messages::verify_failed(&artifact.path, &detail))
+                .with_help(if overridden {
+                    messages::OVERRIDE_AT_FAULT.to_owned()
+                } else {
+                    messages::PLEASE_REPORT.to_owned()
+                }),
+        )
+    })?;
+    Ok(text)
+}
+
 /// Plans, renders and verifies a project's artifacts.
 ///
 /// # Errors
@@ -43,41 +76,25 @@ pub fn generate(
     only_environment: Option<&str>,
 ) -> Result<Output, Box<Diagnostic>> {
     let plan = plan::plan(project);
+    let wanted: Vec<&plan::Artifact> = plan
+        .artifacts
+        .iter()
+        .filter(|artifact| match (only_environment, &artifact.environment) {
+            (Some(only), Some(env)) => only == env,
+            _ => true,
+        })
+        .collect();
+    // Artifacts are independent: render and verify them on every core (inline
+    // when this project is itself one of many being built in parallel).
+    let rendered = crate::parallel::map(&wanted, |artifact| {
+        render_and_verify(artifact, renderer, overrides)
+    });
     let mut files = BTreeMap::new();
-    for artifact in &plan.artifacts {
-        if let (Some(only), Some(env)) = (only_environment, &artifact.environment)
-            && only != env
-        {
-            continue;
-        }
-        let text = renderer.render(artifact, overrides).map_err(|e| {
-            Box::new(
-                Diagnostic::unlocated(
-                    "render",
-                    messages::render_failed(&artifact.path, &e.template, &e.detail),
-                )
-                .with_help(if e.overridden {
-                    messages::OVERRIDE_AT_FAULT.to_owned()
-                } else {
-                    messages::PLEASE_REPORT.to_owned()
-                }),
-            )
-        })?;
-        crate::verify::verify(artifact, &text).map_err(|detail| {
-            let overridden = overrides.is_some_and(|d| d.join(artifact.template).is_file());
-            Box::new(
-                Diagnostic::unlocated("verify", messages::verify_failed(&artifact.path, &detail))
-                    .with_help(if overridden {
-                        messages::OVERRIDE_AT_FAULT.to_owned()
-                    } else {
-                        messages::PLEASE_REPORT.to_owned()
-                    }),
-            )
-        })?;
+    for (artifact, text) in wanted.iter().zip(rendered) {
         files.insert(
             artifact.path.clone(),
             GeneratedFile {
-                text,
+                text: text?,
                 executable: artifact.executable,
             },
         );

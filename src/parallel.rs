@@ -1,8 +1,16 @@
-//! Independent per-project work spread over the machine's cores, with the
-//! results in input order so that output stays deterministic.
+//! Independent work (projects, then a project's artifacts) spread over the
+//! machine's cores, with the results in input order so that output stays
+//! deterministic. A call made from inside a worker runs inline: many projects
+//! parallelize by project, a single project by artifact, never both at once.
 
+use std::cell::Cell;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+thread_local! {
+    /// Set on the threads [`map`] starts.
+    static IN_WORKER: Cell<bool> = const { Cell::new(false) };
+}
 
 /// How many worker threads a run over `items` items uses: one per core, never
 /// more than there are items.
@@ -24,7 +32,7 @@ where
     F: Fn(&T) -> R + Sync,
 {
     let threads = workers(items.len());
-    if threads == 1 {
+    if threads == 1 || IN_WORKER.with(Cell::get) {
         return items.iter().map(f).collect();
     }
     let next = AtomicUsize::new(0);
@@ -32,6 +40,7 @@ where
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
+                IN_WORKER.with(|w| w.set(true));
                 let mut mine = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -66,6 +75,16 @@ mod tests {
             n * 2
         });
         assert_eq!(out, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_call_inside_a_worker_runs_on_that_worker() {
+        let outer: Vec<u32> = (0..8).collect();
+        let threads = map(&outer, |_| {
+            let me = std::thread::current().id();
+            map(&[1, 2, 3], |_| std::thread::current().id() == me)
+        });
+        assert!(threads.iter().flatten().all(|same| *same));
     }
 
     #[test]

@@ -128,11 +128,12 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
 /// Runs the command.
 #[allow(clippy::too_many_lines)]
 pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
-    // Compile the vendored output schemas, then the config schemas, on another
-    // core while this one finds, loads and validates the first project.
+    // Compile the schemas on another core while this one finds and loads the
+    // first project: the config schemas first (last file first, meeting this
+    // thread, which compiles from the first), then the vendored output schemas.
     std::thread::spawn(|| {
-        crate::verify::warm();
         crate::validate::schema::warm();
+        crate::verify::warm();
     });
     let projects = match super::validate::find_projects(args.paths.clone()) {
         Ok(p) => p,
