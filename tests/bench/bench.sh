@@ -23,4 +23,8 @@ for size in 100 "$n"; do
   "$bin" build "$work/mono-$size" 2>/dev/null
   m 5 -- "$bin" build "$work/mono-$size"
   m 5 -- "$bin" build --check "$work/mono-$size"
+  # The floor under `--check`: read every config and generated file once, on
+  # as many readers as cores (what `--check` must do at the least).
+  echo "floor: every file of mono-$size read once ($(find "$work/mono-$size" -type f | wc -l) files)"
+  m 5 -- bash -c "find '$work/mono-$size' -type f -print0 | xargs -0 -P$(nproc) -n 500 cat >/dev/null"
 done
