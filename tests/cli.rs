@@ -136,3 +136,56 @@ fn schema_check_fails_with_a_diff_on_a_stale_schema() {
             .contains("/schema/v0/")
     );
 }
+
+/// Every file under `dir`, by relative path, with its bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Projects (and a single project's artifacts) are built on every core; what
+/// cfgen prints and writes must not depend on how many there are. `taskset`
+/// pins the second run to one core, where the work runs on one thread.
+#[test]
+fn output_and_messages_do_not_depend_on_the_core_count() {
+    let run = |one_core: bool, dir: &Path, args: &[&str]| {
+        let mut cmd = if one_core {
+            let mut c = Command::new("taskset");
+            c.args(["-c", "0", env!("CARGO_BIN_EXE_cfgen")]);
+            c
+        } else {
+            Command::new(env!("CARGO_BIN_EXE_cfgen"))
+        };
+        let out = cmd
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "80")
+            .output()
+            .expect("taskset and cfgen run");
+        (out.status.code(), out.stdout, out.stderr)
+    };
+    // Many invalid projects: the same diagnostics in the same order.
+    let invalid = repo().join("tests/fixtures/invalid");
+    let many = run(false, &invalid, &["validate", "."]);
+    assert_eq!(many.0, Some(1));
+    assert_eq!(many, run(true, &invalid, &["validate", "."]));
+    // Several valid projects: the same messages and byte-identical output.
+    let build = |one_core: bool| {
+        let tmp = tempfile::tempdir().unwrap();
+        for name in ["a", "b", "c"] {
+            copy_example_inputs(&tmp.path().join(name));
+        }
+        let result = run(one_core, tmp.path(), &["build", "."]);
+        assert_eq!(result.0, Some(0), "{}", String::from_utf8_lossy(&result.2));
+        (result, tree(tmp.path()))
+    };
+    assert_eq!(build(false), build(true));
+}
