@@ -251,18 +251,12 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     use serde_json::json;
 
     use super::*;
 
-    fn example() -> Project {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
-        crate::validate::check_project(&dir)
-            .project
-            .expect("the example is valid")
-    }
+    use crate::plan::example_project as example;
 
     fn app_service(project: &Project) -> serde_json::Value {
         plan(project)[0].context_json()["app"].clone()

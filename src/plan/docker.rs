@@ -426,12 +426,7 @@ mod tests {
 
     use super::*;
 
-    fn example() -> Project {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
-        crate::validate::check_project(&dir)
-            .project
-            .expect("the example is valid")
-    }
+    use crate::plan::example_project as example;
 
     #[test]
     fn python_recipe_from_the_example() {

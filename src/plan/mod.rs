@@ -125,6 +125,15 @@ pub struct Plan {
     pub artifacts: Vec<Artifact>,
 }
 
+/// The bundled example project, loaded and validated (for the targets' tests).
+#[cfg(test)]
+pub(crate) fn example_project() -> Project {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
+    crate::validate::check_project(&dir)
+        .project
+        .expect("the example is valid")
+}
+
 /// Plans every target of a project.
 #[must_use]
 pub fn plan(project: &Project) -> Plan {

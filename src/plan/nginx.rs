@@ -111,19 +111,13 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     use serde_json::json;
 
     use super::*;
     use crate::model::security::{RateLimiting, RateLimits};
 
-    fn example() -> Project {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
-        crate::validate::check_project(&dir)
-            .project
-            .expect("the example is valid")
-    }
+    use crate::plan::example_project as example;
 
     #[test]
     fn security_and_performance_settings_reach_the_view() {

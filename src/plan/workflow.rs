@@ -286,10 +286,7 @@ mod tests {
     /// Renders the example's workflow with its first deploy step made optional
     /// and returns it parsed.
     fn rendered_example(edit: impl FnOnce(&mut crate::model::Config)) -> serde_json::Value {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
-        let mut project = crate::validate::check_project(&dir)
-            .project
-            .expect("the example is valid");
+        let mut project = crate::plan::example_project();
         edit(&mut project.config);
         let artifact = plan(&project).remove(0);
         let renderer = crate::render::Renderer::new(None).expect("templates compile");

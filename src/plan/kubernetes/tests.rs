@@ -1,18 +1,11 @@
 //! Mapping rules of the Kubernetes target.
 
-use std::path::Path;
-
 use super::*;
 use crate::model::backup::Frequency;
 use crate::model::logging::{Handler, HandlerClass};
 use crate::model::values::ClockTime;
 
-fn example() -> Project {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
-    crate::validate::check_project(&dir)
-        .project
-        .expect("the example is valid")
-}
+use crate::plan::example_project as example;
 
 fn env<'a>(config: &'a Config, name: &str) -> (&'a DnsLabel, &'a Environment) {
     config

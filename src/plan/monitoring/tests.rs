@@ -10,12 +10,7 @@ use super::*;
 use crate::model::monitoring::{Alerts, BusinessMetric, Channel, Severity};
 use crate::model::values::{Escalation, Threshold};
 
-fn example() -> Project {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
-    crate::validate::check_project(&dir)
-        .project
-        .expect("the example is valid")
-}
+use crate::plan::example_project as example;
 
 fn threshold(s: &str) -> Threshold {
     s.parse().expect("valid threshold")
