@@ -34,30 +34,22 @@ pub struct Output {
 fn render_and_verify(
     artifact: &plan::Artifact,
     renderer: &Renderer,
-    overrides: Option<&Path>,
 ) -> Result<String, Box<Diagnostic>> {
-    let text = renderer.render(artifact, overrides).map_err(|e| {
+    let text = renderer.render(artifact).map_err(|e| {
         Box::new(
             Diagnostic::unlocated(
                 "render",
                 messages::render_failed(&artifact.path, &e.template, &e.detail),
             )
-            .with_help(if e.overridden {
-                messages::OVERRIDE_AT_FAULT.to_owned()
-            } else {
-                messages::PLEASE_REPORT.to_owned()
-            }),
+            .with_help(messages::template_fault_help(e.overridden)),
         )
     })?;
     crate::verify::verify(artifact, &text).map_err(|detail| {
-        let overridden = overrides.is_some_and(|d| d.join(artifact.template).is_file());
         Box::new(
             Diagnostic::unlocated("verify", messages::verify_failed(&artifact.path, &detail))
-                .with_help(if overridden {
-                    messages::OVERRIDE_AT_FAULT.to_owned()
-                } else {
-                    messages::PLEASE_REPORT.to_owned()
-                }),
+                .with_help(messages::template_fault_help(
+                    renderer.is_overridden(artifact.template),
+                )),
         )
     })?;
     Ok(text)
@@ -71,7 +63,6 @@ fn render_and_verify(
 pub fn generate(
     project: &Project,
     renderer: &Renderer,
-    overrides: Option<&Path>,
     out_dir: Option<&Path>,
     only_environment: Option<&str>,
 ) -> Result<Output, Box<Diagnostic>> {
@@ -86,9 +77,7 @@ pub fn generate(
         .collect();
     // Artifacts are independent: render and verify them on every core (inline
     // when this project is itself one of many being built in parallel).
-    let rendered = crate::parallel::map(&wanted, |artifact| {
-        render_and_verify(artifact, renderer, overrides)
-    });
+    let rendered = crate::parallel::map(&wanted, |artifact| render_and_verify(artifact, renderer));
     let mut files = BTreeMap::new();
     for (artifact, text) in wanted.iter().zip(rendered) {
         files.insert(

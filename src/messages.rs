@@ -184,6 +184,17 @@ pub fn validate_summary(projects: usize, errors: usize, warnings: usize) -> Stri
 pub const OVERRIDE_AT_FAULT: &str =
     "the template comes from `--templates`; fix the override or remove it to use the built-in one";
 
+/// Who to turn to when rendering or verifying a template's output fails: the
+/// user when the template is their `--templates` override, us otherwise.
+#[must_use]
+pub fn template_fault_help(overridden: bool) -> &'static str {
+    if overridden {
+        OVERRIDE_AT_FAULT
+    } else {
+        PLEASE_REPORT
+    }
+}
+
 /// A template failed to render.
 #[must_use]
 pub fn render_failed(artifact: &str, template: &str, detail: &str) -> String {

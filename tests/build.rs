@@ -12,7 +12,7 @@ fn build_example() -> cfgen::generate::Output {
         .project
         .expect("example is valid");
     let renderer = Renderer::new(None).expect("templates compile");
-    generate(&project, &renderer, None, None, None).expect("example renders")
+    generate(&project, &renderer, None, None).expect("example renders")
 }
 
 #[test]
@@ -48,7 +48,7 @@ fn check_write_and_prune_round_trip() {
     copy_example_inputs(tmp.path());
     let project = check_project(tmp.path()).project.unwrap();
     let renderer = Renderer::new(None).unwrap();
-    let output = generate(&project, &renderer, None, None, None).unwrap();
+    let output = generate(&project, &renderer, None, None).unwrap();
     let first = cfgen::emit::compare(&output).unwrap();
     assert_eq!(first.changes.len(), output.files.len());
     let summary = cfgen::emit::write(&output, &first).unwrap();

@@ -189,3 +189,41 @@ fn output_and_messages_do_not_depend_on_the_core_count() {
     };
     assert_eq!(build(false), build(true));
 }
+
+/// `--templates DIR` replaces a built-in template by its relative name; when
+/// the override's output fails verification, the help blames the override
+/// (not cfgen) and nothing is written.
+#[test]
+fn template_overrides_replace_built_ins_and_are_blamed_for_their_faults() {
+    let builtin =
+        std::fs::read_to_string(repo().join("templates/kubernetes/namespace.yaml.j2")).unwrap();
+    let build = |edit: &dyn Fn(&str) -> String| {
+        let tmp = example_copy();
+        let overrides = tmp.path().join("overrides/kubernetes");
+        std::fs::create_dir_all(&overrides).unwrap();
+        std::fs::write(overrides.join("namespace.yaml.j2"), edit(&builtin)).unwrap();
+        let out = cfgen(tmp.path())
+            .args(["build", "ecommerce", "--templates", "overrides"])
+            .output()
+            .unwrap();
+        (tmp, out)
+    };
+    let (tmp, out) = build(&|t| t.replace("kind: Namespace", "kind: Namespace\n# overridden"));
+    assert_eq!(out.status.code(), Some(0));
+    let written = std::fs::read_to_string(
+        tmp.path()
+            .join("ecommerce/deploy/k8s/production/namespace.yaml"),
+    )
+    .unwrap();
+    assert!(
+        written.contains("kind: Namespace\n# overridden\n"),
+        "{written}"
+    );
+
+    let (tmp, out) = build(&|t| t.replace("kind: Namespace", "kind: Namespace\nbogus: 1"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("unknown field"), "{stderr}");
+    assert!(stderr.contains("fix the override or remove it"), "{stderr}");
+    assert!(!tmp.path().join("ecommerce/deploy").exists());
+}

@@ -17,7 +17,7 @@ use crate::common::copy_example_inputs;
 
 fn outputs(dir: &Path, renderer: &Renderer) -> Option<BTreeMap<String, String>> {
     let project = check_project(dir).project?;
-    let output = generate(&project, renderer, None, None, None).ok()?;
+    let output = generate(&project, renderer, None, None).ok()?;
     Some(output.files.into_iter().map(|(k, v)| (k, v.text)).collect())
 }
 

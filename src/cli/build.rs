@@ -109,13 +109,7 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
             }
         }
     }
-    match generate(
-        &project,
-        renderer,
-        args.templates.as_deref(),
-        args.out.as_deref(),
-        args.env.as_deref(),
-    ) {
+    match generate(&project, renderer, args.out.as_deref(), args.env.as_deref()) {
         Ok(output) => {
             let comparison = emit::compare(&output);
             result.output = Some((project.config.manifest.name.to_string(), output, comparison));
@@ -173,11 +167,7 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
                     "render",
                     messages::render_failed("-", &e.template, &e.detail),
                 )
-                .with_help(if e.overridden {
-                    messages::OVERRIDE_AT_FAULT
-                } else {
-                    messages::PLEASE_REPORT
-                })],
+                .with_help(messages::template_fault_help(e.overridden))],
             );
             return EXIT_INVALID;
         }

@@ -290,7 +290,7 @@ mod tests {
         edit(&mut project.config);
         let artifact = plan(&project).remove(0);
         let renderer = crate::render::Renderer::new(None).expect("templates compile");
-        let text = renderer.render(&artifact, None).expect("renders");
+        let text = renderer.render(&artifact).expect("renders");
         crate::verify::verify(&artifact, &text).expect("a valid workflow");
         crate::verify::parse_yaml("deploy.yml", &text).expect("YAML")
     }

@@ -15,6 +15,8 @@ include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 /// Renders artifacts.
 pub struct Renderer {
     env: Environment<'static>,
+    /// Names of the templates replaced by a `--templates` override.
+    overridden: std::collections::BTreeSet<&'static str>,
 }
 
 /// A template that failed to render.
@@ -47,6 +49,7 @@ impl Renderer {
         }
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         filters::register(&mut env);
+        let mut overridden_names = std::collections::BTreeSet::new();
         for (name, text) in EMBEDDED {
             let source = overrides
                 .map(|dir| dir.join(name))
@@ -60,6 +63,9 @@ impl Renderer {
                 })
                 .transpose()?;
             let overridden = source.is_some();
+            if overridden {
+                overridden_names.insert(*name);
+            }
             let text = source.unwrap_or_else(|| (*text).to_owned());
             env.add_template_owned((*name).to_owned(), text)
                 .map_err(|e| RenderError {
@@ -68,7 +74,16 @@ impl Renderer {
                     overridden,
                 })?;
         }
-        Ok(Self { env })
+        Ok(Self {
+            env,
+            overridden: overridden_names,
+        })
+    }
+
+    /// Whether `template` comes from the user's `--templates` folder.
+    #[must_use]
+    pub fn is_overridden(&self, template: &str) -> bool {
+        self.overridden.contains(template)
     }
 
     /// Names of the embedded templates.
@@ -81,12 +96,8 @@ impl Renderer {
     ///
     /// # Errors
     /// When the template fails (an undefined value, a filter error).
-    pub fn render(
-        &self,
-        artifact: &Artifact,
-        overrides: Option<&Path>,
-    ) -> Result<String, RenderError> {
-        let overridden = overrides.is_some_and(|d| d.join(artifact.template).is_file());
+    pub fn render(&self, artifact: &Artifact) -> Result<String, RenderError> {
+        let overridden = self.is_overridden(artifact.template);
         let fail = |detail: String| RenderError {
             template: artifact.template.to_owned(),
             detail,

@@ -570,7 +570,7 @@ fn render_to_dir(project: &Project) -> tempfile::TempDir {
     let renderer = crate::render::Renderer::new(None).expect("templates compile");
     for artifact in plan(project) {
         let text = renderer
-            .render(&artifact, None)
+            .render(&artifact)
             .unwrap_or_else(|e| panic!("{}: {}", artifact.path, e.detail));
         let path = dir.path().join(&artifact.path);
         std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
