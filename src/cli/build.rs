@@ -195,8 +195,8 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
         bar.finish_and_clear();
     }
     let mut diagnostics = Vec::new();
-    let mut outputs: Vec<(String, Output)> = Vec::new();
-    let mut comparisons = Vec::new();
+    // Each project's name, verified output, and how it compares with the disk.
+    let mut built: Vec<(String, Output, emit::Comparison)> = Vec::new();
     let mut compare_failure = None;
     let mut unused_report = Vec::new();
     let mut io_failure = false;
@@ -210,14 +210,13 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
         unused_report.extend(result.unused_report);
         if let Some((name, output, comparison)) = result.output {
             match comparison {
-                Ok(c) => comparisons.push(c),
+                Ok(c) => built.push((name, output, c)),
                 Err(e) => {
                     compare_failure.get_or_insert_with(|| {
                         messages::read_failed(&output.out_dir.display().to_string(), &e)
                     });
                 }
             }
-            outputs.push((name, output));
         }
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -243,7 +242,7 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
     }
     if mode == Mode::Diff || args.check {
         let mut stale = 0;
-        for ((_, output), comparison) in outputs.iter().zip(&comparisons) {
+        for (_, output, comparison) in &built {
             for change in &comparison.changes {
                 match change {
                     Change::Added(rel) => {
@@ -280,9 +279,9 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
             EXIT_OK
         };
     }
-    let foreign: Vec<Diagnostic> = comparisons
+    let foreign: Vec<Diagnostic> = built
         .iter()
-        .flat_map(|c| &c.foreign)
+        .flat_map(|(_, _, c)| &c.foreign)
         .map(|p| {
             Diagnostic::unlocated("emit::foreign", messages::not_ours(p))
                 .with_help(messages::NOT_OURS_HELP)
@@ -292,7 +291,7 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
         report(args, &foreign);
         return EXIT_INVALID;
     }
-    for ((name, output), comparison) in outputs.iter().zip(&comparisons) {
+    for (name, output, comparison) in &built {
         match emit::write(output, comparison) {
             Ok(s) => eprintln!(
                 "{}",
