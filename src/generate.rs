@@ -28,6 +28,9 @@ pub struct Output {
     pub files: BTreeMap<String, GeneratedFile>,
     /// Set when only one environment was built (no pruning then).
     pub only_environment: Option<String>,
+    /// Every input value the project's artifacts read (all of them, whatever
+    /// `only_environment` selects): what the unused-value report compares with.
+    pub reads: crate::provenance::Reads,
 }
 
 /// Renders one artifact and verifies the result.
@@ -92,5 +95,6 @@ pub fn generate(
         out_dir: out_dir.map_or(plan.out_dir, Path::to_path_buf),
         files,
         only_environment: only_environment.map(str::to_owned),
+        reads: plan.reads,
     })
 }

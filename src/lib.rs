@@ -22,6 +22,7 @@ pub mod messages;
 pub mod model;
 pub mod parallel;
 pub mod plan;
+pub mod provenance;
 pub mod render;
 pub mod usage;
 pub mod validate;

@@ -90,27 +90,27 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
         ));
         return result;
     }
-    let unused = crate::usage::unused(&project);
-    if !unused.is_empty() {
-        result.unused_report.push(messages::unused_heading(
-            project.config.manifest.name.as_str(),
-            unused.len(),
-        ));
-        for u in unused {
-            if let Some(doc) = project.documents.get(u.kind) {
-                let (line, col) = doc.source.line_col(u.span.start);
-                result.unused_report.push(messages::unused_line(
-                    &doc.source.path().display().to_string(),
-                    line,
-                    col,
-                    &u.path,
-                    u.reason,
-                ));
-            }
-        }
-    }
     match generate(&project, renderer, args.out.as_deref(), args.env.as_deref()) {
         Ok(output) => {
+            let unused = crate::usage::unused(&project, &output.reads);
+            if !unused.is_empty() {
+                result.unused_report.push(messages::unused_heading(
+                    project.config.manifest.name.as_str(),
+                    unused.len(),
+                ));
+                for u in unused {
+                    if let Some(doc) = project.documents.get(u.kind) {
+                        let (line, col) = doc.source.line_col(u.span.start);
+                        result.unused_report.push(messages::unused_line(
+                            &doc.source.path().display().to_string(),
+                            line,
+                            col,
+                            &u.path,
+                            u.reason,
+                        ));
+                    }
+                }
+            }
             let comparison = emit::compare(&output);
             result.output = Some((project.config.manifest.name.to_string(), output, comparison));
         }

@@ -2,6 +2,7 @@
 //! span of every value and key, the index every later stage uses to point at
 //! the source.
 
+mod de;
 mod parse;
 mod scalar;
 mod source;
@@ -9,6 +10,7 @@ mod tree;
 
 use std::path::Path;
 
+pub use de::{DeError, NodeDeserializer};
 pub use parse::{MAX_ALIAS_NODES, MAX_DEPTH, MAX_NODES};
 pub use source::{Source, SourceFile, Span};
 pub use tree::{Entry, Node, NodeKind, PathSegment, display_path, parse_pointer};

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::provenance::Tracked;
+
 use super::values::{ClockTime, Duration};
 
 /// The file `backup.yaml`.
@@ -67,17 +69,17 @@ impl Frequency {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseBackup {
     /// How often to dump.
-    pub frequency: Frequency,
+    pub frequency: Tracked<Frequency>,
     /// Time of day (UTC) of daily and weekly dumps; the minute of hourly ones.
-    pub time: ClockTime,
+    pub time: Tracked<ClockTime>,
     /// How long dumps are kept.
-    pub retention: Duration,
+    pub retention: Tracked<Duration>,
     /// Compress dumps (gzip).
-    pub compression: bool,
+    pub compression: Tracked<bool>,
     /// Encrypt dumps (AES-256 with a key file).
-    pub encryption: bool,
+    pub encryption: Tracked<bool>,
     /// Check each dump after writing it (decompress, decrypt and look for the end marker).
-    pub verification: bool,
+    pub verification: Tracked<bool>,
 }
 
 /// File backups.
@@ -85,14 +87,14 @@ pub struct DatabaseBackup {
 #[serde(deny_unknown_fields)]
 pub struct FilesBackup {
     /// How often to back up files.
-    pub frequency: Frequency,
+    pub frequency: Tracked<Frequency>,
     /// How long file backups are kept.
-    pub retention: Duration,
+    pub retention: Tracked<Duration>,
     /// Copy only what changed since the last backup.
-    pub incremental: bool,
+    pub incremental: Tracked<bool>,
     /// Glob patterns left out of file backups.
     #[serde(default)]
-    pub exclude_patterns: Vec<String>,
+    pub exclude_patterns: Tracked<Vec<String>>,
 }
 
 /// Configuration backups.
@@ -100,11 +102,11 @@ pub struct FilesBackup {
 #[serde(deny_unknown_fields)]
 pub struct ConfigurationBackup {
     /// How often configuration is backed up.
-    pub frequency: Frequency,
+    pub frequency: Tracked<Frequency>,
     /// How long configuration backups are kept.
-    pub retention: Duration,
+    pub retention: Tracked<Duration>,
     /// Configuration lives in version control (this repository).
-    pub version_control: bool,
+    pub version_control: Tracked<bool>,
 }
 
 /// Disaster-recovery objectives.
@@ -112,12 +114,12 @@ pub struct ConfigurationBackup {
 #[serde(deny_unknown_fields)]
 pub struct DisasterRecovery {
     /// Recovery point objective: the most data, in time, that a disaster may lose. The database backup interval must not exceed it.
-    pub rpo: Duration,
+    pub rpo: Tracked<Duration>,
     /// Recovery time objective: the longest a restore may take.
-    pub rto: Duration,
+    pub rto: Tracked<Duration>,
     /// Number of sites that hold a copy of each backup.
     #[schemars(range(min = 1))]
-    pub backup_sites: u32,
+    pub backup_sites: Tracked<u32>,
     /// How often a restore is rehearsed.
-    pub testing_frequency: Frequency,
+    pub testing_frequency: Tracked<Frequency>,
 }

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::provenance::Tracked;
+
 /// The file `checklist.yaml`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -18,11 +20,11 @@ pub struct ChecklistFile {
 pub struct DeploymentChecklist {
     /// Before deploying.
     #[serde(default)]
-    pub pre_deployment: Vec<String>,
+    pub pre_deployment: Tracked<Vec<String>>,
     /// While deploying.
     #[serde(default)]
-    pub deployment: Vec<String>,
+    pub deployment: Tracked<Vec<String>>,
     /// After deploying.
     #[serde(default)]
-    pub post_deployment: Vec<String>,
+    pub post_deployment: Tracked<Vec<String>>,
 }

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::provenance::Tracked;
+
 use super::values::{CpuQuantity, ImageRef, MemoryQuantity};
 
 /// The file `docker.yaml`.
@@ -23,7 +25,7 @@ pub struct DockerConfig {
     /// Image build strategy.
     pub build: Build,
     /// Container runtime settings, shared by compose and Kubernetes.
-    pub runtime: Runtime,
+    pub runtime: Tracked<Runtime>,
 }
 
 /// Base images by role.
@@ -32,25 +34,25 @@ pub struct DockerConfig {
 pub struct BaseImages {
     /// Base of Python app images (builder and runtime stages), e.g. `python:3.11-slim`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub python: Option<ImageRef>,
+    pub python: Option<Tracked<ImageRef>>,
     /// Base of Rust build stages, e.g. `rust:1.95-slim-bookworm`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rust: Option<ImageRef>,
+    pub rust: Option<Tracked<ImageRef>>,
     /// Runtime base of Rust app images, e.g. `debian:bookworm-slim`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rust_runtime: Option<ImageRef>,
+    pub rust_runtime: Option<Tracked<ImageRef>>,
     /// Node.js image for front-end asset builds (not used by the app images cfgen renders).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node: Option<ImageRef>,
+    pub node: Option<Tracked<ImageRef>>,
     /// Reverse-proxy image, used by the compose `nginx` service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nginx: Option<ImageRef>,
+    pub nginx: Option<Tracked<ImageRef>>,
     /// Database image, used by the compose `mysql` service (default `mysql:8.0`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mysql: Option<ImageRef>,
+    pub mysql: Option<Tracked<ImageRef>>,
     /// Cache image, used by the compose `redis` service (default `redis:7-alpine`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub redis: Option<ImageRef>,
+    pub redis: Option<Tracked<ImageRef>>,
 }
 
 /// Image build strategy.
@@ -58,13 +60,13 @@ pub struct BaseImages {
 #[serde(deny_unknown_fields)]
 pub struct Build {
     /// Build in a separate stage so compilers and build caches stay out of the runtime image.
-    pub multi_stage: bool,
+    pub multi_stage: Tracked<bool>,
     /// Order the Dockerfile so dependency layers are cached apart from source changes, and use BuildKit cache mounts.
-    pub layer_caching: bool,
+    pub layer_caching: Tracked<bool>,
     /// Scan each built image for vulnerabilities in CI (gate: `security_config.container.vulnerability_threshold`).
-    pub security_scanning: bool,
+    pub security_scanning: Tracked<bool>,
     /// Keep the runtime image small: slim bases, no package caches, no build tools.
-    pub size_optimization: bool,
+    pub size_optimization: Tracked<bool>,
 }
 
 /// Container runtime settings.
@@ -82,11 +84,11 @@ pub struct Runtime {
 #[serde(deny_unknown_fields)]
 pub struct RuntimeSecurity {
     /// Run as a numeric non-root UID (10001) in every target.
-    pub non_root_user: bool,
+    pub non_root_user: Tracked<bool>,
     /// Mount the root filesystem read-only; cfgen adds writable tmpfs/emptyDir mounts where the app must write.
-    pub read_only_filesystem: bool,
+    pub read_only_filesystem: Tracked<bool>,
     /// Forbid privilege escalation (`no-new-privileges`, `allowPrivilegeEscalation: false`).
-    pub no_new_privileges: bool,
+    pub no_new_privileges: Tracked<bool>,
 }
 
 /// CPU and memory of the app container; must agree with `kubernetes_config.resources`.
@@ -94,11 +96,11 @@ pub struct RuntimeSecurity {
 #[serde(deny_unknown_fields)]
 pub struct Resources {
     /// Memory limit; the container is killed above it.
-    pub memory_limit: MemoryQuantity,
+    pub memory_limit: Tracked<MemoryQuantity>,
     /// CPU limit; the container is throttled above it.
-    pub cpu_limit: CpuQuantity,
+    pub cpu_limit: Tracked<CpuQuantity>,
     /// Memory reserved for the container; at most the limit.
-    pub memory_request: MemoryQuantity,
+    pub memory_request: Tracked<MemoryQuantity>,
     /// CPU reserved for the container; at most the limit.
-    pub cpu_request: CpuQuantity,
+    pub cpu_request: Tracked<CpuQuantity>,
 }

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::provenance::Tracked;
+
 use super::values::{CpuQuantity, DnsLabel, IntOrPercent, MemoryQuantity};
 
 /// The file `kubernetes.yaml`.
@@ -33,10 +35,10 @@ pub struct KubernetesConfig {
 #[serde(deny_unknown_fields)]
 pub struct Cluster {
     /// Default namespace; each environment in `cfgen.yaml` sets its own.
-    pub namespace: DnsLabel,
+    pub namespace: Tracked<DnsLabel>,
     /// Default replica count; environments may override it.
     #[schemars(range(min = 1))]
-    pub replicas: u32,
+    pub replicas: Tracked<u32>,
     /// Rolling update limits.
     pub rolling_update: RollingUpdate,
 }
@@ -46,9 +48,9 @@ pub struct Cluster {
 #[serde(deny_unknown_fields)]
 pub struct RollingUpdate {
     /// Pods created above the desired count during a rollout (`1` or `25%`).
-    pub max_surge: IntOrPercent,
+    pub max_surge: Tracked<IntOrPercent>,
     /// Pods that may be unavailable during a rollout (`1` or `25%`).
-    pub max_unavailable: IntOrPercent,
+    pub max_unavailable: Tracked<IntOrPercent>,
 }
 
 /// Requests and limits of the app container.
@@ -66,9 +68,9 @@ pub struct Resources {
 #[serde(deny_unknown_fields)]
 pub struct ResourceAmounts {
     /// CPU, e.g. `250m`.
-    pub cpu: CpuQuantity,
+    pub cpu: Tracked<CpuQuantity>,
     /// Memory, e.g. `256Mi`.
-    pub memory: MemoryQuantity,
+    pub memory: Tracked<MemoryQuantity>,
 }
 
 /// Service and Ingress.
@@ -76,11 +78,11 @@ pub struct ResourceAmounts {
 #[serde(deny_unknown_fields)]
 pub struct Networking {
     /// Type of the app Service.
-    pub service_type: ServiceType,
+    pub service_type: Tracked<ServiceType>,
     /// Expose the app through an Ingress on each environment's host.
-    pub ingress_enabled: bool,
+    pub ingress_enabled: Tracked<bool>,
     /// Serve the Ingress over TLS with a certificate for the host.
-    pub ssl_enabled: bool,
+    pub ssl_enabled: Tracked<bool>,
 }
 
 /// A Kubernetes Service type.
@@ -99,10 +101,10 @@ pub enum ServiceType {
 #[serde(deny_unknown_fields)]
 pub struct Storage {
     /// Create a PersistentVolumeClaim for backups written in the cluster.
-    pub persistent_volumes: bool,
+    pub persistent_volumes: Tracked<bool>,
     /// StorageClass of the claims, e.g. `fast-ssd`.
     #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"))]
-    pub storage_class: String,
+    pub storage_class: Tracked<String>,
     /// Run the database backup as a Kubernetes CronJob (schedule from `backup_config.database`).
-    pub backup_enabled: bool,
+    pub backup_enabled: Tracked<bool>,
 }

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::provenance::Tracked;
+
 use super::values::Duration;
 
 /// The file `logging.yaml`.
@@ -21,7 +23,7 @@ pub struct LoggingFile {
 #[serde(deny_unknown_fields)]
 pub struct LoggingConfig {
     /// Level per logger; `root` is the default, other keys name loggers (`app`, `sqlalchemy`…). Becomes `LOG_LEVEL`.
-    pub levels: BTreeMap<String, LogLevel>,
+    pub levels: BTreeMap<String, Tracked<LogLevel>>,
     /// Named log formats.
     #[serde(default)]
     pub formatters: BTreeMap<String, Formatter>,
@@ -71,7 +73,7 @@ impl LogLevel {
 #[serde(deny_unknown_fields)]
 pub struct Formatter {
     /// The format string (Python `logging` %-style). A format that is a JSON object selects JSON logs (`LOG_FORMAT=json`).
-    pub format: String,
+    pub format: Tracked<String>,
 }
 
 /// A log output.
@@ -79,27 +81,27 @@ pub struct Formatter {
 #[serde(deny_unknown_fields)]
 pub struct Handler {
     /// Handler class.
-    pub class: HandlerClass,
+    pub class: Tracked<HandlerClass>,
     /// Name of a formatter in `formatters`.
-    pub formatter: String,
+    pub formatter: Tracked<String>,
     /// Lowest level this handler emits (default: the logger's level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<LogLevel>,
+    pub level: Option<Tracked<LogLevel>>,
     /// Absolute path of the log file (file handlers). Under a read-only root filesystem cfgen mounts a writable volume at its folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^/.+[^/]$"))]
-    pub filename: Option<String>,
+    pub filename: Option<Tracked<String>>,
     /// Rotate the file at this size in bytes (rotating handlers).
     #[serde(rename = "maxBytes", default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
-    pub max_bytes: Option<u64>,
+    pub max_bytes: Option<Tracked<u64>>,
     /// Rotated files to keep (rotating handlers).
     #[serde(
         rename = "backupCount",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub backup_count: Option<u32>,
+    pub backup_count: Option<Tracked<u32>>,
 }
 
 /// A Python `logging` handler class.
@@ -132,13 +134,13 @@ impl HandlerClass {
 #[serde(deny_unknown_fields)]
 pub struct Collection {
     /// Collector running on each node.
-    pub agent: LogAgent,
+    pub agent: Tracked<LogAgent>,
     /// Where the collector ships logs.
-    pub destination: LogDestination,
+    pub destination: Tracked<LogDestination>,
     /// How long logs are kept at the destination.
-    pub retention: Duration,
+    pub retention: Tracked<Duration>,
     /// Compress logs in transit and at rest.
-    pub compression: bool,
+    pub compression: Tracked<bool>,
 }
 
 /// A log collector.

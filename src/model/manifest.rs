@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::provenance::Tracked;
+
 use super::values::{DnsLabel, HttpPath};
 
 /// A cfgen project: what is deployed, from which image, to which environments.
@@ -14,10 +16,10 @@ use super::values::{DnsLabel, HttpPath};
 #[schemars(title = "cfgen project manifest", example = manifest_example())]
 pub struct Manifest {
     /// Project name, a DNS label: names the Kubernetes objects, the compose project and the image.
-    pub name: DnsLabel,
+    pub name: Tracked<DnsLabel>,
     /// One line on what the project is; shown in generated headers and the checklist.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Tracked<String>>,
     /// The application that the artifacts build and run.
     pub app: App,
     /// Where the application image is pushed.
@@ -26,11 +28,11 @@ pub struct Manifest {
     pub environments: BTreeMap<DnsLabel, Environment>,
     /// Folder, relative to this file, that receives the generated artifacts.
     #[serde(default = "default_output")]
-    pub output: String,
+    pub output: Tracked<String>,
 }
 
-fn default_output() -> String {
-    "deploy".into()
+fn default_output() -> Tracked<String> {
+    Tracked::default_value("deploy".into())
 }
 
 fn manifest_example() -> serde_json::Value {
@@ -50,35 +52,35 @@ fn manifest_example() -> serde_json::Value {
 #[serde(deny_unknown_fields)]
 pub struct App {
     /// Language runtime; selects the Dockerfile recipe.
-    pub runtime: Runtime,
+    pub runtime: Tracked<Runtime>,
     /// TCP port the application listens on inside the container.
     #[schemars(range(min = 1024, max = 65535))]
-    pub port: u16,
+    pub port: Tracked<u16>,
     /// What starts the app: for `python` the ASGI application (`module:attribute`, run by uvicorn), for `rust` the binary name.
-    pub entrypoint: String,
+    pub entrypoint: Tracked<String>,
     /// For `rust`: the Cargo package that holds the binary (defaults to the binary name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub package: Option<String>,
+    pub package: Option<Tracked<String>>,
     /// Files and folders, relative to the build context, copied into the runtime image (python). Rust images copy only the binary.
     #[serde(default = "default_sources")]
-    pub sources: Vec<String>,
+    pub sources: Tracked<Vec<String>>,
     /// Folder, relative to this manifest, used as the Docker build context.
     #[serde(default = "default_context")]
-    pub build_context: String,
+    pub build_context: Tracked<String>,
     /// Command that applies database migrations, run as a step before the new version takes traffic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub migrate: Option<Vec<String>>,
+    pub migrate: Option<Tracked<Vec<String>>>,
     /// HTTP paths of the probes; each must be listed in `monitoring_config.application.health_endpoints`.
     #[serde(default)]
     pub probes: Probes,
 }
 
-fn default_sources() -> Vec<String> {
-    vec!["app/".into()]
+fn default_sources() -> Tracked<Vec<String>> {
+    Tracked::default_value(vec!["app/".into()])
 }
 
-fn default_context() -> String {
-    ".".into()
+fn default_context() -> Tracked<String> {
+    Tracked::default_value(".".into())
 }
 
 /// The application's language runtime.
@@ -97,13 +99,13 @@ pub enum Runtime {
 pub struct Probes {
     /// Liveness: answers 200 while the process is alive.
     #[serde(default = "default_liveness")]
-    pub liveness: HttpPath,
+    pub liveness: Tracked<HttpPath>,
     /// Readiness: answers 200 only while the app can serve traffic.
     #[serde(default = "default_readiness")]
-    pub readiness: HttpPath,
+    pub readiness: Tracked<HttpPath>,
     /// Prometheus metrics in text format.
     #[serde(default = "default_metrics")]
-    pub metrics: HttpPath,
+    pub metrics: Tracked<HttpPath>,
 }
 
 impl Default for Probes {
@@ -116,14 +118,14 @@ impl Default for Probes {
     }
 }
 
-fn default_liveness() -> HttpPath {
-    "/health".parse().expect("valid path")
+fn default_liveness() -> Tracked<HttpPath> {
+    Tracked::default_value("/health".parse().expect("valid path"))
 }
-fn default_readiness() -> HttpPath {
-    "/ready".parse().expect("valid path")
+fn default_readiness() -> Tracked<HttpPath> {
+    Tracked::default_value("/ready".parse().expect("valid path"))
 }
-fn default_metrics() -> HttpPath {
-    "/metrics".parse().expect("valid path")
+fn default_metrics() -> Tracked<HttpPath> {
+    Tracked::default_value("/metrics".parse().expect("valid path"))
 }
 
 /// The container registry repository of the app image.
@@ -134,7 +136,7 @@ pub struct Image {
     #[schemars(regex(
         pattern = r"^([a-z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$"
     ))]
-    pub repository: String,
+    pub repository: Tracked<String>,
 }
 
 /// One deployment environment.
@@ -142,12 +144,12 @@ pub struct Image {
 #[serde(deny_unknown_fields)]
 pub struct Environment {
     /// Kubernetes namespace; overrides `kubernetes_config.cluster.namespace`.
-    pub namespace: DnsLabel,
+    pub namespace: Tracked<DnsLabel>,
     /// Public host name served by the Ingress, e.g. `api.ecommerce.com`.
     #[schemars(regex(pattern = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"))]
-    pub host: String,
+    pub host: Tracked<String>,
     /// Replica count; overrides `kubernetes_config.cluster.replicas`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
-    pub replicas: Option<u32>,
+    pub replicas: Option<Tracked<u32>>,
 }

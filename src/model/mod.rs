@@ -64,6 +64,21 @@ impl FileKind {
         Self::Checklist,
     ];
 
+    /// The id of the kind's file in a project's provenance records.
+    #[must_use]
+    pub fn id(self) -> crate::provenance::FileId {
+        // The position in `ALL`; never more than ten kinds.
+        #[allow(clippy::cast_possible_truncation)]
+        let index = Self::ALL.iter().position(|k| *k == self).unwrap_or(0) as u16;
+        crate::provenance::FileId(index)
+    }
+
+    /// The kind of the file with this id.
+    #[must_use]
+    pub fn from_id(id: crate::provenance::FileId) -> Option<Self> {
+        Self::ALL.get(usize::from(id.0)).copied()
+    }
+
     /// Short name: `cfgen`, `docker`, `kubernetes`…; names the schema file.
     #[must_use]
     pub fn name(self) -> &'static str {

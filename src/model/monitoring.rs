@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::provenance::Tracked;
+
 use super::values::{Escalation, HttpPath, MetricName, Percent, Threshold};
 
 /// The file `monitoring.yaml`.
@@ -36,10 +38,10 @@ pub struct MonitoringConfig {
 #[serde(deny_unknown_fields)]
 pub struct Application {
     /// HTTP endpoints the app serves for operations; must include the probe paths of `cfgen.yaml` (`/health`, `/ready`, `/metrics` by default).
-    pub health_endpoints: Vec<HttpPath>,
+    pub health_endpoints: Tracked<Vec<HttpPath>>,
     /// Standard application metrics to alert and record on.
     #[serde(default)]
-    pub metrics: Vec<AppMetric>,
+    pub metrics: Tracked<Vec<AppMetric>>,
 }
 
 /// A standard application metric, mapped to the app's Prometheus series.
@@ -63,13 +65,13 @@ pub enum AppMetric {
 #[serde(deny_unknown_fields)]
 pub struct Infrastructure {
     /// Alert when the app's CPU use exceeds this share of its limit.
-    pub cpu_threshold: Percent,
+    pub cpu_threshold: Tracked<Percent>,
     /// Alert when the app's memory use exceeds this share of its limit.
-    pub memory_threshold: Percent,
+    pub memory_threshold: Tracked<Percent>,
     /// Alert when a node filesystem is fuller than this.
-    pub disk_threshold: Percent,
+    pub disk_threshold: Tracked<Percent>,
     /// Alert when a node network interface carries more than this share of its link speed.
-    pub network_threshold: Percent,
+    pub network_threshold: Tracked<Percent>,
 }
 
 /// A business metric with its alert.
@@ -78,11 +80,11 @@ pub struct Infrastructure {
 pub struct BusinessMetric {
     /// Human name, used in the alert summary.
     #[schemars(length(min = 1))]
-    pub name: String,
+    pub name: Tracked<String>,
     /// The Prometheus metric: a counter ending in `_total` (thresholds per period) or a ratio ending in `_rate` that cfgen records from `<base>s_total{outcome=...}`.
-    pub metric: MetricName,
+    pub metric: Tracked<MetricName>,
     /// When to alert, e.g. `< 10/hour` for a counter or `< 95%` for a ratio.
-    pub alert_threshold: Threshold,
+    pub alert_threshold: Tracked<Threshold>,
 }
 
 /// Alert channels, severities and escalation.
@@ -90,11 +92,11 @@ pub struct BusinessMetric {
 #[serde(deny_unknown_fields)]
 pub struct Alerts {
     /// Where alerts go; Alertmanager gets one receiver per channel.
-    pub channels: Vec<Channel>,
+    pub channels: Tracked<Vec<Channel>>,
     /// Severities in use, most severe first.
-    pub severity_levels: Vec<Severity>,
+    pub severity_levels: Tracked<Vec<Severity>>,
     /// For each severity, how long a condition must hold before the alert fires (`immediate` or a duration). Covers exactly `severity_levels`.
-    pub escalation_rules: BTreeMap<Severity, Escalation>,
+    pub escalation_rules: BTreeMap<Severity, Tracked<Escalation>>,
 }
 
 /// An alert channel.

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::provenance::Tracked;
+
 use super::values::Duration;
 
 /// The file `scripts.yaml`.
@@ -35,20 +37,20 @@ pub struct DeploymentScripts {
 pub struct Step {
     /// Name shown in CI logs.
     #[schemars(length(min = 1))]
-    pub name: String,
+    pub name: Tracked<String>,
     /// Shell command. A `scripts/<name>.sh` path must be a script cfgen generates or one that exists in the project.
     #[schemars(length(min = 1))]
-    pub command: String,
+    pub command: Tracked<String>,
     /// Whether a failure stops the deployment; optional steps report and continue.
     #[serde(default = "default_required")]
-    pub required: bool,
+    pub required: Tracked<bool>,
     /// Longest the step may run before it is killed (default `300s`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<Duration>,
+    pub timeout: Option<Tracked<Duration>>,
 }
 
-fn default_required() -> bool {
-    true
+fn default_required() -> Tracked<bool> {
+    Tracked::default_value(true)
 }
 
 /// The scripts `cfgen build` renders under `scripts/` in the output folder;

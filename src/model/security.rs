@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::provenance::Tracked;
+
 /// The file `security.yaml`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -31,13 +33,13 @@ pub struct SecurityConfig {
 #[serde(deny_unknown_fields)]
 pub struct ContainerSecurity {
     /// Scan every image in CI before it is deployed.
-    pub scan_images: bool,
+    pub scan_images: Tracked<bool>,
     /// Lowest vulnerability severity that fails the scan.
-    pub vulnerability_threshold: VulnerabilitySeverity,
+    pub vulnerability_threshold: Tracked<VulnerabilitySeverity>,
     /// Harden the pod at runtime: RuntimeDefault seccomp profile, all capabilities dropped.
-    pub runtime_security: bool,
+    pub runtime_security: Tracked<bool>,
     /// Render NetworkPolicies: default deny, then only ingress from the ingress controller and egress to DNS, MySQL and Redis.
-    pub network_policies: bool,
+    pub network_policies: Tracked<bool>,
 }
 
 /// A vulnerability severity, as scanners grade them.
@@ -61,13 +63,13 @@ pub enum VulnerabilitySeverity {
 #[serde(deny_unknown_fields)]
 pub struct NetworkSecurity {
     /// Where TLS ends.
-    pub ssl_termination: SslTermination,
+    pub ssl_termination: Tracked<SslTermination>,
     /// How certificates are issued.
-    pub certificate_management: CertificateManagement,
+    pub certificate_management: Tracked<CertificateManagement>,
     /// Add security headers (HSTS, nosniff, frame options, referrer policy, CSP) at the proxy.
-    pub security_headers: bool,
+    pub security_headers: Tracked<bool>,
     /// Rate-limit clients at the proxy: `true` for 10 requests/s per client with a burst of 20, or the numbers.
-    pub rate_limiting: RateLimiting,
+    pub rate_limiting: Tracked<RateLimiting>,
 }
 
 /// Where TLS ends.
@@ -131,13 +133,13 @@ impl RateLimiting {
 #[serde(deny_unknown_fields)]
 pub struct DataSecurity {
     /// Volumes and backups encrypted at rest (the StorageClass must provide it; checked in the checklist).
-    pub encryption_at_rest: bool,
+    pub encryption_at_rest: Tracked<bool>,
     /// TLS for every connection, including to MySQL and Redis.
-    pub encryption_in_transit: bool,
+    pub encryption_in_transit: Tracked<bool>,
     /// Encrypt backup files (the backup script uses `openssl` with a key file).
-    pub backup_encryption: bool,
+    pub backup_encryption: Tracked<bool>,
     /// How often keys are rotated.
-    pub key_rotation: RotationPeriod,
+    pub key_rotation: Tracked<RotationPeriod>,
 }
 
 /// A rotation period.
@@ -159,14 +161,14 @@ pub enum RotationPeriod {
 #[serde(deny_unknown_fields)]
 pub struct AccessControl {
     /// Give the app its own ServiceAccount with a least-privilege Role and no API token mounted.
-    pub rbac_enabled: bool,
+    pub rbac_enabled: Tracked<bool>,
     /// Service mesh the cluster runs.
-    pub service_mesh: ServiceMesh,
+    pub service_mesh: Tracked<ServiceMesh>,
     /// Require mutual TLS between workloads (a mesh PeerAuthentication in STRICT mode).
     #[serde(rename = "mTLS")]
-    pub mtls: bool,
+    pub mtls: Tracked<bool>,
     /// How API clients authenticate (enforced by the app; documented in the checklist).
-    pub authentication: Authentication,
+    pub authentication: Tracked<Authentication>,
 }
 
 /// A service mesh.

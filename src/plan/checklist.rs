@@ -43,7 +43,12 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     .collect();
     let view = View {
         project: project.config.manifest.name.as_str(),
-        description: project.config.manifest.description.as_deref(),
+        description: project
+            .config
+            .manifest
+            .description
+            .as_deref()
+            .map(String::as_str),
         sections,
         environments: project
             .config

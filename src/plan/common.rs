@@ -24,7 +24,7 @@ pub struct EnvVar {
 #[must_use]
 pub fn log_filter(config: &Config) -> String {
     let levels = &config.logging.levels;
-    let root = levels.get("root").copied().unwrap_or(LogLevel::Info);
+    let root = levels.get("root").map_or(LogLevel::Info, |l| **l);
     let mut parts = vec![root.filter_word().to_owned()];
     parts.extend(
         levels

@@ -11,6 +11,7 @@ use super::{Artifact, Check, Syntax};
 use crate::model::manifest::Runtime;
 use crate::model::values::{CpuQuantity, ImageRef, MemoryQuantity};
 use crate::model::{Config, FileKind};
+use crate::provenance::Tracked;
 use crate::validate::Project;
 
 /// Where the app reads its database URL (a compose secret).
@@ -111,7 +112,7 @@ struct View {
     volumes: Vec<String>,
 }
 
-fn image(configured: Option<&ImageRef>, default: &str) -> String {
+fn image(configured: Option<&Tracked<ImageRef>>, default: &str) -> String {
     configured.map_or_else(|| default.to_owned(), ToString::to_string)
 }
 
@@ -134,7 +135,7 @@ fn environment(config: &Config) -> Vec<EnvVar> {
 /// its runtime (healthy while the job runs).
 fn job_probe(config: &Config) -> Vec<String> {
     let mut test = vec!["CMD".to_owned()];
-    match config.manifest.app.runtime {
+    match *config.manifest.app.runtime {
         Runtime::Python => test.extend(["python", "-c", "pass"].map(str::to_owned)),
         Runtime::Rust => test.extend([docker::binary_path(config), "--version".to_owned()]),
     }
@@ -154,7 +155,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     let mut test = vec!["CMD".to_owned()];
     test.extend(hc.test.iter().cloned());
     let read_only = security.read_only_filesystem;
-    let log_mounts: Vec<Mount> = if read_only {
+    let log_mounts: Vec<Mount> = if *read_only {
         let dirs = docker::log_dirs(config);
         let many = dirs.len() > 1;
         dirs.into_iter()
@@ -190,9 +191,9 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             user: security
                 .non_root_user
                 .then(|| format!("{APP_UID}:{APP_UID}")),
-            read_only,
-            no_new_privileges: security.no_new_privileges,
-            tmpfs: if read_only {
+            read_only: *read_only,
+            no_new_privileges: *security.no_new_privileges,
+            tmpfs: if *read_only {
                 vec!["/tmp:size=64m".to_owned()]
             } else {
                 Vec::new()
@@ -203,7 +204,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                 .filter(|v| MIGRATE_ENV.contains(&v.name.as_str()))
                 .collect(),
             environment: environment(config),
-            port: manifest.app.port,
+            port: *manifest.app.port,
             healthcheck: Health {
                 test: docker::exec_form(&test),
                 interval: hc.interval,
@@ -221,14 +222,18 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                     memory: memory(&res.memory_request),
                 },
             },
-            migrate: manifest.app.migrate.as_deref().map(docker::exec_form),
+            migrate: manifest
+                .app
+                .migrate
+                .as_deref()
+                .map(|m| docker::exec_form(m)),
             migrate_healthcheck: docker::exec_form(&job_probe(config)),
         },
         mysql_image: image(docker_cfg.base_images.mysql.as_ref(), "mysql:8.0"),
         redis_image: image(docker_cfg.base_images.redis.as_ref(), "redis:7-alpine"),
         nginx_wget: nginx_image.contains("alpine"),
         nginx_image,
-        ssl: config.kubernetes.networking.ssl_enabled
+        ssl: *config.kubernetes.networking.ssl_enabled
             && net.ssl_termination == crate::model::security::SslTermination::Ingress,
         volumes,
     };
@@ -276,7 +281,7 @@ mod tests {
             plan(&project)[0].context_json()["volumes"],
             json!(["app_logs", "mysql_data", "redis_data"])
         );
-        project.config.docker.runtime.security.read_only_filesystem = false;
+        *project.config.docker.runtime.security.read_only_filesystem = false;
         let app = app_service(&project);
         assert_eq!(app["read_only"], json!(false));
         assert_eq!(app["tmpfs"], json!([]));
@@ -312,8 +317,8 @@ mod tests {
                 .unwrap()
                 .clone()
         );
-        project.config.docker.runtime.security.non_root_user = false;
-        project.config.docker.runtime.security.no_new_privileges = false;
+        *project.config.docker.runtime.security.non_root_user = false;
+        *project.config.docker.runtime.security.no_new_privileges = false;
         let app = app_service(&project);
         assert_eq!(app["user"], json!(null));
         assert_eq!(app["no_new_privileges"], json!(false));

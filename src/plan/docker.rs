@@ -51,7 +51,7 @@ fn python_literal(s: &str) -> String {
 #[must_use]
 pub fn healthcheck(config: &Config) -> Healthcheck {
     let app = &config.manifest.app;
-    let test = match app.runtime {
+    let test = match *app.runtime {
         Runtime::Python => {
             let url = format!(
                 "http://127.0.0.1:{}{}",
@@ -88,7 +88,7 @@ pub fn binary_path(config: &Config) -> String {
 #[must_use]
 pub fn command(config: &Config) -> Vec<String> {
     let app = &config.manifest.app;
-    match app.runtime {
+    match *app.runtime {
         Runtime::Python => [
             "uvicorn",
             app.entrypoint.as_str(),
@@ -117,8 +117,10 @@ pub fn log_dirs(config: &Config) -> Vec<String> {
         .logging
         .handlers
         .values()
-        .filter(|h| h.class.writes_file())
-        .filter_map(|h| h.filename.as_deref())
+        // The file name first: a handler without one writes no file whatever its class.
+        .filter_map(|h| Some((h.filename.as_deref()?, h)))
+        .filter(|(_, h)| h.class.writes_file())
+        .map(|(f, _)| f)
         .filter_map(|f| f.rsplit_once('/').map(|(dir, _)| dir.to_owned()))
         .filter(|d| !d.is_empty())
         .collect();
@@ -198,8 +200,8 @@ pub struct ContextPaths {
 pub fn context_paths(project: &Project) -> ContextPaths {
     let dir = absolute_dir(project);
     let manifest = &project.config.manifest;
-    let context = dir.join(&manifest.app.build_context);
-    let output = dir.join(&manifest.output);
+    let context = dir.join(&*manifest.app.build_context);
+    let output = dir.join(&*manifest.output);
     ContextPaths {
         context_from_output: relative_path(&output, &context),
         output_from_context: relative_path(&context, &output),
@@ -298,7 +300,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     let non_root = docker.runtime.security.non_root_user;
     let paths = context_paths(project);
     let sources = [FileKind::Manifest, FileKind::Docker, FileKind::Logging];
-    let (dockerfile, ignore) = match app.runtime {
+    let (dockerfile, ignore) = match *app.runtime {
         Runtime::Python => {
             // The validation rules guarantee the image; the fallback only keeps this total.
             let base = docker
@@ -309,10 +311,10 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             let view = PythonView {
                 build_command: build_command(config),
                 base_image: base.to_string(),
-                multi_stage: docker.build.multi_stage,
-                layer_caching: docker.build.layer_caching,
+                multi_stage: *docker.build.multi_stage,
+                layer_caching: *docker.build.layer_caching,
                 pinned_by_digest: pinned(&[&base]),
-                non_root,
+                non_root: *non_root,
                 uid: APP_UID,
                 log_dirs: log_dirs(config),
                 sources: app
@@ -323,7 +325,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                         dest: format!("./{s}"),
                     })
                     .collect(),
-                port: app.port,
+                port: *app.port,
                 healthcheck_cmd: exec_form(&hc.test),
                 healthcheck: hc,
                 cmd: exec_form(&command(config)),
@@ -377,17 +379,17 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                 pinned_by_digest: pinned(&[&builder, &runtime]),
                 builder_image: builder.to_string(),
                 runtime_image: runtime.to_string(),
-                layer_caching: docker.build.layer_caching,
-                non_root,
+                layer_caching: *docker.build.layer_caching,
+                non_root: *non_root,
                 uid: APP_UID,
                 package: app
                     .package
-                    .clone()
-                    .unwrap_or_else(|| app.entrypoint.clone()),
-                bin: app.entrypoint.clone(),
+                    .as_ref()
+                    .map_or_else(|| app.entrypoint.to_string(), ToString::to_string),
+                bin: app.entrypoint.to_string(),
                 bin_path: binary_path(config),
                 log_dirs: log_dirs(config),
-                port: app.port,
+                port: *app.port,
                 healthcheck_cmd: exec_form(&hc.test),
                 healthcheck: hc,
                 cmd: exec_form(&command(config)),
@@ -448,7 +450,7 @@ mod tests {
             artifacts[1].context_json()["sources"],
             json!(["app", "alembic", "alembic.ini"])
         );
-        project.config.docker.runtime.security.non_root_user = false;
+        *project.config.docker.runtime.security.non_root_user = false;
         let view = plan(&project)[0].context_json().clone();
         assert_eq!(view["non_root"], json!(false));
         assert_eq!(view["checkov_skips"].as_array().unwrap().len(), 1);
@@ -458,7 +460,7 @@ mod tests {
     fn rust_recipe_builds_the_package_and_probes_with_the_binary() {
         let mut project = example();
         let config = &mut project.config;
-        config.manifest.app.runtime = Runtime::Rust;
+        *config.manifest.app.runtime = Runtime::Rust;
         config.manifest.app.entrypoint = "shop".into();
         config.manifest.app.package = Some("app".into());
         config.docker.base_images.rust = Some("rust:1.95-slim-bookworm".parse().unwrap());

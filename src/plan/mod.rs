@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::model::FileKind;
+use crate::provenance::{self, Reads};
 use crate::validate::Project;
 
 /// Comment syntax and conventions of an output file.
@@ -71,6 +72,8 @@ pub struct Artifact {
     pub executable: bool,
     /// The environment it belongs to, for per-environment artifacts.
     pub environment: Option<String>,
+    /// The input values its view read (see [`crate::provenance`]).
+    pub reads: Reads,
 }
 
 impl Artifact {
@@ -92,6 +95,7 @@ impl Artifact {
             check,
             executable: false,
             environment: None,
+            reads: Reads::default(),
         }
     }
 
@@ -123,7 +127,12 @@ pub struct Plan {
     pub out_dir: PathBuf,
     /// The artifacts, in a stable order.
     pub artifacts: Vec<Artifact>,
+    /// Every input value some artifact read.
+    pub reads: Reads,
 }
+
+/// A target family's planner.
+type Family = fn(&Project) -> Vec<Artifact>;
 
 /// The bundled example project, loaded and validated (for the targets' tests).
 #[cfg(test)]
@@ -137,18 +146,34 @@ pub(crate) fn example_project() -> Project {
 /// Plans every target of a project.
 #[must_use]
 pub fn plan(project: &Project) -> Plan {
+    const FAMILIES: [Family; 8] = [
+        checklist::plan,
+        docker::plan,
+        kubernetes::plan,
+        scripts::plan,
+        workflow::plan,
+        monitoring::plan,
+        compose::plan,
+        nginx::plan,
+    ];
     let mut artifacts = Vec::new();
-    artifacts.extend(checklist::plan(project));
-    artifacts.extend(docker::plan(project));
-    artifacts.extend(kubernetes::plan(project));
-    artifacts.extend(scripts::plan(project));
-    artifacts.extend(workflow::plan(project));
-    artifacts.extend(monitoring::plan(project));
-    artifacts.extend(compose::plan(project));
-    artifacts.extend(nginx::plan(project));
+    let mut all = Reads::default();
+    for family in FAMILIES {
+        let (planned, reads) = provenance::record(|| family(project));
+        all.extend(&reads);
+        // An artifact whose planner recorded its own reads keeps them;
+        // the others read what their family read.
+        artifacts.extend(planned.into_iter().map(|mut a| {
+            if a.reads.is_empty() {
+                a.reads = reads.clone();
+            }
+            a
+        }));
+    }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Plan {
-        out_dir: project.dir.join(&project.config.manifest.output),
+        out_dir: project.dir.join(project.config.manifest.output.peek()),
         artifacts,
+        reads: all,
     }
 }

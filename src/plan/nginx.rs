@@ -59,7 +59,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     let perf = &config.performance;
     let net = &config.security.network;
     let probes = &config.manifest.app.probes;
-    let static_cc = cache_control(perf.cdn.browser_cache_ttl, perf.cdn.edge_cache_ttl);
+    let static_cc = cache_control(*perf.cdn.browser_cache_ttl, *perf.cdn.edge_cache_ttl);
     let mut hosts: Vec<&str> = config
         .manifest
         .environments
@@ -69,22 +69,22 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     hosts.sort_unstable();
     hosts.dedup();
     let view = View {
-        worker_connections: perf.application.worker_connections,
-        keepalive_timeout: perf.application.keepalive_timeout,
+        worker_connections: *perf.application.worker_connections,
+        keepalive_timeout: *perf.application.keepalive_timeout,
         client_max_body_size: perf.application.client_max_body_size.to_string(),
-        gzip: perf.cache.compression,
-        app_port: config.manifest.app.port,
+        gzip: *perf.cache.compression,
+        app_port: *config.manifest.app.port,
         upstream_keepalive: UPSTREAM_KEEPALIVE,
-        upstream_keepalive_timeout: upstream_keepalive_timeout(perf.application.keepalive_timeout),
-        ssl: config.kubernetes.networking.ssl_enabled
+        upstream_keepalive_timeout: upstream_keepalive_timeout(*perf.application.keepalive_timeout),
+        ssl: *config.kubernetes.networking.ssl_enabled
             && net.ssl_termination == SslTermination::Ingress,
         server_names: hosts.join(" "),
-        security_headers: net.security_headers,
+        security_headers: *net.security_headers,
         rate_limit: net.rate_limiting.limits().map(|l| RateLimit {
             rate: l.requests_per_second,
             burst: l.burst,
         }),
-        api_cache_control: if perf.cdn.cache_everything {
+        api_cache_control: if *perf.cdn.cache_everything {
             static_cc.clone()
         } else {
             "no-store".to_owned()
@@ -132,12 +132,12 @@ mod tests {
             json!("api.ecommerce.com staging-api.ecommerce.com")
         );
         let net = &mut project.config.security.network;
-        net.rate_limiting = RateLimiting::Limits(RateLimits {
+        *net.rate_limiting = RateLimiting::Limits(RateLimits {
             requests_per_second: 50,
             burst: 100,
         });
-        net.ssl_termination = SslTermination::LoadBalancer;
-        project.config.performance.cdn.cache_everything = true;
+        *net.ssl_termination = SslTermination::LoadBalancer;
+        *project.config.performance.cdn.cache_everything = true;
         let view = plan(&project)[0].context_json().clone();
         assert_eq!(view["rate_limit"], json!({ "rate": 50, "burst": 100 }));
         assert_eq!(view["ssl"], json!(false), "TLS ends at the load balancer");
@@ -145,7 +145,7 @@ mod tests {
             view["api_cache_control"],
             json!("public, max-age=86400, s-maxage=604800")
         );
-        project.config.security.network.rate_limiting = RateLimiting::Enabled(false);
+        *project.config.security.network.rate_limiting = RateLimiting::Enabled(false);
         assert_eq!(plan(&project)[0].context_json()["rate_limit"], json!(null));
     }
 

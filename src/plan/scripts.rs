@@ -192,11 +192,11 @@ pub fn deploy_steps(project: &Project) -> Vec<DeployStep> {
                 .to_owned();
             DeployStep {
                 phase,
-                name: step.name.clone(),
+                name: step.name.to_string(),
                 original: step.command.trim().to_owned(),
                 command,
                 notes,
-                required: step.required,
+                required: *step.required,
                 timeout_secs,
                 timeout_minutes: timeout_minutes(timeout_secs),
                 script,
@@ -274,17 +274,17 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     let tls = c.security.data.encryption_in_transit;
     let backup = BackupView {
         db_name: c.manifest.name.to_string(),
-        compression: db.compression,
-        encryption: db.encryption,
-        verification: db.verification,
+        compression: *db.compression,
+        encryption: *db.encryption,
+        verification: *db.verification,
         retention_days: retention_secs.div_ceil(86_400).max(1),
         retention: format!("{}s", retention_secs),
         extension: format!(
             "sql{}{}",
-            if db.compression { ".gz" } else { "" },
-            if db.encryption { ".enc" } else { "" }
+            if *db.compression { ".gz" } else { "" },
+            if *db.encryption { ".enc" } else { "" }
         ),
-        tls,
+        tls: *tls,
     };
     let steps = deploy_steps(project);
     let mut tools: Vec<String> = vec!["kubectl".into(), "kustomize".into(), "curl".into()];
@@ -306,7 +306,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     let view = View {
         project: c.manifest.name.to_string(),
         deployment: deployment_name(project),
-        image: c.manifest.image.repository.clone(),
+        image: c.manifest.image.repository.to_string(),
         environments: c
             .manifest
             .environments
@@ -314,7 +314,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             .map(|(name, e)| Env {
                 name: name.to_string(),
                 namespace: e.namespace.to_string(),
-                host: e.host.clone(),
+                host: e.host.to_string(),
             })
             .collect(),
         liveness: c.manifest.app.probes.liveness.to_string(),
@@ -328,7 +328,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             .collect::<Vec<_>>()
             .join("/"),
         output,
-        tls,
+        tls: *tls,
     };
     let context = serde_json::to_value(&view).unwrap_or_default();
     GENERATED_SCRIPTS
@@ -386,8 +386,8 @@ mod tests {
         Step {
             name: "s".into(),
             command: command.into(),
-            required,
-            timeout: timeout.map(Duration::from_secs),
+            required: required.into(),
+            timeout: timeout.map(|t| Duration::from_secs(t).into()),
         }
     }
 

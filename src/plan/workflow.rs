@@ -143,11 +143,12 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     let output = c.manifest.output.trim_end_matches('/');
     let steps = deploy_steps(project);
     let encrypted = c.backup.database.encryption;
-    let scan = (c.security.container.scan_images || c.docker.build.security_scanning).then(|| {
+    // security.yaml decides; validation makes docker.yaml agree.
+    let scan = (*c.security.container.scan_images).then(|| {
         let threshold = c.security.container.vulnerability_threshold;
         Scan {
-            severities: severities_from(threshold),
-            threshold: severities_from(threshold)
+            severities: severities_from(*threshold),
+            threshold: severities_from(*threshold)
                 .split(',')
                 .next()
                 .unwrap_or_default()
@@ -186,7 +187,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             id: id.clone(),
             name: name.clone(),
             namespace: env.namespace.to_string(),
-            host: env.host.clone(),
+            host: env.host.to_string(),
             kustomize_dir: format!("{output}/k8s/{name}"),
             needs,
             protected: PRODUCTION_NAMES.contains(&name.as_str()) || previous.is_some(),
@@ -197,7 +198,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                     env: s
                         .script
                         .as_deref()
-                        .map(|script| script_env(script, encrypted))
+                        .map(|script| script_env(script, *encrypted))
                         .unwrap_or_default(),
                     step: s.clone(),
                 })
@@ -212,10 +213,10 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         project: c.manifest.name.to_string(),
         registry: registry_of(&c.manifest.image.repository),
         ghcr: registry_of(&c.manifest.image.repository) == "ghcr.io",
-        image: c.manifest.image.repository.clone(),
+        image: c.manifest.image.repository.to_string(),
         dockerfile: format!("{output}/Dockerfile"),
-        context: c.manifest.app.build_context.clone(),
-        layer_caching: c.docker.build.layer_caching,
+        context: c.manifest.app.build_context.to_string(),
+        layer_caching: *c.docker.build.layer_caching,
         scan,
         jobs,
         python: needs_python.then(|| {
@@ -235,7 +236,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             .as_secs()
             .div_ceil(86_400)
             .clamp(1, 90),
-        backup_encrypted: encrypted,
+        backup_encrypted: *encrypted,
     };
     vec![Artifact::new(
         ".github/workflows/deploy.yml",
@@ -299,8 +300,8 @@ mod tests {
     fn steps_map_timeout_and_required_and_the_scan_gates_at_the_threshold() {
         use crate::model::security::VulnerabilitySeverity;
         let workflow = rendered_example(|c| {
-            c.scripts.deploy[0].required = false;
-            c.security.container.vulnerability_threshold = VulnerabilitySeverity::Medium;
+            *c.scripts.deploy[0].required = false;
+            *c.security.container.vulnerability_threshold = VulnerabilitySeverity::Medium;
         });
         let steps = workflow["jobs"]["deploy-staging"]["steps"]
             .as_array()
@@ -344,8 +345,8 @@ mod tests {
     #[test]
     fn no_scan_job_when_scanning_is_off() {
         let workflow = rendered_example(|c| {
-            c.security.container.scan_images = false;
-            c.docker.build.security_scanning = false;
+            *c.security.container.scan_images = false;
+            *c.docker.build.security_scanning = false;
         });
         assert!(workflow["jobs"].get("scan").is_none());
         assert_eq!(

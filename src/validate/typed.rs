@@ -18,8 +18,8 @@ fn typed<T: DeserializeOwned>(
     errors: &mut Vec<Diagnostic>,
 ) -> Option<T> {
     let doc = documents.get(kind)?;
-    let value = doc.root.to_json();
-    match serde_path_to_error::deserialize::<_, T>(value) {
+    let de = crate::load::NodeDeserializer::new(&doc.root, kind.id());
+    match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Some(v),
         Err(e) => {
             let pointer: String = e.path().iter().map(|s| format!("/{s}")).collect();

@@ -87,13 +87,19 @@ pub fn view(config: &Config, project: &DnsLabel, hardening: &Hardening) -> Optio
         return None;
     }
     let db = &config.backup.database;
-    let schedule = cron_schedule(db.frequency, db.time)?;
+    let schedule = cron_schedule(*db.frequency, *db.time)?;
     let interval = db.frequency.interval()?.as_secs();
-    let image: ImageRef = config.docker.base_images.mysql.clone().unwrap_or_else(|| {
-        DEFAULT_MYSQL_IMAGE
-            .parse()
-            .expect("the default image reference is valid")
-    });
+    let image: ImageRef = config
+        .docker
+        .base_images
+        .mysql
+        .as_deref()
+        .cloned()
+        .unwrap_or_else(|| {
+            DEFAULT_MYSQL_IMAGE
+                .parse()
+                .expect("the default image reference is valid")
+        });
     let mut skips = workload_skips(hardening);
     if image.digest.is_none() {
         skips.push(Skip {
@@ -110,17 +116,17 @@ pub fn view(config: &Config, project: &DnsLabel, hardening: &Hardening) -> Optio
     Some(BackupView {
         name: format!("{project}-db-backup"),
         schedule,
-        schedule_text: describe(db.frequency, db.time),
+        schedule_text: describe(*db.frequency, *db.time),
         image: image.to_string(),
         active_deadline_seconds: (interval / 2).min(6 * 3600),
         starting_deadline_seconds: (interval / 2).min(3600),
-        pvc: storage.persistent_volumes,
+        pvc: *storage.persistent_volumes,
         pvc_name: format!("{project}-backups"),
-        storage_class: storage.storage_class.clone(),
+        storage_class: storage.storage_class.to_string(),
         size: BACKUP_VOLUME_SIZE,
-        compression: db.compression,
-        encryption: db.encryption,
-        verification: db.verification,
+        compression: *db.compression,
+        encryption: *db.encryption,
+        verification: *db.verification,
         retention_days: db.retention.as_secs().div_ceil(86_400),
         key_secret: format!("{project}-backup-key"),
         skips,

@@ -322,7 +322,7 @@ fn template(object: &str) -> &'static str {
 /// Replicas of an environment: its own override, else the cluster default.
 #[must_use]
 pub fn replicas(config: &Config, env: &Environment) -> u32 {
-    env.replicas.unwrap_or(config.kubernetes.cluster.replicas)
+    *env.replicas.unwrap_or(config.kubernetes.cluster.replicas)
 }
 
 /// HPA maximum: twice the minimum, at least one more than it.
@@ -373,7 +373,7 @@ pub fn scratch_volumes(config: &Config) -> Vec<ScratchVolume> {
         }
         let bytes = handler
             .max_bytes
-            .map(|m| m.saturating_mul(u64::from(handler.backup_count.unwrap_or(0)) + 1));
+            .map(|m| m.saturating_mul(u64::from(handler.backup_count.map_or(0, |c| *c)) + 1));
         let entry = folders.entry(folder).or_insert((Some(0), Vec::new()));
         entry.0 = match (entry.0, bytes) {
             (Some(a), Some(b)) => Some(a.saturating_add(b)),
@@ -425,13 +425,13 @@ fn hardening(config: &Config) -> Hardening {
     let rs = &config.docker.runtime.security;
     let runtime_security = config.security.container.runtime_security;
     Hardening {
-        non_root: rs.non_root_user,
+        non_root: *rs.non_root_user,
         uid: APP_UID,
-        read_only: rs.read_only_filesystem,
-        no_new_privileges: rs.no_new_privileges,
-        runtime_security,
+        read_only: *rs.read_only_filesystem,
+        no_new_privileges: *rs.no_new_privileges,
+        runtime_security: *runtime_security,
         // The restricted standard needs every one of these; baseline otherwise.
-        pod_security: if rs.non_root_user && rs.no_new_privileges && runtime_security {
+        pod_security: if *rs.non_root_user && *rs.no_new_privileges && *runtime_security {
             "restricted"
         } else {
             "baseline"
@@ -491,7 +491,7 @@ pub fn view(config: &Config, name: &DnsLabel, env: &Environment) -> View {
     let app = format!("{}-app", m.name);
     let env_vars = app_env(config);
     // TLS ends at the Ingress unless a load balancer in front of it terminates it.
-    let tls = k.networking.ssl_enabled && s.network.ssl_termination == SslTermination::Ingress;
+    let tls = *k.networking.ssl_enabled && s.network.ssl_termination == SslTermination::Ingress;
     let ingress = k.networking.ingress_enabled.then(|| {
         let limits = s.network.rate_limiting.limits();
         Ingress {
@@ -518,10 +518,10 @@ pub fn view(config: &Config, name: &DnsLabel, env: &Environment) -> View {
         project: m.name.to_string(),
         app: app.clone(),
         namespace: env.namespace.to_string(),
-        host: env.host.clone(),
-        port: m.app.port,
+        host: env.host.to_string(),
+        port: *m.app.port,
         service_port: SERVICE_PORT,
-        service_type: match k.networking.service_type {
+        service_type: match *k.networking.service_type {
             ServiceType::ClusterIP => "ClusterIP",
             ServiceType::NodePort => "NodePort",
             ServiceType::LoadBalancer => "LoadBalancer",
@@ -529,9 +529,9 @@ pub fn view(config: &Config, name: &DnsLabel, env: &Environment) -> View {
         replicas,
         max_replicas: max_replicas(replicas),
         cpu_target: cpu_target(config),
-        max_surge: int_or_percent(k.cluster.rolling_update.max_surge),
-        max_unavailable: int_or_percent(k.cluster.rolling_update.max_unavailable),
-        image: m.image.repository.clone(),
+        max_surge: int_or_percent(*k.cluster.rolling_update.max_surge),
+        max_unavailable: int_or_percent(*k.cluster.rolling_update.max_unavailable),
+        image: m.image.repository.to_string(),
         digest: PLACEHOLDER_DIGEST,
         resources: Resources {
             cpu_request: k.resources.requests.cpu.to_string(),
@@ -555,12 +555,12 @@ pub fn view(config: &Config, name: &DnsLabel, env: &Environment) -> View {
         termination_grace_seconds: grace_seconds(config),
         pre_stop_seconds: PRE_STOP_SECONDS,
         ingress,
-        network_policies: s.container.network_policies,
+        network_policies: *s.container.network_policies,
         ingress_namespace: INGRESS_NAMESPACE,
         monitoring_namespace: MONITORING_NAMESPACE,
         istio,
-        peer_authentication: istio && s.access.mtls,
-        rbac: s.access.rbac_enabled,
+        peer_authentication: istio && *s.access.mtls,
+        rbac: *s.access.rbac_enabled,
         backup,
         resources_files: Vec::new(),
     }
@@ -587,5 +587,5 @@ pub fn cpu_target(config: &Config) -> u32 {
 /// flight to finish, which the database query timeout bounds (at least 10 s).
 #[must_use]
 pub fn grace_seconds(config: &Config) -> u32 {
-    PRE_STOP_SECONDS + config.performance.database.query_timeout.max(10)
+    PRE_STOP_SECONDS + (*config.performance.database.query_timeout).max(10)
 }

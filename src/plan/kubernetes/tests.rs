@@ -77,7 +77,7 @@ fn read_only_root_fs_gets_tmp_and_log_folder_mounts() {
     p.config.logging.handlers.insert(
         "audit".into(),
         Handler {
-            class: HandlerClass::File,
+            class: HandlerClass::File.into(),
             formatter: "json".into(),
             level: None,
             filename: Some("/var/log/audit/audit.log".into()),
@@ -100,7 +100,7 @@ fn read_only_root_fs_gets_tmp_and_log_folder_mounts() {
         ("logs-1", "/var/log/audit", "1Gi")
     );
 
-    p.config.docker.runtime.security.read_only_filesystem = false;
+    *p.config.docker.runtime.security.read_only_filesystem = false;
     assert!(scratch_volumes(&p.config).is_empty());
 }
 
@@ -117,7 +117,7 @@ fn environment_replicas_override_the_cluster_default() {
     for e in p.config.manifest.environments.values_mut() {
         e.replicas = None;
     }
-    p.config.kubernetes.cluster.replicas = 5;
+    *p.config.kubernetes.cluster.replicas = 5;
     let (name, e) = env(&p.config, "staging");
     assert_eq!(view(&p.config, name, e).replicas, 5);
     assert_eq!(max_replicas(1), 2);
@@ -142,7 +142,7 @@ fn hardening_and_checkov_skips_follow_the_config() {
     let h = hardening(&p.config);
     assert_eq!(h.pod_security, "restricted");
     assert!(workload_skips(&h).is_empty());
-    p.config.security.container.runtime_security = false;
+    *p.config.security.container.runtime_security = false;
     let h = hardening(&p.config);
     assert_eq!(h.pod_security, "baseline");
     let ids: Vec<_> = workload_skips(&h).iter().map(|s| s.id).collect();
@@ -172,11 +172,11 @@ fn objects_follow_the_switches() {
     ] {
         assert!(all.contains(&format!("k8s/staging/{f}.yaml")), "{f}");
     }
-    p.config.kubernetes.networking.ingress_enabled = false;
-    p.config.security.container.network_policies = false;
-    p.config.security.access.rbac_enabled = false;
-    p.config.security.access.mtls = false;
-    p.config.kubernetes.storage.backup_enabled = false;
+    *p.config.kubernetes.networking.ingress_enabled = false;
+    *p.config.security.container.network_policies = false;
+    *p.config.security.access.rbac_enabled = false;
+    *p.config.security.access.mtls = false;
+    *p.config.kubernetes.storage.backup_enabled = false;
     let some = files(&p);
     for f in [
         "ingress",

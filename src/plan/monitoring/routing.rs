@@ -254,8 +254,7 @@ pub fn alertmanager(project: &str, alerts: &Alerts, down_alert: &str) -> Alertma
         let escalation = alerts
             .escalation_rules
             .get(s)
-            .copied()
-            .unwrap_or(Escalation::Immediate);
+            .map_or(Escalation::Immediate, |e| **e);
         let chans = channels(alerts, *s);
         let n = chans.len();
         for (i, c) in chans.into_iter().enumerate() {

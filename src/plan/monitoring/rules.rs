@@ -197,7 +197,7 @@ pub fn recordings(config: &Config, names: &Names) -> Vec<Recording> {
             Values::Counter(per_min),
         )
     };
-    let mut metrics = config.monitoring.application.metrics.clone();
+    let mut metrics = (*config.monitoring.application.metrics).clone();
     metrics.sort();
     metrics.dedup();
     let mut out = Vec::new();

@@ -18,11 +18,16 @@ fn threshold(s: &str) -> Threshold {
 
 fn alerts(channels: &[Channel], levels: &[(Severity, &str)]) -> Alerts {
     Alerts {
-        channels: channels.to_vec(),
+        channels: channels.to_vec().into(),
         severity_levels: levels.iter().map(|(s, _)| *s).collect(),
         escalation_rules: levels
             .iter()
-            .map(|(s, e)| (*s, e.parse::<Escalation>().expect("valid escalation")))
+            .map(|(s, e)| {
+                (
+                    *s,
+                    e.parse::<Escalation>().expect("valid escalation").into(),
+                )
+            })
             .collect::<BTreeMap<_, _>>(),
     }
 }
@@ -42,7 +47,7 @@ fn business(metric: &str, t: &str) -> BusinessMetric {
     BusinessMetric {
         name: "n".into(),
         metric: metric.parse().expect("valid metric"),
-        alert_threshold: threshold(t),
+        alert_threshold: threshold(t).into(),
     }
 }
 
@@ -222,7 +227,10 @@ fn cpu_and_memory_compare_to_the_kubernetes_limits() {
     );
     p.config.kubernetes.resources.limits.cpu = "1500m".parse().unwrap();
     p.config.kubernetes.resources.limits.memory = "1Gi".parse().unwrap();
-    p.config.monitoring.infrastructure.cpu_threshold = 75.0.try_into().unwrap();
+    p.config.monitoring.infrastructure.cpu_threshold =
+        crate::model::values::Percent::try_from(75.0)
+            .unwrap()
+            .into();
     let alerts = service_alerts(&p.config, &names);
     assert_eq!(
         find(&alerts, "ContainerCpuHigh").expr,
@@ -237,7 +245,10 @@ fn cpu_and_memory_compare_to_the_kubernetes_limits() {
 #[test]
 fn a_threshold_of_100_percent_gets_only_a_quiet_test() {
     let mut p = example();
-    p.config.monitoring.infrastructure.disk_threshold = 100.0.try_into().unwrap();
+    p.config.monitoring.infrastructure.disk_threshold =
+        crate::model::values::Percent::try_from(100.0)
+            .unwrap()
+            .into();
     let names = Names::new(&p.config);
     let alerts = service_alerts(&p.config, &names);
     let disk = find(&alerts, "NodeDiskFull");
@@ -609,7 +620,10 @@ fn checkers_accept_varied_configs() {
         &[Channel::Webhook, Channel::Email],
         &[(Severity::Critical, "2m"), (Severity::Warning, "30m")],
     );
-    p.config.monitoring.infrastructure.disk_threshold = 100.0.try_into().unwrap();
+    p.config.monitoring.infrastructure.disk_threshold =
+        crate::model::values::Percent::try_from(100.0)
+            .unwrap()
+            .into();
     p.config.kubernetes.resources.limits.cpu = "250m".parse().unwrap();
     let dir = render_to_dir(&p);
     let m = dir.path().join("monitoring");

@@ -11,7 +11,7 @@ pub fn schedule_meets_rpo(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     let Some(interval) = b.database.frequency.interval() else {
         return Vec::new();
     };
-    if interval <= rpo {
+    if interval <= *rpo {
         return Vec::new();
     }
     let frequency = serde_json::to_value(b.database.frequency)

@@ -9,7 +9,7 @@ pub fn formatters_exist(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     let l = &ctx.config.logging;
     l.handlers
         .iter()
-        .filter(|(_, h)| !l.formatters.contains_key(&h.formatter))
+        .filter(|(_, h)| !l.formatters.contains_key(h.formatter.peek()))
         .map(|(name, h)| {
             let known: Vec<String> = l.formatters.keys().cloned().collect();
             let help =

@@ -8,6 +8,7 @@ mod probes;
 mod resources;
 mod rollout;
 mod runtime;
+mod scanning;
 mod scripts;
 
 use std::path::Path;
@@ -42,6 +43,7 @@ const RULES: &[Rule] = &[
     logging::file_handlers_get_a_writable_volume,
     backup::schedule_meets_rpo,
     runtime::base_image_for_runtime,
+    scanning::scan_settings_agree,
 ];
 
 /// Runs every rule.

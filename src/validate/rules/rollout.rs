@@ -11,10 +11,10 @@ pub fn rolling_update_can_progress(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     let cluster = &ctx.config.kubernetes.cluster;
     let ru = &cluster.rolling_update;
     let base = ["kubernetes_config", "cluster", "rolling_update"];
-    let mut replica_counts = vec![(cluster.replicas, None)];
+    let mut replica_counts = vec![(*cluster.replicas, None)];
     for (name, env) in &ctx.config.manifest.environments {
         if let Some(r) = env.replicas {
-            replica_counts.push((r, Some(name.as_str())));
+            replica_counts.push((*r, Some(name.as_str())));
         }
     }
     let resolved: Vec<(u32, Option<&str>, u32, u32)> = replica_counts

@@ -8,7 +8,7 @@ use crate::model::manifest::Runtime;
 /// A python app needs `base_images.python`; a rust app needs `base_images.rust` and `rust_runtime`.
 pub fn base_image_for_runtime(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     let images = &ctx.config.docker.base_images;
-    let needed: &[(&str, bool)] = match ctx.config.manifest.app.runtime {
+    let needed: &[(&str, bool)] = match *ctx.config.manifest.app.runtime {
         Runtime::Python => &[("python", images.python.is_some())],
         Runtime::Rust => &[
             ("rust", images.rust.is_some()),
@@ -23,7 +23,7 @@ pub fn base_image_for_runtime(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     if missing.is_empty() {
         return Vec::new();
     }
-    let runtime = match ctx.config.manifest.app.runtime {
+    let runtime = match *ctx.config.manifest.app.runtime {
         Runtime::Python => "python",
         Runtime::Rust => "rust",
     };
