@@ -254,3 +254,31 @@ pub fn unused_heading(project: &str, count: usize) -> String {
 pub fn unused_line(file: &str, line: usize, col: usize, path: &str, reason: &str) -> String {
     format!("  {file}:{line}:{col} `{path}`: {reason}")
 }
+
+/// A manifest `version` this cfgen cannot read.
+#[must_use]
+pub fn unknown_manifest_version(shown: &str) -> String {
+    format!("unknown manifest version {shown}")
+}
+
+/// What to write instead of an unknown manifest version.
+#[must_use]
+pub fn unknown_manifest_version_help() -> String {
+    format!(
+        "this cfgen reads manifest versions 1 and {}; write `version: {}` (see the README's manifest reference), or upgrade cfgen",
+        crate::model::manifest::VERSION,
+        crate::model::manifest::VERSION
+    )
+}
+
+/// The warning on a version-1 manifest.
+#[must_use]
+pub fn manifest_v1_warning() -> &'static str {
+    "this manifest has the version-1 shape, which cfgen still reads"
+}
+
+/// How to move a version-1 manifest to version 2.
+#[must_use]
+pub fn manifest_v1_help() -> &'static str {
+    "write `version: 2`; then `app.runtime`/`entrypoint`/`package`/`sources`/`build_context` go under `build:` (`build_context` as `context`), `image.repository` becomes `image:`, `app.port` and `app.probes` become `processes: { app: { port, probes } }`, `app.migrate` becomes `jobs: { migrate: { command } }`, and the MySQL and Redis that version 1 implied are declared in `dependencies:`"
+}

@@ -62,6 +62,11 @@ impl<T> Tracked<T> {
         self.origin
     }
 
+    /// Whether the value was written in a file (not a default).
+    pub const fn is_written(&self) -> bool {
+        matches!(self.origin, Origin::Input(..))
+    }
+
     /// The value without noting a read: for validation and tests, never for
     /// code that shapes an artifact.
     pub const fn peek(&self) -> &T {

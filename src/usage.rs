@@ -11,12 +11,17 @@ use crate::model::FileKind;
 use crate::provenance::Reads;
 use crate::validate::Project;
 
-use FileKind::{Backup, Docker, Kubernetes, Logging, Monitoring, Performance, Security};
+use FileKind::{Backup, Docker, Kubernetes, Logging, Manifest, Monitoring, Performance, Security};
 
 /// Why values nobody reads are unused: path patterns (dotted, `*` matches one
 /// key or index, a final `*` everything below) and the reason; the first match
 /// wins. A value that matches none gets [`NO_READER`].
 pub const REASONS: &[(FileKind, &str, &str)] = &[
+    (
+        Manifest,
+        "version",
+        "says which shape of manifest this is; cfgen reads it, no artifact does",
+    ),
     (
         Docker,
         "docker_config.base_images.node",

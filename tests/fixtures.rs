@@ -50,6 +50,41 @@ fn invalid_fixtures_are_rejected_at_their_source() {
 }
 
 #[test]
+fn valid_fixtures_are_accepted_with_their_warnings() {
+    let baseline = check_project(&crate::common::example()).diagnostics;
+    insta::glob!("fixtures/valid/warn_*", |fixture| {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = tmp.path().join("project");
+        overlay_project(fixture, &project);
+        let outcome = check_project(&project);
+        let errors: Vec<&str> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.message.as_str())
+            .collect();
+        assert!(
+            outcome.project.is_some() && errors.is_empty(),
+            "{} was rejected: {errors:?}",
+            fixture.display()
+        );
+        let shown: Vec<Diagnostic> = outcome
+            .diagnostics
+            .into_iter()
+            .filter(|d| {
+                !baseline
+                    .iter()
+                    .any(|b| b.code == d.code && b.message == d.message)
+            })
+            .collect();
+        let description = std::fs::read_to_string(fixture.join("README.md")).unwrap_or_default();
+        insta::with_settings!({ description => description.trim(), omit_expression => true }, {
+            insta::assert_snapshot!(render(&shown, tmp.path()));
+        });
+    });
+}
+
+#[test]
 fn the_example_is_valid_with_the_rpo_warning() {
     let outcome = check_project(&crate::common::example());
     let codes: Vec<&str> = outcome.diagnostics.iter().map(|d| d.code).collect();

@@ -8,8 +8,8 @@ use crate::provenance::Tracked;
 use super::values::{ClockTime, Duration};
 
 /// The file `backup.yaml`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 #[schemars(title = "cfgen backup.yaml")]
 pub struct BackupFile {
     /// What is backed up, how often, and the recovery objectives.
@@ -17,17 +17,23 @@ pub struct BackupFile {
 }
 
 /// What is backed up, how often, and the recovery objectives.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct BackupConfig {
     /// Database dumps.
     pub database: DatabaseBackup,
-    /// File backups.
-    pub files: FilesBackup,
-    /// Configuration backups.
-    pub configuration: ConfigurationBackup,
-    /// Disaster-recovery objectives; the schedules are checked against them.
-    pub disaster_recovery: DisasterRecovery,
+    /// File backups. (none when absent)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "FilesBackup")]
+    pub files: Option<FilesBackup>,
+    /// Configuration backups. (none when absent)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "ConfigurationBackup")]
+    pub configuration: Option<ConfigurationBackup>,
+    /// Disaster-recovery objectives; the schedules are checked against them. (none when absent)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "DisasterRecovery")]
+    pub disaster_recovery: Option<DisasterRecovery>,
 }
 
 /// How often something happens.
@@ -66,7 +72,7 @@ impl Frequency {
 
 /// Database dumps.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct DatabaseBackup {
     /// How often to dump.
     pub frequency: Tracked<Frequency>,
@@ -122,4 +128,18 @@ pub struct DisasterRecovery {
     pub backup_sites: Tracked<u32>,
     /// How often a restore is rehearsed.
     pub testing_frequency: Tracked<Frequency>,
+}
+
+impl Default for DatabaseBackup {
+    /// Daily at 02:00 UTC, kept 30 days, compressed, encrypted and verified.
+    fn default() -> Self {
+        Self {
+            frequency: Tracked::default_value(Frequency::Daily),
+            time: "02:00".parse().expect("valid time"),
+            retention: "30d".parse().expect("valid duration"),
+            compression: Tracked::default_value(true),
+            encryption: Tracked::default_value(true),
+            verification: Tracked::default_value(true),
+        }
+    }
 }

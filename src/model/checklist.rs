@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::provenance::Tracked;
 
 /// The file `checklist.yaml`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 #[schemars(title = "cfgen checklist.yaml")]
 pub struct ChecklistFile {
     /// Items a human ticks around a deployment; rendered as the pull-request template.
@@ -15,8 +15,8 @@ pub struct ChecklistFile {
 }
 
 /// Items a human ticks around a deployment.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct DeploymentChecklist {
     /// Before deploying.
     #[serde(default)]

@@ -8,8 +8,8 @@ use crate::provenance::Tracked;
 use super::values::{CpuQuantity, ImageRef, MemoryQuantity};
 
 /// The file `docker.yaml`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 #[schemars(title = "cfgen docker.yaml")]
 pub struct DockerFile {
     /// How the app image is built and how its containers run.
@@ -17,20 +17,20 @@ pub struct DockerFile {
 }
 
 /// How the app image is built and how its containers run.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct DockerConfig {
     /// Base images by role; pin them (a tag at least, a digest for reproducible builds).
     pub base_images: BaseImages,
     /// Image build strategy.
     pub build: Build,
     /// Container runtime settings, shared by compose and Kubernetes.
-    pub runtime: Tracked<Runtime>,
+    pub runtime: Runtime,
 }
 
 /// Base images by role.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct BaseImages {
     /// Base of Python app images (builder and runtime stages), e.g. `python:3.11-slim`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,17 +47,20 @@ pub struct BaseImages {
     /// Reverse-proxy image, used by the compose `nginx` service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nginx: Option<Tracked<ImageRef>>,
-    /// Database image, used by the compose `mysql` service (default `mysql:8.0`).
+    /// Database image, used by the compose `postgres` service (default `postgres:<dependencies.database.version>`, 16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<Tracked<ImageRef>>,
+    /// Database image, used by the compose `mysql` service (default `mysql:8.4`, or `mariadb:11.4` for the mariadb flavour).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mysql: Option<Tracked<ImageRef>>,
-    /// Cache image, used by the compose `redis` service (default `redis:7-alpine`).
+    /// Cache image, used by the compose `redis` service (default `redis:<dependencies.cache.version>`, 7.4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redis: Option<Tracked<ImageRef>>,
 }
 
 /// Image build strategy.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Build {
     /// Build in a separate stage so compilers and build caches stay out of the runtime image.
     pub multi_stage: Tracked<bool>,
@@ -70,8 +73,8 @@ pub struct Build {
 }
 
 /// Container runtime settings.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct Runtime {
     /// Security hardening of the app container.
     pub security: RuntimeSecurity,
@@ -81,7 +84,7 @@ pub struct Runtime {
 
 /// Security hardening of the app container.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct RuntimeSecurity {
     /// Run as a numeric non-root UID (10001) in every target.
     pub non_root_user: Tracked<bool>,
@@ -93,7 +96,7 @@ pub struct RuntimeSecurity {
 
 /// CPU and memory of the app container; must agree with `kubernetes_config.resources`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Resources {
     /// Memory limit; the container is killed above it.
     pub memory_limit: Tracked<MemoryQuantity>,
@@ -103,4 +106,43 @@ pub struct Resources {
     pub memory_request: Tracked<MemoryQuantity>,
     /// CPU reserved for the container; at most the limit.
     pub cpu_request: Tracked<CpuQuantity>,
+}
+
+fn on() -> Tracked<bool> {
+    Tracked::default_value(true)
+}
+
+impl Default for Build {
+    /// Every build practice on.
+    fn default() -> Self {
+        Self {
+            multi_stage: on(),
+            layer_caching: on(),
+            security_scanning: on(),
+            size_optimization: on(),
+        }
+    }
+}
+
+impl Default for RuntimeSecurity {
+    /// Every hardening on.
+    fn default() -> Self {
+        Self {
+            non_root_user: on(),
+            read_only_filesystem: on(),
+            no_new_privileges: on(),
+        }
+    }
+}
+
+impl Default for Resources {
+    /// A quarter core and 256 MiB reserved, half a core and 512 MiB at most (as kubernetes.yaml's defaults).
+    fn default() -> Self {
+        Self {
+            memory_limit: "512Mi".parse().expect("valid quantity"),
+            cpu_limit: "500m".parse().expect("valid quantity"),
+            memory_request: "256Mi".parse().expect("valid quantity"),
+            cpu_request: "250m".parse().expect("valid quantity"),
+        }
+    }
 }

@@ -8,8 +8,8 @@ use crate::provenance::Tracked;
 use super::values::{CpuQuantity, DnsLabel, IntOrPercent, MemoryQuantity};
 
 /// The file `kubernetes.yaml`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 #[schemars(title = "cfgen kubernetes.yaml")]
 pub struct KubernetesFile {
     /// How the app runs on Kubernetes.
@@ -17,8 +17,8 @@ pub struct KubernetesFile {
 }
 
 /// How the app runs on Kubernetes.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct KubernetesConfig {
     /// Namespace, replicas and rollout.
     pub cluster: Cluster,
@@ -32,10 +32,11 @@ pub struct KubernetesConfig {
 
 /// Namespace, replicas and rollout.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Cluster {
-    /// Default namespace; each environment in `cfgen.yaml` sets its own.
-    pub namespace: Tracked<DnsLabel>,
+    /// Default namespace; each environment in `cfgen.yaml` sets its own (or gets `<name>-<environment>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<Tracked<DnsLabel>>,
     /// Default replica count; environments may override it.
     #[schemars(range(min = 1))]
     pub replicas: Tracked<u32>,
@@ -45,7 +46,7 @@ pub struct Cluster {
 
 /// Rolling update limits; not both zero, each at most the replica count.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct RollingUpdate {
     /// Pods created above the desired count during a rollout (`1` or `25%`).
     pub max_surge: Tracked<IntOrPercent>,
@@ -55,7 +56,7 @@ pub struct RollingUpdate {
 
 /// Requests and limits of the app container.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Resources {
     /// Resources reserved for scheduling.
     pub requests: ResourceAmounts,
@@ -75,7 +76,7 @@ pub struct ResourceAmounts {
 
 /// Service and Ingress.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Networking {
     /// Type of the app Service.
     pub service_type: Tracked<ServiceType>,
@@ -98,13 +99,79 @@ pub enum ServiceType {
 
 /// Persistent storage.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Storage {
     /// Create a PersistentVolumeClaim for backups written in the cluster.
     pub persistent_volumes: Tracked<bool>,
-    /// StorageClass of the claims, e.g. `fast-ssd`.
+    /// StorageClass of the claims, e.g. `fast-ssd` (default: the cluster's default class).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"))]
-    pub storage_class: Tracked<String>,
+    pub storage_class: Option<Tracked<String>>,
     /// Run the database backup as a Kubernetes CronJob (schedule from `backup_config.database`).
     pub backup_enabled: Tracked<bool>,
+}
+
+impl Default for Cluster {
+    /// Two replicas (one survives a node loss); rollouts add a pod before removing one.
+    fn default() -> Self {
+        Self {
+            namespace: None,
+            replicas: Tracked::default_value(2),
+            rolling_update: RollingUpdate::default(),
+        }
+    }
+}
+
+impl Default for RollingUpdate {
+    /// `maxSurge: 25%`, `maxUnavailable: 0`: capacity never drops during a rollout.
+    fn default() -> Self {
+        Self {
+            max_surge: Tracked::default_value(IntOrPercent::Percent(25)),
+            max_unavailable: Tracked::default_value(IntOrPercent::Int(0)),
+        }
+    }
+}
+
+impl Default for Resources {
+    /// A quarter core and 256 MiB requested, half a core and 512 MiB at most.
+    fn default() -> Self {
+        Self {
+            requests: ResourceAmounts {
+                cpu: "250m".parse().expect("valid quantity"),
+                memory: "256Mi".parse().expect("valid quantity"),
+            },
+            limits: ResourceAmounts {
+                cpu: "500m".parse().expect("valid quantity"),
+                memory: "512Mi".parse().expect("valid quantity"),
+            },
+        }
+    }
+}
+
+impl Default for ResourceAmounts {
+    fn default() -> Self {
+        Resources::default().requests
+    }
+}
+
+impl Default for Networking {
+    /// A ClusterIP Service behind an Ingress with TLS.
+    fn default() -> Self {
+        Self {
+            service_type: Tracked::default_value(ServiceType::ClusterIP),
+            ingress_enabled: Tracked::default_value(true),
+            ssl_enabled: Tracked::default_value(true),
+        }
+    }
+}
+
+impl Default for Storage {
+    /// Backups in the cluster, on a claim of the default StorageClass.
+    fn default() -> Self {
+        Self {
+            persistent_volumes: Tracked::default_value(true),
+            storage_class: None,
+            backup_enabled: Tracked::default_value(true),
+        }
+    }
 }

@@ -10,8 +10,8 @@ use crate::provenance::Tracked;
 use super::values::Duration;
 
 /// The file `logging.yaml`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 #[schemars(title = "cfgen logging.yaml")]
 pub struct LoggingFile {
     /// How the app logs and where logs go.
@@ -20,7 +20,7 @@ pub struct LoggingFile {
 
 /// How the app logs and where logs go.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct LoggingConfig {
     /// Level per logger; `root` is the default, other keys name loggers (`app`, `sqlalchemy`…). Becomes `LOG_LEVEL`.
     pub levels: BTreeMap<String, Tracked<LogLevel>>,
@@ -30,8 +30,10 @@ pub struct LoggingConfig {
     /// Named log outputs.
     #[serde(default)]
     pub handlers: BTreeMap<String, Handler>,
-    /// Log shipping from the cluster.
-    pub collection: Collection,
+    /// Log shipping from the cluster (none when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Collection")]
+    pub collection: Option<Collection>,
 }
 
 /// A log level.
@@ -167,4 +169,18 @@ pub enum LogDestination {
     Opensearch,
     /// Grafana Loki.
     Loki,
+}
+
+impl Default for LoggingConfig {
+    /// `root` at INFO, JSON on stdout, no handler files, no collector.
+    fn default() -> Self {
+        Self {
+            levels: [("root".to_owned(), Tracked::default_value(LogLevel::Info))]
+                .into_iter()
+                .collect(),
+            formatters: BTreeMap::new(),
+            handlers: BTreeMap::new(),
+            collection: None,
+        }
+    }
 }

@@ -137,8 +137,18 @@ impl FileKind {
     /// The JSON Schema (Draft 2020-12) of the file, as committed under `schema/`.
     #[must_use]
     pub fn schema(self) -> serde_json::Value {
+        self.schema_of_version(manifest::VERSION)
+    }
+
+    /// The schema of the file for a manifest of `version` (only the manifest
+    /// has versions; version 1 is read, never written, so it is not committed).
+    #[must_use]
+    pub fn schema_of_version(self, version: u32) -> serde_json::Value {
         let generator = SchemaSettings::draft2020_12().into_generator();
         let schema = match self {
+            Self::Manifest if version == 1 => {
+                generator.into_root_schema_for::<manifest::v1::Manifest>()
+            }
             Self::Manifest => generator.into_root_schema_for::<manifest::Manifest>(),
             Self::Docker => generator.into_root_schema_for::<docker::DockerFile>(),
             Self::Kubernetes => generator.into_root_schema_for::<kubernetes::KubernetesFile>(),

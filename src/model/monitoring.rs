@@ -10,8 +10,8 @@ use crate::provenance::Tracked;
 use super::values::{Escalation, HttpPath, MetricName, Percent, Threshold};
 
 /// The file `monitoring.yaml`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 #[schemars(title = "cfgen monitoring.yaml")]
 pub struct MonitoringFile {
     /// What is watched and who is told.
@@ -19,8 +19,8 @@ pub struct MonitoringFile {
 }
 
 /// What is watched and who is told.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct MonitoringConfig {
     /// The app's own endpoints and metrics.
     pub application: Application,
@@ -35,7 +35,7 @@ pub struct MonitoringConfig {
 
 /// The app's own endpoints and metrics.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Application {
     /// HTTP endpoints the app serves for operations; must include the probe paths of `cfgen.yaml` (`/health`, `/ready`, `/metrics` by default).
     pub health_endpoints: Tracked<Vec<HttpPath>>,
@@ -62,7 +62,7 @@ pub enum AppMetric {
 
 /// Resource thresholds (percent of the limit) that raise infrastructure alerts.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Infrastructure {
     /// Alert when the app's CPU use exceeds this share of its limit.
     pub cpu_threshold: Tracked<Percent>,
@@ -89,7 +89,7 @@ pub struct BusinessMetric {
 
 /// Alert channels, severities and escalation.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Alerts {
     /// Where alerts go; Alertmanager gets one receiver per channel.
     pub channels: Tracked<Vec<Channel>>,
@@ -127,4 +127,58 @@ pub enum Severity {
     Warning,
     /// For the record.
     Info,
+}
+
+impl Default for Application {
+    /// The default probe paths, and requests, latency and errors recorded.
+    fn default() -> Self {
+        Self {
+            health_endpoints: Tracked::default_value(
+                ["/health", "/ready", "/metrics"]
+                    .iter()
+                    .map(|p| p.parse().expect("valid path"))
+                    .collect(),
+            ),
+            metrics: Tracked::default_value(vec![
+                AppMetric::RequestCount,
+                AppMetric::RequestDuration,
+                AppMetric::ErrorRate,
+            ]),
+        }
+    }
+}
+
+impl Default for Infrastructure {
+    /// CPU 80 %, memory 85 %, disk 90 %, network 80 %.
+    fn default() -> Self {
+        let pct = |v: f64| Tracked::default_value(Percent::try_from(v).expect("valid percent"));
+        Self {
+            cpu_threshold: pct(80.0),
+            memory_threshold: pct(85.0),
+            disk_threshold: pct(90.0),
+            network_threshold: pct(80.0),
+        }
+    }
+}
+
+impl Default for Alerts {
+    /// A webhook channel; critical at once, warnings after 15 minutes, info after an hour.
+    fn default() -> Self {
+        Self {
+            channels: Tracked::default_value(vec![Channel::Webhook]),
+            severity_levels: Tracked::default_value(vec![
+                Severity::Critical,
+                Severity::Warning,
+                Severity::Info,
+            ]),
+            escalation_rules: [
+                (Severity::Critical, "immediate"),
+                (Severity::Warning, "15m"),
+                (Severity::Info, "1h"),
+            ]
+            .into_iter()
+            .map(|(s, e)| (s, e.parse().expect("valid escalation")))
+            .collect(),
+        }
+    }
 }

@@ -8,8 +8,8 @@ use crate::provenance::Tracked;
 use super::values::ByteSize;
 
 /// The file `performance.yaml`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 #[schemars(title = "cfgen performance.yaml")]
 pub struct PerformanceFile {
     /// Tuning of the app, its pools and the proxy.
@@ -17,8 +17,8 @@ pub struct PerformanceFile {
 }
 
 /// Tuning of the app, its pools and the proxy.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct PerformanceConfig {
     /// App server and proxy.
     pub application: ApplicationTuning,
@@ -32,7 +32,7 @@ pub struct PerformanceConfig {
 
 /// App server and proxy.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct ApplicationTuning {
     /// App worker processes (python) or threads (rust): `WORKERS`.
     #[schemars(range(min = 1, max = 256))]
@@ -48,7 +48,7 @@ pub struct ApplicationTuning {
 
 /// Database connection pool.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct DatabaseTuning {
     /// Connections kept in the pool: `DB_POOL_SIZE`.
     #[schemars(range(min = 1))]
@@ -65,7 +65,7 @@ pub struct DatabaseTuning {
 
 /// Redis pool and cache.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct CacheTuning {
     /// Redis connections: `REDIS_POOL_SIZE`.
     #[schemars(range(min = 1))]
@@ -80,10 +80,11 @@ pub struct CacheTuning {
 
 /// CDN in front of the site.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct CdnTuning {
-    /// CDN provider.
-    pub provider: Tracked<CdnProvider>,
+    /// CDN provider (documentation: cfgen renders the cache headers every CDN honours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Tracked<CdnProvider>>,
     /// Cache every response at the edge, not only static files; when false, API responses get `Cache-Control: no-store`.
     pub cache_everything: Tracked<bool>,
     /// Seconds browsers cache static assets (`Cache-Control: max-age`).
@@ -104,4 +105,57 @@ pub enum CdnProvider {
     Fastly,
     /// Akamai.
     Akamai,
+}
+
+fn n(value: u32) -> Tracked<u32> {
+    Tracked::default_value(value)
+}
+
+impl Default for ApplicationTuning {
+    /// Two workers, 1000 connections each, 65 s keep-alive, 10 MiB bodies.
+    fn default() -> Self {
+        Self {
+            workers: n(2),
+            worker_connections: n(1000),
+            keepalive_timeout: n(65),
+            client_max_body_size: "10M".parse().expect("valid size"),
+        }
+    }
+}
+
+impl Default for DatabaseTuning {
+    /// A pool of 10 (10 more under load), 30 s waits and queries, connections renewed hourly.
+    fn default() -> Self {
+        Self {
+            connection_pool_size: n(10),
+            max_overflow: n(10),
+            pool_timeout: n(30),
+            pool_recycle: n(3600),
+            query_timeout: n(30),
+        }
+    }
+}
+
+impl Default for CacheTuning {
+    /// Ten connections, 5 s commands, entries kept an hour, gzip at the proxy.
+    fn default() -> Self {
+        Self {
+            redis_pool_size: n(10),
+            redis_timeout: n(5),
+            cache_ttl: n(3600),
+            compression: Tracked::default_value(true),
+        }
+    }
+}
+
+impl Default for CdnTuning {
+    /// No edge caching of API answers; static files an hour in browsers, a day at the edge.
+    fn default() -> Self {
+        Self {
+            provider: None,
+            cache_everything: Tracked::default_value(false),
+            browser_cache_ttl: n(3600),
+            edge_cache_ttl: n(86_400),
+        }
+    }
 }

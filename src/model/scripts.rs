@@ -8,8 +8,8 @@ use crate::provenance::Tracked;
 use super::values::Duration;
 
 /// The file `scripts.yaml`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 #[schemars(title = "cfgen scripts.yaml")]
 pub struct ScriptsFile {
     /// Steps run before, during and after a deployment, in order.
@@ -17,8 +17,8 @@ pub struct ScriptsFile {
 }
 
 /// Steps run before, during and after a deployment, in order.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct DeploymentScripts {
     /// Checks before anything changes (backups, health, dependencies).
     #[serde(default)]
@@ -53,8 +53,9 @@ fn default_required() -> Tracked<bool> {
     Tracked::default_value(true)
 }
 
-/// The scripts `cfgen build` renders under `scripts/` in the output folder;
-/// steps may call them as `scripts/<name>`.
+/// The scripts `cfgen build` can render under `scripts/` in the output folder;
+/// steps may call them as `scripts/<name>`. Which of them a project gets
+/// depends on what it has (`crate::plan::scripts::generated_scripts`).
 pub const GENERATED_SCRIPTS: &[&str] = &[
     "backup_database.sh",
     "health_check.sh",
@@ -62,6 +63,7 @@ pub const GENERATED_SCRIPTS: &[&str] = &[
     "api_health_check.sh",
     "db_connection_test.sh",
     "redis_connection_test.sh",
+    "run_deploy_jobs.sh",
     "deploy.sh",
 ];
 

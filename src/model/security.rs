@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::provenance::Tracked;
 
 /// The file `security.yaml`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 #[schemars(title = "cfgen security.yaml")]
 pub struct SecurityFile {
     /// Security policy of the deployment.
@@ -15,8 +15,8 @@ pub struct SecurityFile {
 }
 
 /// Security policy of the deployment.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct SecurityConfig {
     /// Container security.
     pub container: ContainerSecurity,
@@ -30,7 +30,7 @@ pub struct SecurityConfig {
 
 /// Container security.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct ContainerSecurity {
     /// Scan every image in CI before it is deployed.
     pub scan_images: Tracked<bool>,
@@ -60,7 +60,7 @@ pub enum VulnerabilitySeverity {
 
 /// Network security.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct NetworkSecurity {
     /// Where TLS ends.
     pub ssl_termination: Tracked<SslTermination>,
@@ -130,7 +130,7 @@ impl RateLimiting {
 
 /// Data protection.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct DataSecurity {
     /// Volumes and backups encrypted at rest (the StorageClass must provide it; checked in the checklist).
     pub encryption_at_rest: Tracked<bool>,
@@ -138,8 +138,9 @@ pub struct DataSecurity {
     pub encryption_in_transit: Tracked<bool>,
     /// Encrypt backup files (the backup script uses `openssl` with a key file).
     pub backup_encryption: Tracked<bool>,
-    /// How often keys are rotated.
-    pub key_rotation: Tracked<RotationPeriod>,
+    /// How often keys are rotated (documentation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_rotation: Option<Tracked<RotationPeriod>>,
 }
 
 /// A rotation period.
@@ -158,7 +159,7 @@ pub enum RotationPeriod {
 
 /// Access control.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct AccessControl {
     /// Give the app its own ServiceAccount with a least-privilege Role and no API token mounted.
     pub rbac_enabled: Tracked<bool>,
@@ -168,7 +169,8 @@ pub struct AccessControl {
     #[serde(rename = "mTLS")]
     pub mtls: Tracked<bool>,
     /// How API clients authenticate (enforced by the app; documented in the checklist).
-    pub authentication: Tracked<Authentication>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<Tracked<Authentication>>,
 }
 
 /// A service mesh.
@@ -195,4 +197,56 @@ pub enum Authentication {
     Apikey,
     /// None.
     None,
+}
+
+fn on() -> Tracked<bool> {
+    Tracked::default_value(true)
+}
+
+impl Default for ContainerSecurity {
+    /// Scan at HIGH, harden the runtime, deny by default on the network.
+    fn default() -> Self {
+        Self {
+            scan_images: on(),
+            vulnerability_threshold: Tracked::default_value(VulnerabilitySeverity::High),
+            runtime_security: on(),
+            network_policies: on(),
+        }
+    }
+}
+
+impl Default for NetworkSecurity {
+    /// TLS at the Ingress from cert-manager, security headers, the default rate limit.
+    fn default() -> Self {
+        Self {
+            ssl_termination: Tracked::default_value(SslTermination::Ingress),
+            certificate_management: Tracked::default_value(CertificateManagement::CertManager),
+            security_headers: on(),
+            rate_limiting: Tracked::default_value(RateLimiting::Enabled(true)),
+        }
+    }
+}
+
+impl Default for DataSecurity {
+    /// Encrypted at rest, in transit and in backups.
+    fn default() -> Self {
+        Self {
+            encryption_at_rest: on(),
+            encryption_in_transit: on(),
+            backup_encryption: on(),
+            key_rotation: None,
+        }
+    }
+}
+
+impl Default for AccessControl {
+    /// Least-privilege RBAC, no mesh.
+    fn default() -> Self {
+        Self {
+            rbac_enabled: on(),
+            service_mesh: Tracked::default_value(ServiceMesh::None),
+            mtls: Tracked::default_value(false),
+            authentication: None,
+        }
+    }
 }

@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use super::{Artifact, Check, Syntax};
-use crate::model::FileKind;
 use crate::validate::Project;
 
 #[derive(Serialize)]
@@ -62,7 +61,6 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         ".github/pull_request_template.md",
         "checklist/pull_request_template.md.j2",
         view,
-        &[FileKind::Checklist, FileKind::Manifest],
         Syntax::Markdown,
         Check::None,
     )]

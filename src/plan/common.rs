@@ -46,18 +46,19 @@ pub fn log_format(config: &Config) -> &'static str {
     if json { "json" } else { "text" }
 }
 
-/// The app's non-secret environment, sorted by name: what compose sets and the
-/// Kubernetes ConfigMap holds. Secrets (`DATABASE_URL`, `REDIS_URL`) come from
-/// files or Secrets and are not listed here.
+/// cfgen's variables of every container, sorted by name: the contract with
+/// the app (`app/README.md`), from the policy files; the pool settings only
+/// for the dependencies the project has. Secrets come from files or Secrets
+/// and are not listed here; `PORT` is per process.
 #[must_use]
 pub fn app_env(config: &Config) -> Vec<EnvVar> {
     let p = &config.performance;
+    let deps = &config.manifest.dependencies;
     let var = |name: &str, value: String| EnvVar {
         name: name.to_owned(),
         value,
     };
     let mut vars = vec![
-        var("PORT", config.manifest.app.port.to_string()),
         var("RUN_MODE", "production".into()),
         var("LOG_LEVEL", log_filter(config)),
         var("LOG_FORMAT", log_format(config).into()),
@@ -74,24 +75,32 @@ pub fn app_env(config: &Config) -> Vec<EnvVar> {
             "REQUEST_BODY_LIMIT_BYTES",
             p.application.client_max_body_size.bytes().to_string(),
         ),
-        var("DB_POOL_SIZE", p.database.connection_pool_size.to_string()),
-        var("DB_MAX_OVERFLOW", p.database.max_overflow.to_string()),
-        var(
-            "DB_POOL_TIMEOUT_SECONDS",
-            p.database.pool_timeout.to_string(),
-        ),
-        var(
-            "DB_POOL_RECYCLE_SECONDS",
-            p.database.pool_recycle.to_string(),
-        ),
-        var(
-            "DB_QUERY_TIMEOUT_SECONDS",
-            p.database.query_timeout.to_string(),
-        ),
-        var("REDIS_POOL_SIZE", p.cache.redis_pool_size.to_string()),
-        var("REDIS_TIMEOUT_SECONDS", p.cache.redis_timeout.to_string()),
-        var("CACHE_TTL_SECONDS", p.cache.cache_ttl.to_string()),
     ];
+    if deps.database.is_some() {
+        vars.extend([
+            var("DB_POOL_SIZE", p.database.connection_pool_size.to_string()),
+            var("DB_MAX_OVERFLOW", p.database.max_overflow.to_string()),
+            var(
+                "DB_POOL_TIMEOUT_SECONDS",
+                p.database.pool_timeout.to_string(),
+            ),
+            var(
+                "DB_POOL_RECYCLE_SECONDS",
+                p.database.pool_recycle.to_string(),
+            ),
+            var(
+                "DB_QUERY_TIMEOUT_SECONDS",
+                p.database.query_timeout.to_string(),
+            ),
+        ]);
+    }
+    if deps.cache.is_some() {
+        vars.extend([
+            var("REDIS_POOL_SIZE", p.cache.redis_pool_size.to_string()),
+            var("REDIS_TIMEOUT_SECONDS", p.cache.redis_timeout.to_string()),
+            var("CACHE_TTL_SECONDS", p.cache.cache_ttl.to_string()),
+        ]);
+    }
     vars.sort_by(|a, b| a.name.cmp(&b.name));
     vars
 }

@@ -1,26 +1,27 @@
-//! `docker-compose.yml`: the app (built from the generated Dockerfile), MySQL,
-//! Redis and nginx on one host, hardened as docker.yaml asks, with secrets
-//! from the environment of `docker compose up` (never inline), database ports
-//! unpublished, and every dependency waited for until healthy.
+//! `docker-compose.yml` and `compose-secrets.sh`: every process and job of the
+//! workload on one host, the dependencies compose runs (MySQL or PostgreSQL,
+//! Redis) and nginx in front of the public process. Hardened as docker.yaml
+//! asks; secrets are files under `secrets/` (never inline, never from the
+//! environment: Compose v2 refuses environment-sourced secrets in read-only
+//! services), which `compose-secrets.sh` creates; database ports unpublished;
+//! every dependency waited for until healthy, deploy jobs until completed.
 
 use serde::Serialize;
 
-use super::common::{self, APP_UID, EnvVar};
+use super::common::{APP_UID, EnvVar};
 use super::docker::{self, DOCKERFILE};
+use super::workload::{self, Amounts, Secret};
 use super::{Artifact, Check, Syntax};
-use crate::model::manifest::Runtime;
-use crate::model::values::{CpuQuantity, ImageRef, MemoryQuantity};
-use crate::model::{Config, FileKind};
-use crate::provenance::Tracked;
+use crate::model::manifest::{DatabaseEngine, Job, MysqlFlavour, Process, Target};
+use crate::model::values::{CpuQuantity, DnsLabel, MemoryQuantity};
+use crate::model::{Config, security::SslTermination};
 use crate::validate::Project;
 
-/// Where the app reads its database URL (a compose secret).
-pub const DATABASE_URL_FILE: &str = "/run/secrets/database_url";
-/// Where the app reads its Redis URL (a compose secret).
-pub const REDIS_URL_FILE: &str = "/run/secrets/redis_url";
+/// The folder, beside the compose file, that holds the secret files.
+pub const SECRETS_FOLDER: &str = "secrets";
 
-/// What the one-shot migration needs of the app's environment.
-const MIGRATE_ENV: [&str; 4] = ["DATABASE_URL_FILE", "LOG_FORMAT", "LOG_LEVEL", "RUN_MODE"];
+/// The env file of env-delivered secrets, in [`SECRETS_FOLDER`].
+pub const SECRETS_ENV_FILE: &str = "app.env";
 
 /// A compose `cpus` value: the CPU quantity as a decimal number of cores
 /// (`500m` → `0.5`, `2` → `2`, `1500m` → `1.5`).
@@ -53,15 +54,30 @@ pub fn memory(quantity: &MemoryQuantity) -> String {
 
 /// CPU and memory of a service.
 #[derive(Serialize)]
-struct Amounts {
-    cpus: Option<String>,
+struct ComposeAmounts {
+    cpus: String,
     memory: String,
 }
 
 #[derive(Serialize)]
-struct Resources {
-    limits: Amounts,
-    reservations: Amounts,
+struct ComposeResources {
+    limits: ComposeAmounts,
+    reservations: ComposeAmounts,
+}
+
+impl ComposeResources {
+    fn of(a: &Amounts) -> Self {
+        Self {
+            limits: ComposeAmounts {
+                cpus: cpus(&a.cpu_limit),
+                memory: memory(&a.memory_limit),
+            },
+            reservations: ComposeAmounts {
+                cpus: cpus(&a.cpu_request),
+                memory: memory(&a.memory_request),
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -80,279 +96,464 @@ struct Mount {
     path: String,
 }
 
+/// How a built image is built (absent for a prebuilt image).
 #[derive(Serialize)]
-struct App {
+struct BuildSpec {
     context: String,
     dockerfile: String,
+}
+
+/// A service of the workload: a process, a deploy job or a scheduled job.
+#[derive(Serialize)]
+struct Service {
+    name: String,
+    /// What it is, for the comment above it.
+    about: String,
+    build: Option<BuildSpec>,
     image: String,
+    command: Option<String>,
     user: Option<String>,
     read_only: bool,
     no_new_privileges: bool,
     tmpfs: Vec<String>,
     log_mounts: Vec<Mount>,
     environment: Vec<EnvVar>,
-    port: u16,
-    healthcheck: Health,
-    resources: Resources,
-    migrate: Option<String>,
-    migrate_healthcheck: String,
-    migrate_environment: Vec<EnvVar>,
+    /// Names of the file secrets it mounts.
+    secrets: Vec<String>,
+    /// The env file of env-delivered secrets, if any.
+    env_file: Option<String>,
+    port: Option<u16>,
+    /// On the frontend network too (nginx reaches it).
+    public: bool,
+    /// Services it waits for, with the condition.
+    depends_on: Vec<(String, &'static str)>,
+    healthcheck: Option<Health>,
+    /// The image's HEALTHCHECK probes a port this service does not serve.
+    healthcheck_disabled: bool,
+    resources: ComposeResources,
+    /// A one-shot job (`restart: "no"`).
+    one_shot: bool,
+    /// Compose profile (scheduled jobs run on demand: `--profile jobs`).
+    profile: Option<&'static str>,
+}
+
+/// A database or cache service.
+#[derive(Serialize)]
+struct Dependency {
+    /// `mysql`, `mariadb`, `postgres` or `redis`.
+    engine: &'static str,
+    /// Its service name (the host in the connection URL).
+    service: &'static str,
+    image: String,
 }
 
 #[derive(Serialize)]
 struct View {
     name: String,
-    database: String,
-    app: App,
-    mysql_image: String,
-    redis_image: String,
+    database_name: String,
+    services: Vec<Service>,
+    database: Option<Dependency>,
+    cache: Option<Dependency>,
+    /// The public process's service, which nginx proxies to.
+    proxied: Option<String>,
+    proxied_healthy: bool,
     nginx_image: String,
     nginx_wget: bool,
     ssl: bool,
+    secrets: Vec<Secret>,
+    env_secrets: bool,
+    /// The top-level `secrets:` has entries.
+    secret_files: bool,
+    /// The database or cache is external: its URL is written by hand.
+    external_database: bool,
+    external_cache: bool,
+    /// Named volumes.
     volumes: Vec<String>,
 }
 
-fn image(configured: Option<&Tracked<ImageRef>>, default: &str) -> String {
-    configured.map_or_else(|| default.to_owned(), ToString::to_string)
-}
-
-/// The app's environment: the common non-secret variables and the secret files.
-fn environment(config: &Config) -> Vec<EnvVar> {
-    let mut vars = common::app_env(config);
-    vars.push(EnvVar {
-        name: "DATABASE_URL_FILE".into(),
-        value: DATABASE_URL_FILE.into(),
-    });
-    vars.push(EnvVar {
-        name: "REDIS_URL_FILE".into(),
-        value: REDIS_URL_FILE.into(),
-    });
-    vars.sort_by(|a, b| a.name.cmp(&b.name));
-    vars
-}
-
-/// The healthcheck of a one-shot job, which serves no HTTP: the image can run
-/// its runtime (healthy while the job runs).
-fn job_probe(config: &Config) -> Vec<String> {
-    let mut test = vec!["CMD".to_owned()];
-    match *config.manifest.app.runtime {
-        Runtime::Python => test.extend(["python", "-c", "pass"].map(str::to_owned)),
-        Runtime::Rust => test.extend([docker::binary_path(config), "--version".to_owned()]),
-    }
-    test
-}
-
-/// The compose file.
+/// The database name and user: the manifest's, else the project name with `_`.
 #[must_use]
-pub fn plan(project: &Project) -> Vec<Artifact> {
-    let config = &project.config;
-    let manifest = &config.manifest;
-    let docker_cfg = &config.docker;
-    let security = &docker_cfg.runtime.security;
-    let res = &docker_cfg.runtime.resources;
-    let paths = docker::context_paths(project);
-    let hc = docker::healthcheck(config);
-    let mut test = vec!["CMD".to_owned()];
-    test.extend(hc.test.iter().cloned());
-    let read_only = security.read_only_filesystem;
-    let log_mounts: Vec<Mount> = if *read_only {
-        let dirs = docker::log_dirs(config);
-        let many = dirs.len() > 1;
-        dirs.into_iter()
-            .enumerate()
-            .map(|(i, path)| Mount {
-                volume: if many {
-                    format!("app_logs_{}", i + 1)
-                } else {
-                    "app_logs".to_owned()
-                },
-                path,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let mut volumes = vec!["mysql_data".to_owned(), "redis_data".to_owned()];
-    volumes.extend(log_mounts.iter().map(|m| m.volume.clone()));
-    volumes.sort();
-    let nginx_image = image(docker_cfg.base_images.nginx.as_ref(), "nginx:1.24-alpine");
-    let net = &config.security.network;
-    let view = View {
-        name: manifest.name.to_string(),
-        database: manifest.name.as_str().replace('-', "_"),
-        app: App {
-            dockerfile: if paths.output_from_context == "." {
-                DOCKERFILE.to_owned()
-            } else {
-                format!("{}/{DOCKERFILE}", paths.output_from_context)
-            },
-            context: paths.context_from_output,
-            image: format!("{}:local", manifest.image.repository),
+pub fn database_name(config: &Config) -> String {
+    config
+        .manifest
+        .dependencies
+        .database
+        .as_ref()
+        .and_then(|d| d.name.as_ref())
+        .map_or_else(
+            || config.manifest.name.as_str().replace('-', "_"),
+            |n| n.as_str().replace('-', "_"),
+        )
+}
+
+/// What is common to the services that run the workload's image.
+struct Base<'a> {
+    config: &'a Config,
+    build: Option<BuildSpec>,
+    image: String,
+    secrets: Vec<Secret>,
+    read_only: bool,
+    /// Deploy jobs the processes wait for.
+    deploy_jobs: Vec<String>,
+    /// The image's HEALTHCHECK is cfgen's recipe's, for the default process.
+    image_healthcheck: bool,
+}
+
+impl Base<'_> {
+    fn service(
+        &self,
+        name: &DnsLabel,
+        command: Option<Vec<String>>,
+        port: Option<u16>,
+        env: &std::collections::BTreeMap<
+            crate::model::values::EnvName,
+            crate::provenance::Tracked<crate::model::manifest::EnvValue>,
+        >,
+        resources: Option<&crate::model::manifest::Resources>,
+    ) -> Service {
+        let security = &self.config.docker.runtime.security;
+        let mut environment = workload::shared_env(self.config, None);
+        environment.extend(workload::own_env(port, env));
+        environment.extend(self.secrets.iter().filter(|s| s.as_file).map(|s| EnvVar {
+            name: s.var.clone(),
+            value: s.path.clone(),
+        }));
+        environment.sort_by(|a, b| a.name.cmp(&b.name));
+        let log_mounts = if self.read_only {
+            log_mounts(self.config, name.as_str())
+        } else {
+            Vec::new()
+        };
+        Service {
+            name: name.to_string(),
+            about: String::new(),
+            build: self.build.as_ref().map(|b| BuildSpec {
+                context: b.context.clone(),
+                dockerfile: b.dockerfile.clone(),
+            }),
+            image: self.image.clone(),
+            command: command.as_deref().map(docker::exec_form),
             user: security
                 .non_root_user
                 .then(|| format!("{APP_UID}:{APP_UID}")),
-            read_only: *read_only,
+            read_only: self.read_only,
             no_new_privileges: *security.no_new_privileges,
-            tmpfs: if *read_only {
+            tmpfs: if self.read_only {
                 vec!["/tmp:size=64m".to_owned()]
             } else {
                 Vec::new()
             },
             log_mounts,
-            migrate_environment: environment(config)
-                .into_iter()
-                .filter(|v| MIGRATE_ENV.contains(&v.name.as_str()))
+            environment,
+            secrets: self
+                .secrets
+                .iter()
+                .filter(|s| s.as_file)
+                .map(|s| s.file.clone())
                 .collect(),
-            environment: environment(config),
-            port: *manifest.app.port,
-            healthcheck: Health {
+            env_file: self
+                .secrets
+                .iter()
+                .any(|s| !s.as_file)
+                .then(|| format!("{SECRETS_FOLDER}/{SECRETS_ENV_FILE}")),
+            port,
+            public: false,
+            depends_on: Vec::new(),
+            healthcheck: None,
+            healthcheck_disabled: false,
+            resources: ComposeResources::of(&workload::compose_resources(self.config, resources)),
+            one_shot: false,
+            profile: None,
+        }
+    }
+
+    fn process(&self, name: &DnsLabel, process: &Process, default: bool) -> Service {
+        let mut s = self.service(
+            name,
+            // The default process runs the image's CMD; the others say what they run.
+            if default && self.build.is_some() {
+                None
+            } else {
+                workload::process_command(self.config, process)
+            },
+            process.port.as_deref().copied(),
+            &process.env,
+            process.resources.as_ref(),
+        );
+        s.about = format!("the `{name}` process");
+        s.public = process.is_public();
+        s.healthcheck = workload::healthcheck(self.config, process).map(|h| {
+            let mut test = vec!["CMD".to_owned()];
+            test.extend(h.test.iter().cloned());
+            Health {
                 test: docker::exec_form(&test),
-                interval: hc.interval,
-                timeout: hc.timeout,
-                start_period: hc.start_period,
-                retries: hc.retries,
-            },
-            resources: Resources {
-                limits: Amounts {
-                    cpus: Some(cpus(&res.cpu_limit)),
-                    memory: memory(&res.memory_limit),
-                },
-                reservations: Amounts {
-                    cpus: Some(cpus(&res.cpu_request)),
-                    memory: memory(&res.memory_request),
-                },
-            },
-            migrate: manifest
-                .app
-                .migrate
-                .as_deref()
-                .map(|m| docker::exec_form(m)),
-            migrate_healthcheck: docker::exec_form(&job_probe(config)),
-        },
-        mysql_image: image(docker_cfg.base_images.mysql.as_ref(), "mysql:8.0"),
-        redis_image: image(docker_cfg.base_images.redis.as_ref(), "redis:7-alpine"),
-        nginx_wget: nginx_image.contains("alpine"),
-        nginx_image,
-        ssl: *config.kubernetes.networking.ssl_enabled
-            && net.ssl_termination == crate::model::security::SslTermination::Ingress,
-        volumes,
-    };
-    vec![Artifact::new(
-        "docker-compose.yml",
-        "compose/docker-compose.yml.j2",
-        view,
-        &[
-            FileKind::Manifest,
-            FileKind::Docker,
-            FileKind::Kubernetes,
-            FileKind::Logging,
-            FileKind::Security,
-            FileKind::Performance,
-        ],
-        Syntax::Yaml,
-        Check::Compose,
-    )]
+                interval: h.interval,
+                timeout: h.timeout,
+                start_period: h.start_period,
+                retries: h.retries,
+            }
+        });
+        s.healthcheck_disabled = s.healthcheck.is_none() && self.image_healthcheck;
+        s.depends_on = self
+            .deploy_jobs
+            .iter()
+            .map(|j| (j.clone(), "service_completed_successfully"))
+            .collect();
+        s.depends_on.extend(dependency_waits(self.config));
+        s
+    }
+
+    fn job(&self, name: &DnsLabel, job: &Job) -> Service {
+        let mut s = self.service(
+            name,
+            Some((*job.command).clone()),
+            None,
+            &job.env,
+            job.resources.as_ref(),
+        );
+        s.one_shot = true;
+        // A job serves nothing: the image's HTTP HEALTHCHECK does not apply.
+        s.healthcheck_disabled = self.image_healthcheck;
+        s.depends_on = dependency_waits(self.config);
+        if job.schedule.is_some() {
+            s.about = format!(
+                "the scheduled job `{name}`: compose has no scheduler; run it with `docker compose --profile jobs run --rm {name}` from the host's cron"
+            );
+            s.profile = Some("jobs");
+        } else {
+            s.about = format!(
+                "the deploy job `{name}`, once before the processes start (they wait for it to complete)"
+            );
+        }
+        s
+    }
 }
 
-#[cfg(test)]
-mod tests {
-
-    use serde_json::json;
-
-    use super::*;
-
-    use crate::plan::example_project as example;
-
-    fn app_service(project: &Project) -> serde_json::Value {
-        plan(project)[0].context_json()["app"].clone()
+/// The dependency services the workload waits for until healthy.
+fn dependency_waits(config: &Config) -> Vec<(String, &'static str)> {
+    let deps = &config.manifest.dependencies;
+    let mut out = Vec::new();
+    if let Some(db) = deps
+        .database
+        .as_ref()
+        .filter(|d| !is_external(d.external.as_deref()))
+    {
+        out.push((service_of(*db.engine).to_owned(), "service_healthy"));
     }
-
-    #[test]
-    fn read_only_root_gets_tmp_and_a_log_volume() {
-        let mut project = example();
-        let app = app_service(&project);
-        assert_eq!(app["read_only"], json!(true));
-        assert_eq!(app["tmpfs"], json!(["/tmp:size=64m"]));
-        assert_eq!(
-            app["log_mounts"],
-            json!([{ "volume": "app_logs", "path": "/var/log/app" }])
-        );
-        assert_eq!(
-            plan(&project)[0].context_json()["volumes"],
-            json!(["app_logs", "mysql_data", "redis_data"])
-        );
-        *project.config.docker.runtime.security.read_only_filesystem = false;
-        let app = app_service(&project);
-        assert_eq!(app["read_only"], json!(false));
-        assert_eq!(app["tmpfs"], json!([]));
-        assert_eq!(app["log_mounts"], json!([]));
+    if deps
+        .cache
+        .as_ref()
+        .is_some_and(|c| !is_external(c.external.as_deref()))
+    {
+        out.push(("redis".to_owned(), "service_healthy"));
     }
+    out
+}
 
-    #[test]
-    fn secrets_are_files_and_hardening_follows_docker_yaml() {
-        let mut project = example();
-        let app = app_service(&project);
-        let env = app["environment"].as_array().unwrap();
-        let get = |name: &str| {
-            env.iter()
-                .find(|v| v["name"] == name)
-                .map(|v| v["value"].clone())
-        };
-        assert_eq!(get("DATABASE_URL_FILE"), Some(json!(DATABASE_URL_FILE)));
-        assert_eq!(get("REDIS_URL_FILE"), Some(json!(REDIS_URL_FILE)));
-        assert_eq!(get("DATABASE_URL"), None);
-        assert_eq!(app["user"], json!("10001:10001"));
-        assert_eq!(app["context"], json!(".."));
-        assert_eq!(app["dockerfile"], json!("deploy/Dockerfile"));
-        let migrate_env: Vec<_> = app["migrate_environment"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v["name"].clone())
-            .collect();
-        assert_eq!(
-            migrate_env,
-            json!(["DATABASE_URL_FILE", "LOG_FORMAT", "LOG_LEVEL", "RUN_MODE"])
-                .as_array()
-                .unwrap()
-                .clone()
-        );
-        *project.config.docker.runtime.security.non_root_user = false;
-        *project.config.docker.runtime.security.no_new_privileges = false;
-        let app = app_service(&project);
-        assert_eq!(app["user"], json!(null));
-        assert_eq!(app["no_new_privileges"], json!(false));
-    }
+fn is_external(flag: Option<&bool>) -> bool {
+    flag.copied().unwrap_or(false)
+}
 
-    fn cpu(s: &str) -> CpuQuantity {
-        s.parse().unwrap()
+/// The compose service of a database engine.
+fn service_of(engine: DatabaseEngine) -> &'static str {
+    match engine {
+        DatabaseEngine::Mysql => "mysql",
+        DatabaseEngine::Postgres => "postgres",
     }
+}
 
-    fn mem(s: &str) -> MemoryQuantity {
-        s.parse().unwrap()
-    }
+/// The log folders of logging.yaml's file handlers as named volumes of one service.
+fn log_mounts(config: &Config, service: &str) -> Vec<Mount> {
+    let dirs = docker::log_dirs(config);
+    let many = dirs.len() > 1;
+    dirs.into_iter()
+        .enumerate()
+        .map(|(i, path)| Mount {
+            volume: if many {
+                format!("{service}_logs_{}", i + 1)
+            } else {
+                format!("{service}_logs")
+            },
+            path,
+        })
+        .collect()
+}
 
-    #[test]
-    fn cpu_quantities_become_decimal_cores() {
-        assert_eq!(cpus(&cpu("500m")), "0.5");
-        assert_eq!(cpus(&cpu("250m")), "0.25");
-        assert_eq!(cpus(&cpu("1")), "1");
-        assert_eq!(cpus(&cpu("2000m")), "2");
-        assert_eq!(cpus(&cpu("1.5")), "1.5");
-        assert_eq!(cpus(&cpu("1m")), "0.001");
-        assert_eq!(cpus(&cpu("0.125")), "0.125");
+/// The default image of a database, by engine and flavour.
+fn database_image(config: &Config) -> Option<Dependency> {
+    let db = config.manifest.dependencies.database.as_ref()?;
+    if is_external(db.external.as_deref()) {
+        return None;
     }
+    let images = &config.docker.base_images;
+    let version = db.version.as_ref().map(ToString::to_string);
+    Some(match *db.engine {
+        DatabaseEngine::Mysql => {
+            let mariadb = db.flavour.as_deref() == Some(&MysqlFlavour::Mariadb);
+            let (name, default) = if mariadb {
+                ("mariadb", "11.4")
+            } else {
+                ("mysql", "8.4")
+            };
+            Dependency {
+                engine: if mariadb { "mariadb" } else { "mysql" },
+                service: "mysql",
+                image: images.mysql.as_ref().map_or_else(
+                    || format!("{name}:{}", version.as_deref().unwrap_or(default)),
+                    ToString::to_string,
+                ),
+            }
+        }
+        DatabaseEngine::Postgres => Dependency {
+            engine: "postgres",
+            service: "postgres",
+            image: images.postgres.as_ref().map_or_else(
+                || format!("postgres:{}", version.as_deref().unwrap_or("16")),
+                ToString::to_string,
+            ),
+        },
+    })
+}
 
-    #[test]
-    fn memory_quantities_become_docker_binary_units() {
-        assert_eq!(memory(&mem("512Mi")), "512M");
-        assert_eq!(memory(&mem("256Mi")), "256M");
-        assert_eq!(memory(&mem("1Gi")), "1G");
-        assert_eq!(memory(&mem("1536Mi")), "1536M");
-        assert_eq!(memory(&mem("64Ki")), "64K");
-        // Decimal units are not Docker's: exact bytes rather than a silent 7% error.
-        assert_eq!(memory(&mem("1G")), "1000000000b");
-        assert_eq!(memory(&mem("512M")), "500000K");
-        assert_eq!(memory(&mem("1000")), "1000b");
+fn cache_image(config: &Config) -> Option<Dependency> {
+    let cache = config.manifest.dependencies.cache.as_ref()?;
+    if is_external(cache.external.as_deref()) {
+        return None;
     }
+    // The one engine there is: the image follows it.
+    let crate::model::manifest::CacheEngine::Redis = *cache.engine;
+    Some(Dependency {
+        engine: "redis",
+        service: "redis",
+        image: config.docker.base_images.redis.as_ref().map_or_else(
+            || {
+                format!(
+                    "redis:{}",
+                    cache
+                        .version
+                        .as_ref()
+                        .map_or("7.4".to_owned(), ToString::to_string)
+                )
+            },
+            ToString::to_string,
+        ),
+    })
+}
+
+/// The compose file and its secrets helper.
+#[must_use]
+pub fn plan(project: &Project) -> Vec<Artifact> {
+    let config = &project.config;
+    let manifest = &config.manifest;
+    if !manifest.wants(Target::Compose) {
+        return Vec::new();
+    }
+    let paths = docker::context_paths(project);
+    let build = manifest.build.as_ref().map(|b| BuildSpec {
+        context: paths.context_from_output.clone(),
+        dockerfile: match b.dockerfile.as_ref() {
+            // The user's own, relative to the context as compose reads it.
+            Some(own) => docker::relative_path(
+                std::path::Path::new(docker::build_context(config)),
+                std::path::Path::new(own.as_str()),
+            ),
+            None if paths.output_from_context == "." => DOCKERFILE.to_owned(),
+            None => format!("{}/{DOCKERFILE}", paths.output_from_context),
+        },
+    });
+    let default = docker::default_process(config).map(|(n, _)| n.clone());
+    let base = Base {
+        config,
+        image: if build.is_some() {
+            format!("{}:local", manifest.image.name)
+        } else {
+            manifest.image.to_string()
+        },
+        build,
+        secrets: workload::secrets(config),
+        read_only: *config.docker.runtime.security.read_only_filesystem,
+        deploy_jobs: manifest.deploy_jobs().map(|(n, _)| n.to_string()).collect(),
+        image_healthcheck: manifest.runtime().is_some(),
+    };
+    let mut services: Vec<Service> = Vec::new();
+    for (name, job) in manifest.deploy_jobs() {
+        services.push(base.job(name, job));
+    }
+    for (name, process) in workload::processes(config) {
+        services.push(base.process(name, process, default.as_ref() == Some(name)));
+    }
+    for (name, job) in manifest.scheduled_jobs() {
+        services.push(base.job(name, job));
+    }
+    let public = services.iter().find(|s| s.public);
+    let proxied = public.map(|s| s.name.clone());
+    let proxied_healthy = public.is_some_and(|s| s.healthcheck.is_some());
+    let database = database_image(config);
+    let cache = cache_image(config);
+    let mut volumes: Vec<String> = services
+        .iter()
+        .flat_map(|s| s.log_mounts.iter().map(|m| m.volume.clone()))
+        .collect();
+    if let Some(db) = &database {
+        volumes.push(format!("{}_data", db.service));
+    }
+    if cache.is_some() {
+        volumes.push("redis_data".into());
+    }
+    volumes.sort();
+    volumes.dedup();
+    let nginx_image = config
+        .docker
+        .base_images
+        .nginx
+        .as_ref()
+        .map_or_else(|| "nginx:1.26-alpine".to_owned(), ToString::to_string);
+    let net = &config.security.network;
+    let secrets = base.secrets.clone();
+    let view = View {
+        name: manifest.name.to_string(),
+        database_name: database_name(config),
+        env_secrets: secrets.iter().any(|s| !s.as_file),
+        secret_files: database.is_some() || secrets.iter().any(|s| s.as_file),
+        external_database: manifest
+            .dependencies
+            .database
+            .as_ref()
+            .is_some_and(|d| is_external(d.external.as_deref())),
+        external_cache: manifest
+            .dependencies
+            .cache
+            .as_ref()
+            .is_some_and(|c| is_external(c.external.as_deref())),
+        secrets,
+        services,
+        database,
+        cache,
+        proxied_healthy,
+        nginx_wget: nginx_image.contains("alpine"),
+        nginx_image,
+        ssl: proxied.is_some()
+            && *config.kubernetes.networking.ssl_enabled
+            && *net.ssl_termination == SslTermination::Ingress,
+        proxied,
+        volumes,
+    };
+    let view = minijinja::Value::from(minijinja::value::Serde(&view));
+    vec![
+        Artifact::new(
+            "docker-compose.yml",
+            "compose/docker-compose.yml.j2",
+            &view,
+            Syntax::Yaml,
+            Check::Compose,
+        ),
+        Artifact::new(
+            "compose-secrets.sh",
+            "compose/compose-secrets.sh.j2",
+            &view,
+            Syntax::Shell,
+            Check::None,
+        )
+        .executable(),
+    ]
 }

@@ -9,14 +9,15 @@ pub mod docker;
 pub mod kubernetes;
 pub mod monitoring;
 pub mod nginx;
+pub mod runtimes;
 pub mod scripts;
 pub mod workflow;
+pub mod workload;
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::model::FileKind;
 use crate::provenance::{self, Reads};
 use crate::validate::Project;
 
@@ -62,8 +63,6 @@ pub struct Artifact {
     /// The view model the template renders (cheap to clone: artifacts that
     /// share a view share one value).
     pub context: minijinja::Value,
-    /// Config files it derives from (named in its header).
-    pub sources: Vec<FileKind>,
     /// Comment syntax.
     pub syntax: Syntax,
     /// In-process verification.
@@ -82,7 +81,6 @@ impl Artifact {
         path: impl Into<String>,
         template: &'static str,
         context: impl Serialize,
-        sources: &[FileKind],
         syntax: Syntax,
         check: Check,
     ) -> Self {
@@ -90,7 +88,6 @@ impl Artifact {
             path: path.into(),
             template,
             context: minijinja::Value::from(minijinja::value::Serde(context)),
-            sources: sources.to_vec(),
             syntax,
             check,
             executable: false,
@@ -141,6 +138,53 @@ pub(crate) fn example_project() -> Project {
     crate::validate::check_project(&dir)
         .project
         .expect("the example is valid")
+}
+
+/// The example's policy files under a manifest of the test's own, loaded and
+/// validated; panics with the diagnostics when it is invalid.
+#[cfg(test)]
+pub(crate) fn project_with_manifest(manifest: &str) -> Project {
+    project_with_policy(manifest, None)
+}
+
+/// A manifest of the test's own over some of the example's policy files
+/// (`None`: all nine; the others are absent, so their defaults apply).
+#[cfg(test)]
+pub(crate) fn project_with_policy(manifest: &str, files: Option<&[&str]>) -> Project {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce");
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let config = tmp.path().join(crate::model::CONFIG_DIR);
+    std::fs::create_dir_all(&config).expect("config dir");
+    for entry in std::fs::read_dir(example.join(crate::model::CONFIG_DIR)).expect("example config")
+    {
+        let entry = entry.expect("entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if files.is_none_or(|keep| keep.contains(&name.as_str())) {
+            std::fs::copy(entry.path(), config.join(&name)).expect("copy");
+        }
+    }
+    std::fs::write(tmp.path().join(crate::model::MANIFEST_FILE), manifest).expect("manifest");
+    let outcome = crate::validate::check_project(tmp.path());
+    outcome.project.unwrap_or_else(|| {
+        let shown: Vec<String> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("{}: {} ({:?})", d.message, d.label, d.help))
+            .collect();
+        panic!("the test manifest is invalid: {shown:#?}")
+    })
+}
+
+/// The view of the artifact at `path` of a plan, as JSON.
+#[cfg(test)]
+pub(crate) fn view_of(project: &Project, path: &str) -> serde_json::Value {
+    plan(project)
+        .artifacts
+        .into_iter()
+        .find(|a| a.path == path)
+        .unwrap_or_else(|| panic!("no artifact {path}"))
+        .context_json()
 }
 
 /// Plans every target of a project.

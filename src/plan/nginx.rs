@@ -1,4 +1,5 @@
-//! `nginx/nginx.conf`: the reverse proxy of the compose deployment, with
+//! `nginx/nginx.conf`: the reverse proxy of the compose deployment in front of
+//! the public process (part of the compose family; none without a public process), with
 //! performance.yaml's worker/keepalive/body-size/cache settings and
 //! security.yaml's TLS, headers and rate limits. Written for nginx 1.22 (no
 //! newer directive), a read-only root filesystem and logs on stdout/stderr.
@@ -6,7 +7,6 @@
 use serde::Serialize;
 
 use super::{Artifact, Check, Syntax};
-use crate::model::FileKind;
 use crate::model::security::SslTermination;
 use crate::validate::Project;
 
@@ -38,6 +38,8 @@ struct View {
     keepalive_timeout: u32,
     client_max_body_size: String,
     gzip: bool,
+    /// The public process's compose service.
+    upstream: String,
     app_port: u16,
     upstream_keepalive: u32,
     upstream_keepalive_timeout: u32,
@@ -56,15 +58,29 @@ struct View {
 #[must_use]
 pub fn plan(project: &Project) -> Vec<Artifact> {
     let config = &project.config;
+    if !config
+        .manifest
+        .wants(crate::model::manifest::Target::Compose)
+    {
+        return Vec::new();
+    }
+    let Some((public_name, public)) = config.manifest.public_process() else {
+        return Vec::new();
+    };
+    let (Some(port), Some(probes)) = (
+        public.port.as_deref().copied(),
+        crate::plan::workload::probe_paths(public),
+    ) else {
+        return Vec::new();
+    };
     let perf = &config.performance;
     let net = &config.security.network;
-    let probes = &config.manifest.app.probes;
     let static_cc = cache_control(*perf.cdn.browser_cache_ttl, *perf.cdn.edge_cache_ttl);
     let mut hosts: Vec<&str> = config
         .manifest
         .environments
         .values()
-        .map(|e| e.host.as_str())
+        .filter_map(|e| e.host.as_deref().map(|h| h.as_str()))
         .collect();
     hosts.sort_unstable();
     hosts.dedup();
@@ -73,7 +89,8 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         keepalive_timeout: *perf.application.keepalive_timeout,
         client_max_body_size: perf.application.client_max_body_size.to_string(),
         gzip: *perf.cache.compression,
-        app_port: *config.manifest.app.port,
+        upstream: public_name.to_string(),
+        app_port: port,
         upstream_keepalive: UPSTREAM_KEEPALIVE,
         upstream_keepalive_timeout: upstream_keepalive_timeout(*perf.application.keepalive_timeout),
         ssl: *config.kubernetes.networking.ssl_enabled
@@ -90,20 +107,14 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             "no-store".to_owned()
         },
         static_cache_control: static_cc,
-        liveness: probes.liveness.to_string(),
-        readiness: probes.readiness.to_string(),
-        metrics: probes.metrics.to_string(),
+        liveness: probes.liveness,
+        readiness: probes.readiness,
+        metrics: probes.metrics,
     };
     vec![Artifact::new(
         "nginx/nginx.conf",
         "nginx/nginx.conf.j2",
         view,
-        &[
-            FileKind::Manifest,
-            FileKind::Performance,
-            FileKind::Security,
-            FileKind::Kubernetes,
-        ],
         Syntax::Nginx,
         Check::None,
     )]

@@ -8,7 +8,6 @@
 use serde::Serialize;
 
 use super::{Artifact, Check, Syntax};
-use crate::model::FileKind;
 use crate::model::scripts::{GENERATED_SCRIPTS, Step};
 use crate::model::security::VulnerabilitySeverity;
 use crate::validate::Project;
@@ -16,10 +15,32 @@ use crate::validate::Project;
 /// Timeout of a step that gives none (the scripts.yaml default).
 pub const DEFAULT_STEP_TIMEOUT_SECS: u64 = 300;
 
-/// The app Deployment's name (`<project>-app`), as the k8s target names it.
+/// The Deployment of the default process (`<project>-<process>`), as the k8s target names it.
 #[must_use]
 pub fn deployment_name(project: &Project) -> String {
-    format!("{}-app", project.config.manifest.name)
+    let config = &project.config;
+    let process = super::docker::default_process(config).map_or("app", |(n, _)| n.as_str());
+    format!("{}-{process}", config.manifest.name)
+}
+
+/// The scripts this project gets, in [`GENERATED_SCRIPTS`] order: the
+/// database scripts only with a database, the Redis one only with a cache,
+/// the API check only with a public process, the deploy-job runner only
+/// with deploy jobs.
+#[must_use]
+pub fn generated_scripts(config: &crate::model::Config) -> Vec<&'static str> {
+    let m = &config.manifest;
+    GENERATED_SCRIPTS
+        .iter()
+        .copied()
+        .filter(|s| match *s {
+            "backup_database.sh" | "db_connection_test.sh" => m.dependencies.database.is_some(),
+            "redis_connection_test.sh" => m.dependencies.cache.is_some(),
+            "api_health_check.sh" | "health_check.sh" => m.public_process().is_some(),
+            "run_deploy_jobs.sh" => m.deploy_jobs().next().is_some(),
+            _ => true,
+        })
+        .collect()
 }
 
 /// Whole minutes for a GitHub `timeout-minutes`, rounded up so the step is
@@ -76,12 +97,16 @@ pub struct DeployStep {
 /// Maps one step's command. `output` is the output folder relative to the
 /// project folder (`deploy`).
 #[must_use]
-pub fn map_command(step: &Step, output: &str) -> (String, Vec<String>, Option<String>) {
+pub fn map_command(
+    step: &Step,
+    output: &str,
+    generated: &[&str],
+) -> (String, Vec<String>, Option<String>) {
     let original = step.command.trim();
     let mut notes = Vec::new();
     if let Some(script) = step.script() {
         let name = script.trim_start_matches("scripts/");
-        if GENERATED_SCRIPTS.contains(&name) {
+        if generated.contains(&name) {
             // Everything after the script path stays as written.
             let args = original
                 .split_once(script)
@@ -173,6 +198,7 @@ pub fn map_command(step: &Step, output: &str) -> (String, Vec<String>, Option<St
 pub fn deploy_steps(project: &Project) -> Vec<DeployStep> {
     let s = &project.config.scripts;
     let output = project.config.manifest.output.trim_end_matches('/');
+    let generated = generated_scripts(&project.config);
     [
         ("pre_deploy", &s.pre_deploy),
         ("deploy", &s.deploy),
@@ -180,8 +206,9 @@ pub fn deploy_steps(project: &Project) -> Vec<DeployStep> {
     ]
     .into_iter()
     .flat_map(|(phase, steps)| {
+        let generated = generated.clone();
         steps.iter().map(move |step| {
-            let (command, notes, script) = map_command(step, output);
+            let (command, notes, script) = map_command(step, output, &generated);
             let timeout_secs = step
                 .timeout
                 .map_or(DEFAULT_STEP_TIMEOUT_SECS, |t| t.as_secs());
@@ -215,6 +242,12 @@ struct Env {
 }
 
 #[derive(Serialize)]
+struct DeployJobView {
+    name: String,
+    deadline_seconds: u64,
+}
+
+#[derive(Serialize)]
 struct BackupView {
     db_name: String,
     compression: bool,
@@ -240,6 +273,9 @@ struct View {
     steps: Vec<DeployStep>,
     /// From the output folder up to the project folder (`..`).
     to_project: String,
+    /// The deploy jobs' Job names, in run order.
+    deploy_jobs: Vec<DeployJobView>,
+    predeploy_dir: &'static str,
     output: String,
     tls: bool,
 }
@@ -261,6 +297,7 @@ fn script_tools(script: &str, backup: &BackupView) -> Vec<&'static str> {
         "api_health_check.sh" => vec!["curl"],
         "db_connection_test.sh" => vec!["mysql"],
         "redis_connection_test.sh" => vec!["redis-cli"],
+        "run_deploy_jobs.sh" => vec!["kubectl", "kustomize"],
         _ => vec![],
     }
 }
@@ -269,11 +306,14 @@ fn script_tools(script: &str, backup: &BackupView) -> Vec<&'static str> {
 #[must_use]
 pub fn plan(project: &Project) -> Vec<Artifact> {
     let c = &project.config;
+    if !c.manifest.wants(crate::model::manifest::Target::Scripts) {
+        return Vec::new();
+    }
     let db = &c.backup.database;
     let retention_secs = db.retention.as_secs();
     let tls = c.security.data.encryption_in_transit;
     let backup = BackupView {
-        db_name: c.manifest.name.to_string(),
+        db_name: super::compose::database_name(c),
         compression: *db.compression,
         encryption: *db.encryption,
         verification: *db.verification,
@@ -303,22 +343,39 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         }
     }
     let output = c.manifest.output.trim_end_matches('/').to_owned();
+    let probes =
+        super::docker::default_process(c).and_then(|(_, p)| super::workload::probe_paths(p));
     let view = View {
         project: c.manifest.name.to_string(),
         deployment: deployment_name(project),
-        image: c.manifest.image.repository.to_string(),
+        image: c.manifest.image.name.clone(),
         environments: c
             .manifest
             .environments
             .iter()
             .map(|(name, e)| Env {
                 name: name.to_string(),
-                namespace: e.namespace.to_string(),
-                host: e.host.to_string(),
+                namespace: super::kubernetes::namespace(c, name, e),
+                host: e.host.as_ref().map(ToString::to_string).unwrap_or_default(),
             })
             .collect(),
-        liveness: c.manifest.app.probes.liveness.to_string(),
-        readiness: c.manifest.app.probes.readiness.to_string(),
+        liveness: probes
+            .as_ref()
+            .map(|p| p.liveness.clone())
+            .unwrap_or_default(),
+        readiness: probes
+            .as_ref()
+            .map(|p| p.readiness.clone())
+            .unwrap_or_default(),
+        deploy_jobs: c
+            .manifest
+            .deploy_jobs()
+            .map(|(name, job)| DeployJobView {
+                name: format!("{}-{name}", c.manifest.name),
+                deadline_seconds: super::workload::job_deadline_secs(job),
+            })
+            .collect(),
+        predeploy_dir: super::kubernetes::PREDEPLOY_DIR,
         backup,
         tools,
         steps,
@@ -331,44 +388,23 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         tls: *tls,
     };
     let context = serde_json::to_value(&view).unwrap_or_default();
-    GENERATED_SCRIPTS
+    generated_scripts(c)
         .iter()
         .map(|name| {
-            let (template, sources): (&'static str, &[FileKind]) = match *name {
-                "backup_database.sh" => (
-                    "scripts/backup_database.sh.j2",
-                    &[FileKind::Backup, FileKind::Security, FileKind::Manifest],
-                ),
-                "health_check.sh" => (
-                    "scripts/health_check.sh.j2",
-                    &[FileKind::Scripts, FileKind::Manifest],
-                ),
-                "dependency_check.sh" => (
-                    "scripts/dependency_check.sh.j2",
-                    &[FileKind::Scripts, FileKind::Backup, FileKind::Manifest],
-                ),
-                "api_health_check.sh" => (
-                    "scripts/api_health_check.sh.j2",
-                    &[FileKind::Scripts, FileKind::Manifest],
-                ),
-                "db_connection_test.sh" => (
-                    "scripts/db_connection_test.sh.j2",
-                    &[FileKind::Scripts, FileKind::Security, FileKind::Manifest],
-                ),
-                "redis_connection_test.sh" => (
-                    "scripts/redis_connection_test.sh.j2",
-                    &[FileKind::Scripts, FileKind::Security, FileKind::Manifest],
-                ),
-                _ => (
-                    "scripts/deploy.sh.j2",
-                    &[FileKind::Scripts, FileKind::Manifest],
-                ),
+            let template = match *name {
+                "backup_database.sh" => "scripts/backup_database.sh.j2",
+                "health_check.sh" => "scripts/health_check.sh.j2",
+                "dependency_check.sh" => "scripts/dependency_check.sh.j2",
+                "api_health_check.sh" => "scripts/api_health_check.sh.j2",
+                "db_connection_test.sh" => "scripts/db_connection_test.sh.j2",
+                "run_deploy_jobs.sh" => "scripts/run_deploy_jobs.sh.j2",
+                "redis_connection_test.sh" => "scripts/redis_connection_test.sh.j2",
+                _ => "scripts/deploy.sh.j2",
             };
             Artifact::new(
                 format!("scripts/{name}"),
                 template,
                 &context,
-                sources,
                 Syntax::Shell,
                 Check::None,
             )
@@ -413,25 +449,36 @@ mod tests {
 
     #[test]
     fn generated_scripts_run_from_the_output_folder() {
-        let (cmd, notes, script) =
-            map_command(&step("scripts/backup_database.sh", true, None), "deploy");
+        let (cmd, notes, script) = map_command(
+            &step("scripts/backup_database.sh", true, None),
+            "deploy",
+            GENERATED_SCRIPTS,
+        );
         assert_eq!(cmd, "deploy/scripts/backup_database.sh");
         assert!(notes.is_empty());
         assert_eq!(script.as_deref(), Some("backup_database.sh"));
         let (cmd, _, _) = map_command(
             &step("bash ./scripts/health_check.sh --quick", true, None),
             "out/x",
+            GENERATED_SCRIPTS,
         );
         assert_eq!(cmd, "out/x/scripts/health_check.sh --quick");
         // a script of the project's own stays as written
-        let (cmd, _, script) = map_command(&step("scripts/own.sh", true, None), "deploy");
+        let (cmd, _, script) = map_command(
+            &step("scripts/own.sh", true, None),
+            "deploy",
+            GENERATED_SCRIPTS,
+        );
         assert_eq!((cmd.as_str(), script), ("scripts/own.sh", None));
     }
 
     #[test]
     fn kubectl_gets_the_namespace_the_kustomization_and_no_tty() {
-        let (cmd, notes, _) =
-            map_command(&step("kubectl apply -f k8s/", true, Some(300)), "deploy");
+        let (cmd, notes, _) = map_command(
+            &step("kubectl apply -f k8s/", true, Some(300)),
+            "deploy",
+            GENERATED_SCRIPTS,
+        );
         assert_eq!(
             cmd,
             r#"kubectl --namespace "$KUBE_NAMESPACE" apply -k "$KUSTOMIZE_DIR""#
@@ -444,6 +491,7 @@ mod tests {
                 Some(600),
             ),
             "deploy",
+            GENERATED_SCRIPTS,
         );
         assert_eq!(
             cmd,
@@ -456,17 +504,26 @@ mod tests {
                 None,
             ),
             "deploy",
+            GENERATED_SCRIPTS,
         );
         assert_eq!(
             cmd,
             r#"kubectl --namespace "$KUBE_NAMESPACE" exec deployment/ecommerce-app -- alembic upgrade head -t"#
         );
-        let (cmd, notes, _) = map_command(&step("kubectl -n other get pods", true, None), "deploy");
+        let (cmd, notes, _) = map_command(
+            &step("kubectl -n other get pods", true, None),
+            "deploy",
+            GENERATED_SCRIPTS,
+        );
         assert_eq!(
             (cmd.as_str(), notes.len()),
             ("kubectl -n other get pods", 0)
         );
-        let (cmd, _, _) = map_command(&step("pytest tests/smoke/", true, None), "deploy");
+        let (cmd, _, _) = map_command(
+            &step("pytest tests/smoke/", true, None),
+            "deploy",
+            GENERATED_SCRIPTS,
+        );
         assert_eq!(cmd, "pytest tests/smoke/");
     }
 }

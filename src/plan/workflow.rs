@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::scripts::{DeployStep, deploy_steps, severities_from, timeout_minutes};
 use super::{Artifact, Check, Syntax};
-use crate::model::FileKind;
 use crate::validate::Project;
 
 /// Names that mark the environment deployed last, only from `main` or a release.
@@ -36,13 +35,18 @@ struct DeployJob {
     id: String,
     name: String,
     namespace: String,
-    host: String,
+    /// The public host (none without a public process).
+    host: Option<String>,
     kustomize_dir: String,
     needs: Vec<String>,
     /// Deployed only from `main` or a published release.
     protected: bool,
     timeout_minutes: u64,
     steps: Vec<WorkflowStep>,
+    /// Where the deploy jobs run: before the step at this index (`steps.len()`: after all).
+    deploy_jobs_at: Option<usize>,
+    /// Their step's timeout: every deadline plus a minute each.
+    deploy_jobs_minutes: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,18 +55,31 @@ struct Scan {
     threshold: String,
 }
 
+/// How the image to deploy comes to be: built, or a prebuilt one resolved to a digest.
+#[derive(Debug, Serialize)]
+struct Build {
+    dockerfile: String,
+    context: String,
+    layer_caching: bool,
+}
+
 #[derive(Debug, Serialize)]
 struct View {
     project: String,
     registry: String,
     /// The registry is GitHub's: log in with `GITHUB_TOKEN`.
     ghcr: bool,
+    /// The repository (without tag or digest).
     image: String,
-    dockerfile: String,
-    context: String,
-    layer_caching: bool,
+    /// The job whose `image` output names what to deploy: `build` or `resolve`.
+    image_job: &'static str,
+    build: Option<Build>,
+    /// A prebuilt image as cfgen.yaml names it (tag or digest).
+    prebuilt: Option<String>,
     scan: Option<Scan>,
     jobs: Vec<DeployJob>,
+    /// The output folder, relative to the project.
+    output: String,
     /// Python version to set up when a step runs pytest/python.
     python: Option<String>,
     liveness: String,
@@ -140,7 +157,16 @@ fn python_version(tag: Option<&str>) -> String {
 #[must_use]
 pub fn plan(project: &Project) -> Vec<Artifact> {
     let c = &project.config;
+    if !c.manifest.wants(crate::model::manifest::Target::Workflow) {
+        return Vec::new();
+    }
     let output = c.manifest.output.trim_end_matches('/');
+    let image_job = if c.manifest.build.is_some() {
+        "build"
+    } else {
+        "resolve"
+    };
+    let has_deploy_jobs = c.manifest.deploy_jobs().next().is_some();
     let steps = deploy_steps(project);
     let encrypted = c.backup.database.encryption;
     // security.yaml decides; validation makes docker.yaml agree.
@@ -165,17 +191,16 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     let mut previous: Option<String> = None;
     let mut jobs = Vec::new();
     for name in &order {
-        let Some(env) = c
+        let Some((env_name, env)) = c
             .manifest
             .environments
             .iter()
             .find(|(n, _)| n.to_string() == *name)
-            .map(|(_, e)| e)
         else {
             continue;
         };
         let id = format!("deploy-{name}");
-        let mut needs = vec!["build".to_owned()];
+        let mut needs = vec![image_job.to_owned()];
         if scan.is_some() {
             needs.push("scan".into());
         }
@@ -186,12 +211,30 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         jobs.push(DeployJob {
             id: id.clone(),
             name: name.clone(),
-            namespace: env.namespace.to_string(),
-            host: env.host.to_string(),
+            namespace: super::kubernetes::namespace(c, env_name, env),
+            // The smoke test and the environment's URL need a public process on a host.
+            host: env
+                .host
+                .as_ref()
+                .filter(|_| c.manifest.public_process().is_some())
+                .map(ToString::to_string),
             kustomize_dir: format!("{output}/k8s/{name}"),
             needs,
             protected: PRODUCTION_NAMES.contains(&name.as_str()) || previous.is_some(),
             timeout_minutes: timeout_minutes((step_minutes + JOB_MARGIN_MINUTES) * 60),
+            // Before the scripts.yaml deploy phase: the new version takes no traffic before them.
+            deploy_jobs_at: has_deploy_jobs.then(|| {
+                steps
+                    .iter()
+                    .position(|s| s.phase != "pre_deploy")
+                    .unwrap_or(steps.len())
+            }),
+            deploy_jobs_minutes: timeout_minutes(
+                c.manifest
+                    .deploy_jobs()
+                    .map(|(_, j)| super::workload::job_deadline_secs(j) + 60)
+                    .sum(),
+            ),
             steps: steps
                 .iter()
                 .map(|s| WorkflowStep {
@@ -211,14 +254,23 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         .any(|s| matches!(s.program.as_str(), "pytest" | "python" | "python3" | "pip"));
     let view = View {
         project: c.manifest.name.to_string(),
-        registry: registry_of(&c.manifest.image.repository),
-        ghcr: registry_of(&c.manifest.image.repository) == "ghcr.io",
-        image: c.manifest.image.repository.to_string(),
-        dockerfile: format!("{output}/Dockerfile"),
-        context: c.manifest.app.build_context.to_string(),
-        layer_caching: *c.docker.build.layer_caching,
+        registry: registry_of(&c.manifest.image.name),
+        ghcr: registry_of(&c.manifest.image.name) == "ghcr.io",
+        image: c.manifest.image.name.clone(),
+        image_job,
+        build: c.manifest.build.as_ref().map(|_| Build {
+            dockerfile: super::docker::dockerfile_path(c),
+            context: super::docker::build_context(c).to_owned(),
+            layer_caching: *c.docker.build.layer_caching,
+        }),
+        prebuilt: c
+            .manifest
+            .build
+            .is_none()
+            .then(|| c.manifest.image.to_string()),
         scan,
         jobs,
+        output: output.to_owned(),
         python: needs_python.then(|| {
             python_version(
                 c.docker
@@ -228,7 +280,10 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                     .and_then(|i| i.tag.as_deref()),
             )
         }),
-        liveness: c.manifest.app.probes.liveness.to_string(),
+        liveness: super::docker::default_process(c)
+            .and_then(|(_, p)| super::workload::probe_paths(p))
+            .map(|p| p.liveness)
+            .unwrap_or_default(),
         backup_retention_days: c
             .backup
             .database
@@ -242,13 +297,6 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         ".github/workflows/deploy.yml",
         "workflow/deploy.yml.j2",
         view,
-        &[
-            FileKind::Scripts,
-            FileKind::Security,
-            FileKind::Docker,
-            FileKind::Backup,
-            FileKind::Manifest,
-        ],
         Syntax::Yaml,
         Check::Workflow,
     )]

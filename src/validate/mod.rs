@@ -37,12 +37,24 @@ impl Documents {
     /// its key with `key` set. A path that does not exist points at the
     /// deepest part that does.
     ///
-    /// # Panics
-    /// If the file of `kind` was not loaded; rules only run on complete projects.
+    /// A file that was not loaded (an absent policy file) locates at the top
+    /// of the manifest, which is always there; rules avoid asking for one.
     #[must_use]
     pub fn locate(&self, kind: FileKind, path: &[PathSegment], key: bool) -> (Source, Span) {
-        let doc = &self.docs[&kind];
-        (doc.source.clone(), doc.root.locate(path, key).0)
+        match self
+            .docs
+            .get(&kind)
+            .or_else(|| self.docs.get(&FileKind::Manifest))
+        {
+            Some(doc) if doc.source.path().ends_with(kind.relative_path()) => {
+                (doc.source.clone(), doc.root.locate(path, key).0)
+            }
+            Some(doc) => (doc.source.clone(), Span::new(0, 0)),
+            None => (
+                SourceFile::new(kind.relative_path(), String::new()),
+                Span::new(0, 0),
+            ),
+        }
     }
 }
 
@@ -84,6 +96,9 @@ pub fn check_project(dir: &Path) -> Outcome {
             Err(ReadError::Load(source, errors)) => {
                 diagnostics.extend(errors.iter().map(|e| load_diagnostic(&source, e)));
             }
+            // Every policy file is optional: an absent one means its defaults.
+            Err(ReadError::Io(e))
+                if e.kind() == std::io::ErrorKind::NotFound && kind != FileKind::Manifest => {}
             Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                 diagnostics.push(missing_file(&documents, dir, kind));
             }

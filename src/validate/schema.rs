@@ -21,16 +21,23 @@ fn compiled(kind: FileKind) -> &'static Compiled {
     static CACHE: [OnceLock<Compiled>; FileKind::ALL.len()] =
         [const { OnceLock::new() }; FileKind::ALL.len()];
     let index = FileKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
-    CACHE[index].get_or_init(|| {
-        let schema = kind.schema();
-        // Our patterns need no look-around or back-references: the `regex`
-        // engine compiles them faster than the default `fancy-regex`.
-        let validator = jsonschema::draft202012::options()
-            .with_pattern_options(jsonschema::PatternOptions::regex())
-            .build(&schema)
-            .unwrap_or_else(|e| panic!("schema of {} does not compile: {e}", kind.name()));
-        Compiled { schema, validator }
-    })
+    CACHE[index].get_or_init(|| compile(kind, kind.schema()))
+}
+
+/// The schema of version-1 manifests (read, with a warning to migrate).
+fn compiled_manifest_v1() -> &'static Compiled {
+    static CACHE: OnceLock<Compiled> = OnceLock::new();
+    CACHE.get_or_init(|| compile(FileKind::Manifest, FileKind::Manifest.schema_of_version(1)))
+}
+
+fn compile(kind: FileKind, schema: Value) -> Compiled {
+    // Our patterns need no look-around or back-references: the `regex`
+    // engine compiles them faster than the default `fancy-regex`.
+    let validator = jsonschema::draft202012::options()
+        .with_pattern_options(jsonschema::PatternOptions::regex())
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("schema of {} does not compile: {e}", kind.name()));
+    Compiled { schema, validator }
 }
 
 /// Compiles every file's schema now, last file first: a background thread
@@ -44,11 +51,29 @@ pub fn warm() {
 /// Checks one document against its schema; every error, in source order.
 #[must_use]
 pub fn check(kind: FileKind, doc: &Document) -> Vec<Diagnostic> {
-    let compiled = compiled(kind);
-    let instance = doc.root.to_json();
     if matches!(doc.root.kind, NodeKind::Null) {
         return vec![empty_file(kind, doc)];
     }
+    let compiled = match kind {
+        FileKind::Manifest => match crate::model::manifest::version_of(&doc.root) {
+            Ok(1) => compiled_manifest_v1(),
+            Ok(_) => compiled(kind),
+            Err((span, shown)) => {
+                return vec![
+                    Diagnostic::error(
+                        "schema::manifest-version",
+                        messages::unknown_manifest_version(&shown),
+                        &doc.source,
+                        span,
+                    )
+                    .with_label("unknown version")
+                    .with_help(messages::unknown_manifest_version_help()),
+                ];
+            }
+        },
+        _ => compiled(kind),
+    };
+    let instance = doc.root.to_json();
     let errors: Vec<_> = compiled.validator.iter_errors(&instance).collect();
     // A typo is one mistake: when an unknown key is close to a missing one,
     // report the unknown key (with "did you mean") and not the missing one.
@@ -122,27 +147,34 @@ pub fn check(kind: FileKind, doc: &Document) -> Vec<Diagnostic> {
 fn empty_file(kind: FileKind, doc: &Document) -> Diagnostic {
     let expected = match kind.top_key() {
         Some(key) => format!("expected a mapping with the top-level key `{key}`"),
-        None => "expected the project manifest: `name`, `app`, `image`, `environments`".into(),
+        None => {
+            "expected the project manifest: `version`, `name`, `image`, `processes`, `environments`"
+                .into()
+        }
     };
     let (message, help) = match kind.top_key() {
-        Some(key) => (
-            if doc.source.text().trim().is_empty() {
-                "the file is empty"
+        // A policy file is optional: empty, it means the defaults (said, in case
+        // its settings were lost).
+        Some(key) => {
+            let message = if doc.source.text().trim().is_empty() {
+                "the file is empty: cfgen's defaults apply"
             } else {
-                "the file holds no settings, only comments"
-            },
-            format!(
-                "write this file's settings under the top-level key `{key}:`, as in `schema/{}`",
-                kind.schema_file()
-            ),
-        ),
+                "the file holds no settings, only comments: cfgen's defaults apply"
+            };
+            return Diagnostic::warning("schema::empty", message, &doc.source, doc.root.span)
+                .with_label(expected)
+                .with_help(format!(
+                    "write this file's settings under the top-level key `{key}:`, as in `schema/{}`, or delete the file to use the defaults without this warning",
+                    kind.schema_file()
+                ));
+        }
         None => (
             if doc.source.text().trim().is_empty() {
                 "the manifest is empty"
             } else {
                 "the manifest holds no settings, only comments"
             },
-            "give at least `name`, `app`, `image` and `environments`".to_owned(),
+            "give at least `version: 2`, `name`, `image`, `processes` and `environments` (see the README's manifest reference)".to_owned(),
         ),
     };
     Diagnostic::error("schema::empty", message, &doc.source, doc.root.span)

@@ -12,7 +12,24 @@ use crate::model::{
     performance, scripts, security,
 };
 
-fn typed<T: DeserializeOwned>(
+/// The typed content of the file of `kind`; a policy file that is absent or
+/// empty is its defaults.
+fn typed<T: DeserializeOwned + Default>(
+    documents: &Documents,
+    kind: FileKind,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    match documents.get(kind) {
+        None => return Some(T::default()),
+        Some(doc) if matches!(doc.root.kind, crate::load::NodeKind::Null) => {
+            return Some(T::default());
+        }
+        Some(_) => {}
+    }
+    typed_required(documents, kind, errors)
+}
+
+fn typed_required<T: DeserializeOwned>(
     documents: &Documents,
     kind: FileKind,
     errors: &mut Vec<Diagnostic>,
@@ -43,7 +60,15 @@ fn typed<T: DeserializeOwned>(
 pub fn build(documents: &Documents) -> Result<Config, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let e = &mut errors;
-    let manifest = typed::<manifest::Manifest>(documents, FileKind::Manifest, e);
+    let version = documents
+        .get(FileKind::Manifest)
+        .and_then(|doc| manifest::version_of(&doc.root).ok());
+    let manifest = if version == Some(1) {
+        typed_required::<manifest::v1::Manifest>(documents, FileKind::Manifest, e)
+            .map(manifest::v1::Manifest::into_v2)
+    } else {
+        typed_required::<manifest::Manifest>(documents, FileKind::Manifest, e)
+    };
     let docker = typed::<docker::DockerFile>(documents, FileKind::Docker, e);
     let kubernetes = typed::<kubernetes::KubernetesFile>(documents, FileKind::Kubernetes, e);
     let scripts = typed::<scripts::ScriptsFile>(documents, FileKind::Scripts, e);

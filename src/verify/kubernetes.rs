@@ -9,7 +9,7 @@
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, PersistentVolumeClaim, Service, ServiceAccount,
 };
@@ -53,6 +53,7 @@ pub fn validate(value: &Value) -> Result<(), String> {
             round_trip::<HorizontalPodAutoscaler>(value)
         }
         ("batch/v1", "CronJob") => round_trip::<CronJob>(value),
+        ("batch/v1", "Job") => round_trip::<Job>(value),
         ("kustomize.config.k8s.io/v1beta1", "Kustomization") => kustomization(object),
         ("security.istio.io/v1", "PeerAuthentication") => peer_authentication(object),
         _ => Err(format!(
@@ -313,7 +314,6 @@ spec:
             "k8s/prod/deployment.yaml",
             "kubernetes/deployment.yaml.j2",
             serde_json::Value::Null,
-            &[],
             Syntax::Yaml,
             Check::Kubernetes,
         );

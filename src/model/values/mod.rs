@@ -10,6 +10,7 @@ mod names;
 mod numbers;
 mod quantity;
 mod threshold;
+mod workload;
 
 pub use clock::ClockTime;
 pub use duration::{Duration, Escalation};
@@ -18,6 +19,7 @@ pub use names::{DnsLabel, HttpPath, MetricName};
 pub use numbers::{ByteSize, IntOrPercent, Percent};
 pub use quantity::{CpuQuantity, MemoryQuantity};
 pub use threshold::{Comparison, Threshold, ThresholdUnit};
+pub use workload::{CronSchedule, EnvName, HostName, TimeZone};
 
 /// A typed string value: how it parses, and how the schema describes it.
 pub trait StringValue: std::str::FromStr<Err = String> + std::fmt::Display {
@@ -51,6 +53,10 @@ pub fn explain(name: &str, text: &str) -> Option<(String, &'static str, &'static
         CpuQuantity::NAME => check::<CpuQuantity>(text),
         MemoryQuantity::NAME => check::<MemoryQuantity>(text),
         Threshold::NAME => check::<Threshold>(text),
+        EnvName::NAME => check::<EnvName>(text),
+        HostName::NAME => check::<HostName>(text),
+        CronSchedule::NAME => check::<CronSchedule>(text),
+        TimeZone::NAME => check::<TimeZone>(text),
         _ => return None,
     })
 }

@@ -3,14 +3,16 @@
 
 use serde::Serialize;
 
-use super::{Hardening, Skip, workload_skips};
+use super::{Folder, Hardening, Skip, hardening, workload_skips};
 use crate::model::Config;
 use crate::model::backup::Frequency;
+use crate::model::manifest::DatabaseEngine;
+use crate::model::security::ServiceMesh;
 use crate::model::values::{ClockTime, DnsLabel, ImageRef};
 
 /// The image the backup runs in when docker.yaml names no `mysql` base image:
 /// the official MySQL image ships `mysqldump`, `gzip`, `openssl`, `find` and bash.
-pub const DEFAULT_MYSQL_IMAGE: &str = "mysql:8.0";
+pub const DEFAULT_MYSQL_IMAGE: &str = "mysql:8.4";
 
 /// Size of the backup claim (the config does not give one; patch it with kustomize).
 pub const BACKUP_VOLUME_SIZE: &str = "20Gi";
@@ -34,8 +36,8 @@ pub struct BackupView {
     pub pvc: bool,
     /// The claim's name.
     pub pvc_name: String,
-    /// Its StorageClass.
-    pub storage_class: String,
+    /// Its StorageClass (`None`: the cluster default).
+    pub storage_class: Option<String>,
     /// Its size.
     pub size: &'static str,
     /// gzip the dump.
@@ -122,7 +124,7 @@ pub fn view(config: &Config, project: &DnsLabel, hardening: &Hardening) -> Optio
         starting_deadline_seconds: (interval / 2).min(3600),
         pvc: *storage.persistent_volumes,
         pvc_name: format!("{project}-backups"),
-        storage_class: storage.storage_class.to_string(),
+        storage_class: storage.storage_class.as_ref().map(ToString::to_string),
         size: BACKUP_VOLUME_SIZE,
         compression: *db.compression,
         encryption: *db.encryption,
@@ -131,4 +133,52 @@ pub fn view(config: &Config, project: &DnsLabel, hardening: &Hardening) -> Optio
         key_secret: format!("{project}-backup-key"),
         skips,
     })
+}
+
+#[derive(Serialize)]
+struct Objects {
+    backup: BackupView,
+    security: Hardening,
+    istio: bool,
+}
+
+/// The backup objects of an environment: the claim, the script, the CronJob
+/// and its NetworkPolicy, when the project has a MySQL database to back up.
+pub(super) fn objects(config: &Config, folder: &mut Folder<'_>) {
+    let Some(db) = &config.manifest.dependencies.database else {
+        return;
+    };
+    if *db.engine.peek() != DatabaseEngine::Mysql {
+        return;
+    }
+    let security = hardening(config);
+    let Some(backup) = view(config, &config.manifest.name, &security) else {
+        return;
+    };
+    let objects = || Objects {
+        backup: view(config, &config.manifest.name, &hardening(config))
+            .unwrap_or_else(|| backup.clone()),
+        security: hardening(config),
+        istio: *config.security.access.service_mesh == ServiceMesh::Istio,
+    };
+    if backup.pvc {
+        folder.add("pvc.yaml", "kubernetes/pvc.yaml.j2", objects);
+    }
+    folder.add(
+        "backup-script.yaml",
+        "kubernetes/backup-script.yaml.j2",
+        objects,
+    );
+    folder.add(
+        "backup-cronjob.yaml",
+        "kubernetes/backup-cronjob.yaml.j2",
+        objects,
+    );
+    if *config.security.container.network_policies {
+        folder.add(
+            "networkpolicy-backup.yaml",
+            "kubernetes/networkpolicy-backup.yaml.j2",
+            objects,
+        );
+    }
 }

@@ -1,54 +1,62 @@
 //! Kubernetes manifests, one folder per environment (`k8s/<env>/`), one object
 //! per file, tied together by a `kustomization.yaml` so `kubectl apply -k
-//! k8s/<env>` deploys it. Every mapping rule from the config to a field lives
-//! here; the templates only lay the values out.
+//! k8s/<env>` deploys it. The deploy jobs (the migration) have a folder of
+//! their own, `k8s/<env>/predeploy/`, which the workflow applies and waits for
+//! before the rollout. Every mapping rule from the config to a field lives in
+//! this module and its children; the templates only lay the values out.
+//!
+//! Each object's view is computed inside its own provenance record, so its
+//! `# Source:` header and the unused-value report know exactly what it read.
 
 mod backup;
+mod network;
 #[cfg(test)]
 mod tests;
+mod workloads;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::common::{APP_UID, EnvVar, app_env};
-use super::{Artifact, Check, Syntax};
-use crate::model::FileKind::{
-    self, Backup, Docker, Kubernetes, Logging, Manifest, Monitoring, Performance, Security,
-};
-use crate::model::manifest::Environment;
-use crate::model::security::{CertificateManagement, ServiceMesh, SslTermination};
+use super::common::{APP_UID, EnvVar};
+use super::{Artifact, Check, Syntax, workload};
+use crate::model::Config;
+use crate::model::manifest::{Environment, Target};
+use crate::model::security::ServiceMesh;
 use crate::model::values::{DnsLabel, IntOrPercent};
-use crate::model::{Config, kubernetes::ServiceType};
+use crate::provenance;
 use crate::validate::Project;
 
 pub use backup::{BackupView, cron_schedule};
 
 /// The digest the committed manifests carry until the deploy workflow sets the
-/// one it built (`kustomize edit set image`). All zeros: it can never be pulled
-/// by accident, and the image is never referenced by a mutable tag.
+/// one it deploys (`kustomize edit set image`). All zeros: it can never be
+/// pulled by accident, and the image is never referenced by a mutable tag.
 pub const PLACEHOLDER_DIGEST: &str =
     "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Port of the app Service (the Ingress and in-cluster clients use it).
+/// Port of every process's Service (the Ingress and in-cluster clients use it).
 pub const SERVICE_PORT: u16 = 80;
 
-/// Namespace of the ingress controller that may reach the app.
+/// Namespace of the ingress controller that may reach the public process.
 pub const INGRESS_NAMESPACE: &str = "ingress-nginx";
 
-/// Namespace of Prometheus, which scrapes the app's metrics path.
+/// Namespace of Prometheus, which scrapes the processes' metrics paths.
 pub const MONITORING_NAMESPACE: &str = "monitoring";
 
 /// The cert-manager ClusterIssuer named on the Ingress (the cluster operator creates it).
 pub const CLUSTER_ISSUER: &str = "letsencrypt-prod";
 
-/// Seconds the pod keeps serving after it is removed from the Service's
+/// Seconds a pod keeps serving after it is removed from the Service's
 /// endpoints, before it gets SIGTERM (`preStop` sleep): the ingress controller
 /// and kube-proxy need that long to stop sending it new requests.
 pub const PRE_STOP_SECONDS: u32 = 5;
 
 /// Size of the `/tmp` emptyDir.
 pub const TMP_SIZE: &str = "64Mi";
+
+/// The folder of the deploy jobs, inside an environment's folder.
+pub const PREDEPLOY_DIR: &str = "predeploy";
 
 /// A checkov check skipped on an object, with the config key that asks for it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -89,240 +97,229 @@ pub struct Hardening {
     pub pod_security: &'static str,
 }
 
-/// One environment's view: every template of the folder renders from it.
+/// What every object of an environment's folder names.
 #[derive(Debug, Clone, Serialize)]
-pub struct View {
+pub struct Base {
     /// Environment name.
     pub environment: String,
     /// Project name (`app.kubernetes.io/name`, `part-of`).
     pub project: String,
-    /// Name of the app's objects (Deployment, Service, …): `<project>-app`,
-    /// as the deploy steps in scripts.yaml call it.
-    pub app: String,
     /// Namespace.
     pub namespace: String,
-    /// Public host.
-    pub host: String,
-    /// Container port of the app.
-    pub port: u16,
-    /// Service port.
-    pub service_port: u16,
-    /// Service type.
-    pub service_type: &'static str,
-    /// Replicas (the HPA minimum; see `deployment.yaml.j2`).
-    pub replicas: u32,
-    /// HPA maximum.
-    pub max_replicas: u32,
-    /// HPA CPU target, percent of the request.
-    pub cpu_target: u32,
-    /// Rolling update `maxSurge`, as a YAML scalar.
-    pub max_surge: String,
-    /// Rolling update `maxUnavailable`, as a YAML scalar.
-    pub max_unavailable: String,
-    /// Image repository.
-    pub image: String,
-    /// Image digest (placeholder until the workflow sets it).
-    pub digest: &'static str,
-    /// Requests and limits.
-    pub resources: Resources,
-    /// Probe paths.
-    pub probes: Probes,
-    /// Hardening.
-    pub security: Hardening,
-    /// emptyDir mounts of the app container.
-    pub scratch: Vec<ScratchVolume>,
-    /// The ConfigMap's name.
+    /// The workload's ServiceAccount.
+    pub service_account: String,
+    /// The ConfigMap of the shared environment.
     pub config_map: String,
-    /// The ConfigMap's data (the app's non-secret environment).
-    pub env: Vec<EnvVar>,
-    /// A hash of the ConfigMap data, a pod-template annotation so a config change rolls the pods.
-    pub config_hash: String,
     /// The Secret the cluster operator creates.
     pub secret: String,
-    /// Folder the Secret is mounted at.
-    pub secret_dir: &'static str,
-    /// Grace period: preStop plus the app's drain time.
-    pub termination_grace_seconds: u32,
-    /// preStop sleep.
-    pub pre_stop_seconds: u32,
-    /// Ingress, if enabled.
-    pub ingress: Option<Ingress>,
-    /// NetworkPolicies rendered.
-    pub network_policies: bool,
-    /// Namespace of the ingress controller.
-    pub ingress_namespace: &'static str,
-    /// Namespace of Prometheus.
-    pub monitoring_namespace: &'static str,
-    /// Istio is the mesh (sidecar injection, istiod egress).
-    pub istio: bool,
-    /// Render a STRICT PeerAuthentication.
-    pub peer_authentication: bool,
-    /// RBAC Role and RoleBinding.
-    pub rbac: bool,
-    /// The backup CronJob, if any.
-    pub backup: Option<BackupView>,
-    /// checkov skips on the Deployment.
-    pub skips: Vec<Skip>,
-    /// Files listed in kustomization.yaml, in order.
-    pub resources_files: Vec<String>,
 }
 
-/// Requests and limits.
-#[derive(Debug, Clone, Serialize)]
-pub struct Resources {
-    /// CPU request.
-    pub cpu_request: String,
-    /// Memory request.
-    pub memory_request: String,
-    /// CPU limit.
-    pub cpu_limit: String,
-    /// Memory limit.
-    pub memory_limit: String,
-}
-
-/// Probe paths.
-#[derive(Debug, Clone, Serialize)]
-pub struct Probes {
-    /// Liveness (and startup).
-    pub liveness: String,
-    /// Readiness.
-    pub readiness: String,
-    /// Metrics (scrape annotation).
-    pub metrics: String,
-}
-
-/// The Ingress.
-#[derive(Debug, Clone, Serialize)]
-pub struct Ingress {
-    /// TLS on the host.
-    pub tls: bool,
-    /// TLS Secret name.
-    pub tls_secret: String,
-    /// cert-manager ClusterIssuer, when cert-manager issues the certificate.
-    pub cluster_issuer: Option<&'static str>,
-    /// `proxy-body-size` (nginx size syntax).
-    pub body_size: String,
-    /// Rate limit: requests per second per client address.
-    pub limit_rps: Option<u32>,
-    /// Rate limit: burst multiplier.
-    pub limit_burst_multiplier: Option<u32>,
-}
-
-/// The objects of one environment folder, in kustomization order, with the
-/// template, the config files each derives from, and whether it is rendered.
-fn objects(view: &View) -> Vec<(&'static str, &'static [FileKind])> {
-    let mut out: Vec<(&'static str, &'static [FileKind])> = vec![
-        ("namespace", &[Manifest, Kubernetes, Docker, Security]),
-        ("serviceaccount", &[Manifest, Security]),
-    ];
-    if view.rbac {
-        out.push(("role", &[Manifest, Security]));
-        out.push(("rolebinding", &[Manifest, Security]));
-    }
-    out.push(("configmap", &[Manifest, Logging, Performance]));
-    out.push((
-        "deployment",
-        &[
-            Manifest,
-            Kubernetes,
-            Docker,
-            Security,
-            Logging,
-            Monitoring,
-            Performance,
-        ],
-    ));
-    out.push(("service", &[Manifest, Kubernetes]));
-    if view.ingress.is_some() {
-        out.push(("ingress", &[Manifest, Kubernetes, Security, Performance]));
-    }
-    if view.network_policies {
-        out.push(("networkpolicy-default-deny", &[Manifest, Security]));
-        out.push(("networkpolicy", &[Manifest, Security]));
-    }
-    out.push(("pdb", &[Manifest, Kubernetes]));
-    out.push(("hpa", &[Manifest, Kubernetes, Monitoring]));
-    if let Some(b) = &view.backup {
-        if b.pvc {
-            out.push(("pvc", &[Kubernetes, Backup]));
-        }
-        out.push(("backup-script", &[Backup]));
-        out.push(("backup-cronjob", &[Kubernetes, Backup, Docker, Security]));
-        if view.network_policies {
-            out.push(("networkpolicy-backup", &[Manifest, Security]));
+impl Base {
+    /// The names of the folder of environment `name`.
+    pub(super) fn new(config: &Config, name: &DnsLabel, env: &Environment) -> Self {
+        let project = config.manifest.name.to_string();
+        Self {
+            environment: name.to_string(),
+            namespace: namespace(config, name, env),
+            service_account: project.clone(),
+            config_map: format!("{project}-env"),
+            secret: format!("{project}-secrets"),
+            project,
         }
     }
-    if view.peer_authentication {
-        out.push(("peerauthentication", &[Security]));
+}
+
+/// The namespace of an environment: its own, else `<project>-<environment>`.
+#[must_use]
+pub fn namespace(config: &Config, name: &DnsLabel, env: &Environment) -> String {
+    env.namespace.as_ref().map_or_else(
+        || format!("{}-{name}", config.manifest.name),
+        ToString::to_string,
+    )
+}
+
+/// A view with the environment's names beside its own fields.
+#[derive(Serialize)]
+struct With<'a, T: Serialize> {
+    #[serde(flatten)]
+    base: &'a Base,
+    #[serde(flatten)]
+    view: T,
+}
+
+/// The artifacts of one environment folder, each with what its view read.
+struct Folder<'a> {
+    config: &'a Config,
+    env: &'a DnsLabel,
+    environment: &'a Environment,
+    artifacts: Vec<Artifact>,
+}
+
+impl Folder<'_> {
+    /// Adds `k8s/<env>/<file>` from the view `f` computes, with the names
+    /// every object carries (both recorded).
+    fn add<T: Serialize>(&mut self, file: &str, template: &'static str, f: impl FnOnce() -> T) {
+        let (context, reads) = provenance::record(|| {
+            let base = Base::new(self.config, self.env, self.environment);
+            let view = f();
+            minijinja::Value::from(minijinja::value::Serde(With { base: &base, view }))
+        });
+        let mut artifact = Artifact::new(
+            format!("k8s/{}/{file}", self.env),
+            template,
+            &context,
+            Syntax::Yaml,
+            Check::Kubernetes,
+        )
+        .for_environment(self.env.as_str());
+        artifact.reads = reads;
+        self.artifacts.push(artifact);
     }
-    out
+
+    /// The files of the folder (or of a subfolder), in order, for its kustomization.
+    fn files(&self, under: &str) -> Vec<String> {
+        let prefix = format!("k8s/{}/{under}", self.env);
+        self.artifacts
+            .iter()
+            .filter_map(|a| a.path.strip_prefix(&prefix))
+            .filter(|rest| !rest.contains('/'))
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
 /// Every environment's folder.
 #[must_use]
 pub fn plan(project: &Project) -> Vec<Artifact> {
     let config = &project.config;
+    if !config.manifest.wants(Target::Kubernetes) {
+        return Vec::new();
+    }
     let mut artifacts = Vec::new();
     for (name, env) in &config.manifest.environments {
-        let mut view = view(config, name, env);
-        let objects = objects(&view);
-        view.resources_files = objects.iter().map(|(o, _)| format!("{o}.yaml")).collect();
-        // Serialized once: every object of the environment renders from it.
-        let view = minijinja::Value::from(minijinja::value::Serde(&view));
-        for (object, sources) in objects {
-            artifacts.push(
-                Artifact::new(
-                    format!("k8s/{name}/{object}.yaml"),
-                    template(object),
-                    &view,
-                    sources,
-                    Syntax::Yaml,
-                    Check::Kubernetes,
-                )
-                .for_environment(name.as_str()),
+        let mut folder = Folder {
+            config,
+            env: name,
+            environment: env,
+            artifacts: Vec::new(),
+        };
+        objects(config, name, env, &mut folder);
+        let mut resources = folder.files("");
+        let predeploy = folder.files(&format!("{PREDEPLOY_DIR}/"));
+        let image = config.manifest.image.name.clone();
+        folder.add(
+            "kustomization.yaml",
+            "kubernetes/kustomization.yaml.j2",
+            || {
+                resources.sort_by_key(|f| kustomize_rank(f));
+                Kustomization {
+                    image: image.clone(),
+                    digest: digest(config),
+                    resources,
+                    what: "deploys the",
+                }
+            },
+        );
+        if !predeploy.is_empty() {
+            folder.add(
+                &format!("{PREDEPLOY_DIR}/kustomization.yaml"),
+                "kubernetes/kustomization.yaml.j2",
+                || Kustomization {
+                    image,
+                    digest: digest(config),
+                    resources: predeploy,
+                    what: "runs the deploy jobs of the",
+                },
             );
         }
-        artifacts.push(
-            Artifact::new(
-                format!("k8s/{name}/kustomization.yaml"),
-                "kubernetes/kustomization.yaml.j2",
-                &view,
-                &[Manifest],
-                Syntax::Yaml,
-                Check::Kubernetes,
-            )
-            .for_environment(name.as_str()),
-        );
+        artifacts.extend(folder.artifacts);
     }
     artifacts
 }
 
-fn template(object: &str) -> &'static str {
-    match object {
-        "namespace" => "kubernetes/namespace.yaml.j2",
-        "serviceaccount" => "kubernetes/serviceaccount.yaml.j2",
-        "role" => "kubernetes/role.yaml.j2",
-        "rolebinding" => "kubernetes/rolebinding.yaml.j2",
-        "configmap" => "kubernetes/configmap.yaml.j2",
-        "deployment" => "kubernetes/deployment.yaml.j2",
-        "service" => "kubernetes/service.yaml.j2",
-        "ingress" => "kubernetes/ingress.yaml.j2",
-        "networkpolicy-default-deny" => "kubernetes/networkpolicy-default-deny.yaml.j2",
-        "networkpolicy" => "kubernetes/networkpolicy.yaml.j2",
-        "networkpolicy-backup" => "kubernetes/networkpolicy-backup.yaml.j2",
-        "pdb" => "kubernetes/pdb.yaml.j2",
-        "hpa" => "kubernetes/hpa.yaml.j2",
-        "pvc" => "kubernetes/pvc.yaml.j2",
-        "backup-script" => "kubernetes/backup-script.yaml.j2",
-        "backup-cronjob" => "kubernetes/backup-cronjob.yaml.j2",
-        _ => "kubernetes/peerauthentication.yaml.j2",
+/// Apply order in kustomization.yaml: the namespace and access first, then
+/// configuration, workloads, networking, the rest.
+fn kustomize_rank(file: &str) -> (u8, String) {
+    let kind = file.split(['-', '.']).next().unwrap_or_default();
+    let rank = match kind {
+        "namespace" => 0,
+        "serviceaccount" | "role" | "rolebinding" => 1,
+        "configmap" | "pvc" => 2,
+        "deployment" | "cronjob" | "backup" => 3,
+        "service" => 4,
+        "ingress" => 5,
+        "networkpolicy" | "peerauthentication" => 6,
+        _ => 7,
+    };
+    (rank, file.to_owned())
+}
+
+#[derive(Serialize)]
+struct Kustomization {
+    image: String,
+    digest: String,
+    resources: Vec<String>,
+    what: &'static str,
+}
+
+/// The digest the manifests carry: a prebuilt image's own when the manifest
+/// gives it, else the placeholder until the workflow pins the digest it
+/// deploys (the one it built, or the one a prebuilt tag resolves to).
+#[must_use]
+pub fn digest(config: &Config) -> String {
+    match (&config.manifest.build, &config.manifest.image.digest) {
+        (None, Some(d)) => d.clone(),
+        _ => PLACEHOLDER_DIGEST.to_owned(),
     }
 }
 
-/// Replicas of an environment: its own override, else the cluster default.
-#[must_use]
-pub fn replicas(config: &Config, env: &Environment) -> u32 {
-    *env.replicas.unwrap_or(config.kubernetes.cluster.replicas)
+/// Every object of one environment.
+fn objects(config: &Config, name: &DnsLabel, env: &Environment, folder: &mut Folder<'_>) {
+    let security = &config.security;
+    folder.add("namespace.yaml", "kubernetes/namespace.yaml.j2", || {
+        NamespaceView {
+            security: hardening(config),
+            istio: *security.access.service_mesh == ServiceMesh::Istio,
+        }
+    });
+    folder.add(
+        "serviceaccount.yaml",
+        "kubernetes/serviceaccount.yaml.j2",
+        || (),
+    );
+    if *security.access.rbac_enabled {
+        folder.add("role.yaml", "kubernetes/role.yaml.j2", || ());
+        folder.add("rolebinding.yaml", "kubernetes/rolebinding.yaml.j2", || ());
+    }
+    folder.add("configmap.yaml", "kubernetes/configmap.yaml.j2", || {
+        let env_vars = workload::shared_env(config, Some(env));
+        ConfigMapView {
+            hash: fingerprint(&env_vars),
+            env: env_vars,
+        }
+    });
+    workloads::objects(config, name, env, folder);
+    network::objects(config, env, folder);
+    backup::objects(config, folder);
+    if *security.access.service_mesh == ServiceMesh::Istio && *security.access.mtls {
+        folder.add(
+            "peerauthentication.yaml",
+            "kubernetes/peerauthentication.yaml.j2",
+            || (),
+        );
+    }
+}
+
+#[derive(Serialize)]
+struct NamespaceView {
+    security: Hardening,
+    istio: bool,
+}
+
+#[derive(Serialize)]
+struct ConfigMapView {
+    env: Vec<EnvVar>,
+    hash: String,
 }
 
 /// HPA maximum: twice the minimum, at least one more than it.
@@ -421,17 +418,21 @@ fn fingerprint(vars: &[EnvVar]) -> String {
     format!("{h:016x}")
 }
 
-fn hardening(config: &Config) -> Hardening {
+/// The hardening docker.yaml and security.yaml ask for.
+#[must_use]
+pub fn hardening(config: &Config) -> Hardening {
     let rs = &config.docker.runtime.security;
-    let runtime_security = config.security.container.runtime_security;
+    let runtime_security = *config.security.container.runtime_security;
+    let non_root = *rs.non_root_user;
+    let no_new_privileges = *rs.no_new_privileges;
     Hardening {
-        non_root: *rs.non_root_user,
+        non_root,
         uid: APP_UID,
         read_only: *rs.read_only_filesystem,
-        no_new_privileges: *rs.no_new_privileges,
-        runtime_security: *runtime_security,
+        no_new_privileges,
+        runtime_security,
         // The restricted standard needs every one of these; baseline otherwise.
-        pod_security: if *rs.non_root_user && *rs.no_new_privileges && *runtime_security {
+        pod_security: if non_root && no_new_privileges && runtime_security {
             "restricted"
         } else {
             "baseline"
@@ -478,92 +479,6 @@ pub fn workload_skips(h: &Hardening) -> Vec<Skip> {
         }
     }
     out
-}
-
-/// The view of one environment.
-#[must_use]
-pub fn view(config: &Config, name: &DnsLabel, env: &Environment) -> View {
-    let m = &config.manifest;
-    let k = &config.kubernetes;
-    let s = &config.security;
-    let replicas = replicas(config, env);
-    let security = hardening(config);
-    let app = format!("{}-app", m.name);
-    let env_vars = app_env(config);
-    // TLS ends at the Ingress unless a load balancer in front of it terminates it.
-    let tls = *k.networking.ssl_enabled && s.network.ssl_termination == SslTermination::Ingress;
-    let ingress = k.networking.ingress_enabled.then(|| {
-        let limits = s.network.rate_limiting.limits();
-        Ingress {
-            tls,
-            tls_secret: format!("{}-tls", m.name),
-            cluster_issuer: (tls
-                && s.network.certificate_management == CertificateManagement::CertManager)
-                .then_some(CLUSTER_ISSUER),
-            body_size: config
-                .performance
-                .application
-                .client_max_body_size
-                .to_string(),
-            limit_rps: limits.as_ref().map(|l| l.requests_per_second),
-            limit_burst_multiplier: limits
-                .as_ref()
-                .map(|l| l.burst.div_ceil(l.requests_per_second).max(1)),
-        }
-    });
-    let istio = s.access.service_mesh == ServiceMesh::Istio;
-    let backup = backup::view(config, &m.name, &security);
-    View {
-        environment: name.to_string(),
-        project: m.name.to_string(),
-        app: app.clone(),
-        namespace: env.namespace.to_string(),
-        host: env.host.to_string(),
-        port: *m.app.port,
-        service_port: SERVICE_PORT,
-        service_type: match *k.networking.service_type {
-            ServiceType::ClusterIP => "ClusterIP",
-            ServiceType::NodePort => "NodePort",
-            ServiceType::LoadBalancer => "LoadBalancer",
-        },
-        replicas,
-        max_replicas: max_replicas(replicas),
-        cpu_target: cpu_target(config),
-        max_surge: int_or_percent(*k.cluster.rolling_update.max_surge),
-        max_unavailable: int_or_percent(*k.cluster.rolling_update.max_unavailable),
-        image: m.image.repository.to_string(),
-        digest: PLACEHOLDER_DIGEST,
-        resources: Resources {
-            cpu_request: k.resources.requests.cpu.to_string(),
-            memory_request: k.resources.requests.memory.to_string(),
-            cpu_limit: k.resources.limits.cpu.to_string(),
-            memory_limit: k.resources.limits.memory.to_string(),
-        },
-        probes: Probes {
-            liveness: m.app.probes.liveness.to_string(),
-            readiness: m.app.probes.readiness.to_string(),
-            metrics: m.app.probes.metrics.to_string(),
-        },
-        skips: workload_skips(&security),
-        security,
-        scratch: scratch_volumes(config),
-        config_map: format!("{app}-env"),
-        config_hash: fingerprint(&env_vars),
-        env: env_vars,
-        secret: format!("{}-secrets", m.name),
-        secret_dir: "/run/secrets/app",
-        termination_grace_seconds: grace_seconds(config),
-        pre_stop_seconds: PRE_STOP_SECONDS,
-        ingress,
-        network_policies: *s.container.network_policies,
-        ingress_namespace: INGRESS_NAMESPACE,
-        monitoring_namespace: MONITORING_NAMESPACE,
-        istio,
-        peer_authentication: istio && *s.access.mtls,
-        rbac: *s.access.rbac_enabled,
-        backup,
-        resources_files: Vec::new(),
-    }
 }
 
 /// HPA CPU target in percent of the request: `monitoring_config.infrastructure.cpu_threshold`.

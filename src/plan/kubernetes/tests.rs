@@ -5,16 +5,9 @@ use crate::model::backup::Frequency;
 use crate::model::logging::{Handler, HandlerClass};
 use crate::model::values::ClockTime;
 
-use crate::plan::example_project as example;
-
-fn env<'a>(config: &'a Config, name: &str) -> (&'a DnsLabel, &'a Environment) {
-    config
-        .manifest
-        .environments
-        .iter()
-        .find(|(n, _)| n.as_str() == name)
-        .expect("environment exists")
-}
+use crate::plan::{
+    example_project as example, project_with_manifest, project_with_policy, view_of,
+};
 
 fn at(time: &str) -> ClockTime {
     time.parse().unwrap()
@@ -49,13 +42,13 @@ fn schedule_maps_to_cron() {
 #[test]
 fn the_example_backs_up_daily_at_two() {
     let p = example();
-    let (name, e) = env(&p.config, "production");
-    let b = view(&p.config, name, e).backup.expect("backup enabled");
+    let security = hardening(&p.config);
+    let b = backup::view(&p.config, &p.config.manifest.name, &security).expect("backup enabled");
     assert_eq!(b.schedule, "0 2 * * *");
     assert_eq!(b.retention_days, 30);
     assert!(b.pvc && b.compression && b.encryption && b.verification);
-    assert_eq!(b.storage_class, "fast-ssd");
-    // mysql:8.0 is a tag: the digest check is skipped, with the reason
+    assert_eq!(b.storage_class.as_deref(), Some("fast-ssd"));
+    // mysql:8.4 is a tag: the digest check is skipped, with the reason
     assert!(b.skips.iter().any(|s| s.id == "CKV_K8S_43"));
 }
 
@@ -107,19 +100,18 @@ fn read_only_root_fs_gets_tmp_and_log_folder_mounts() {
 #[test]
 fn environment_replicas_override_the_cluster_default() {
     let mut p = example();
-    let (name, e) = env(&p.config, "staging");
-    let staging = view(&p.config, name, e);
-    assert_eq!(staging.replicas, 2);
-    assert_eq!(staging.max_replicas, 4);
-    let (name, e) = env(&p.config, "production");
-    assert_eq!(view(&p.config, name, e).replicas, 3);
+    let hpa = view_of(&p, "k8s/staging/hpa-app.yaml");
+    assert_eq!(
+        (hpa["replicas"].as_u64(), hpa["max_replicas"].as_u64()),
+        (Some(2), Some(4))
+    );
+    assert_eq!(view_of(&p, "k8s/production/hpa-app.yaml")["replicas"], 3);
     // without an override, kubernetes.yaml cluster.replicas
     for e in p.config.manifest.environments.values_mut() {
         e.replicas = None;
     }
     *p.config.kubernetes.cluster.replicas = 5;
-    let (name, e) = env(&p.config, "staging");
-    assert_eq!(view(&p.config, name, e).replicas, 5);
+    assert_eq!(view_of(&p, "k8s/staging/hpa-app.yaml")["replicas"], 5);
     assert_eq!(max_replicas(1), 2);
 }
 
@@ -127,13 +119,177 @@ fn environment_replicas_override_the_cluster_default() {
 fn rolling_update_limits_keep_their_form() {
     assert_eq!(int_or_percent(IntOrPercent::Int(1)), "1");
     assert_eq!(int_or_percent(IntOrPercent::Percent(25)), "\"25%\"");
-    let p = example();
-    let (name, e) = env(&p.config, "production");
-    let v = view(&p.config, name, e);
+    let d = view_of(&example(), "k8s/production/deployment-app.yaml");
     assert_eq!(
-        (v.max_surge.as_str(), v.max_unavailable.as_str()),
-        ("1", "1")
+        (d["max_surge"].as_str(), d["max_unavailable"].as_str()),
+        (Some("1"), Some("1"))
     );
+}
+
+const WORKERS: &str = r#"
+version: 2
+name: shop
+image: ghcr.io/acme/shop
+build: { runtime: python, entrypoint: "shop.wsgi:application", server: gunicorn }
+processes:
+  web: { port: 8000, replicas: 3 }
+  worker: { command: [celery, -A, shop, worker], autoscale: false, replicas: 2 }
+jobs:
+  migrate: { command: [python, manage.py, migrate] }
+  report: { command: [python, manage.py, report], schedule: "0 3 * * *", timezone: Europe/Berlin }
+env: { DJANGO_SETTINGS_MODULE: shop.settings }
+secrets: { DJANGO_SECRET_KEY: file, STRIPE_API_KEY: env }
+dependencies:
+  database: { engine: postgres }
+  cache: { engine: redis }
+environments:
+  staging:
+    host: staging.shop.example.com
+    processes: { worker: { replicas: 1 } }
+"#;
+
+#[test]
+fn every_process_gets_its_objects_and_a_worker_no_service() {
+    let p = project_with_manifest(WORKERS);
+    let files: Vec<String> = plan(&p).into_iter().map(|a| a.path).collect();
+    for f in [
+        "deployment-web",
+        "service-web",
+        "pdb-web",
+        "hpa-web",
+        "networkpolicy-web",
+        "deployment-worker",
+        "pdb-worker",
+        "networkpolicy-worker",
+        "networkpolicy-jobs",
+        "cronjob-report",
+        "predeploy/job-migrate",
+        "predeploy/kustomization",
+        "ingress",
+    ] {
+        assert!(
+            files.contains(&format!("k8s/staging/{f}.yaml")),
+            "{f} in {files:?}"
+        );
+    }
+    for f in [
+        "service-worker",
+        "hpa-worker",
+        "job-migrate",
+        "backup-cronjob",
+    ] {
+        assert!(!files.contains(&format!("k8s/staging/{f}.yaml")), "{f}");
+    }
+    let worker = view_of(&p, "k8s/staging/deployment-worker.yaml");
+    assert_eq!(worker["autoscaled"], false);
+    assert_eq!(worker["replicas"], 1, "the environment's setting wins");
+    assert_eq!(worker["metrics"], serde_json::Value::Null);
+    let c = &worker["pod"]["container"];
+    assert_eq!(
+        c["command"],
+        serde_json::json!(["celery", "-A", "shop", "worker"])
+    );
+    assert_eq!(c["port"], serde_json::Value::Null);
+    assert_eq!(c["http_probes"], serde_json::Value::Null);
+    assert_eq!(c["pre_stop"], serde_json::Value::Null);
+    // a worker is reached by nobody: no ingress rule, but the database's and the cache's egress
+    let policy = view_of(&p, "k8s/staging/networkpolicy-worker.yaml");
+    assert_eq!(policy["from_ingress"], serde_json::Value::Null);
+    assert_eq!(policy["from_monitoring"], serde_json::Value::Null);
+    let ports: Vec<u64> = policy["egress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["port"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ports, [5432, 6379]);
+    let web = view_of(&p, "k8s/staging/deployment-web.yaml");
+    assert_eq!(web["pod"]["container"]["command"][0], "gunicorn");
+    assert_eq!(web["metrics"], serde_json::json!([8000, "/metrics"]));
+    assert_eq!(
+        view_of(&p, "k8s/staging/networkpolicy-web.yaml")["from_ingress"],
+        8000
+    );
+    // the namespace defaults to <name>-<environment>
+    assert_eq!(web["namespace"], "shop-staging");
+}
+
+#[test]
+fn secrets_reach_every_container_as_files_or_secret_refs() {
+    let p = project_with_manifest(WORKERS);
+    let job = view_of(&p, "k8s/staging/predeploy/job-migrate.yaml");
+    let env = job["pod"]["container"]["env"].as_array().unwrap().clone();
+    let get = |name: &str| env.iter().find(|e| e["name"] == name).cloned();
+    assert_eq!(
+        get("DATABASE_URL_FILE").unwrap()["value"],
+        "/run/secrets/database_url"
+    );
+    assert_eq!(
+        get("DJANGO_SECRET_KEY_FILE").unwrap()["value"],
+        "/run/secrets/django_secret_key"
+    );
+    let stripe = get("STRIPE_API_KEY").unwrap();
+    assert_eq!(stripe["secret_key"], "stripe-api-key");
+    assert_eq!(stripe["value"], serde_json::Value::Null);
+    let files: Vec<&str> = job["pod"]["file_secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["database-url", "redis-url", "django-secret-key"]);
+    assert_eq!(job["retries"], 0, "a failed migration stops the deploy");
+    assert_eq!(job["pod"]["restart_policy"], "Never");
+    let cron = view_of(&p, "k8s/staging/cronjob-report.yaml");
+    assert_eq!(
+        (cron["schedule"].as_str(), cron["timezone"].as_str()),
+        (Some("0 3 * * *"), Some("Europe/Berlin"))
+    );
+    assert_eq!(cron["concurrency"], "Forbid");
+    let config = view_of(&p, "k8s/staging/configmap.yaml");
+    let names: Vec<&str> = config["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"DJANGO_SETTINGS_MODULE") && names.contains(&"DB_POOL_SIZE"),
+        "{names:?}"
+    );
+    assert!(!names.contains(&"PORT"), "PORT is per process");
+}
+
+#[test]
+fn a_prebuilt_image_keeps_its_digest() {
+    // Kubernetes only, no policy file: every default applies.
+    let p = project_with_policy(
+        r#"
+version: 2
+name: billing
+image: registry.example.com/team/billing@sha256:1111111111111111111111111111111111111111111111111111111111111111
+processes: { web: { port: 8080 } }
+targets: [kubernetes]
+environments: { production: { host: billing.example.com } }
+"#,
+        Some(&[]),
+    );
+    let d = view_of(&p, "k8s/production/deployment-web.yaml");
+    assert_eq!(
+        d["pod"]["container"]["image"],
+        "registry.example.com/team/billing"
+    );
+    assert_eq!(
+        d["pod"]["container"]["digest"],
+        "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+    );
+    assert_eq!(
+        d["pod"]["container"]["command"],
+        serde_json::Value::Null,
+        "the image's own command"
+    );
+    let files: Vec<String> = plan(&p).into_iter().map(|a| a.path).collect();
+    assert!(files.iter().all(|f| f.starts_with("k8s/")), "{files:?}");
 }
 
 #[test]
@@ -163,7 +319,7 @@ fn objects_follow_the_switches() {
     let all = files(&p);
     for f in [
         "ingress",
-        "networkpolicy",
+        "networkpolicy-app",
         "role",
         "pvc",
         "backup-cronjob",
@@ -180,7 +336,7 @@ fn objects_follow_the_switches() {
     let some = files(&p);
     for f in [
         "ingress",
-        "networkpolicy",
+        "networkpolicy-app",
         "role",
         "pvc",
         "backup-cronjob",

@@ -31,7 +31,6 @@ use serde::Serialize;
 
 use super::{Artifact, Check, Syntax};
 use crate::model::Config;
-use crate::model::FileKind::{Kubernetes, Manifest, Monitoring};
 use crate::validate::Project;
 
 /// Prometheus' scrape and rule evaluation interval.
@@ -51,10 +50,14 @@ pub const ALERTMANAGER: &str = "alertmanager:9093";
 pub struct Names {
     /// Project name (rule group prefix, external label).
     pub project: String,
-    /// The app's scrape job, `<project>-app`.
+    /// The monitored process's scrape job, `<project>-<process>`.
     pub app_job: String,
-    /// The app's target, `app:<port>`.
+    /// Its target, `<process>:<port>` (the compose service).
     pub app_target: String,
+    /// Its metrics path.
+    pub metrics_path: String,
+    /// Its readiness path.
+    pub readiness_path: String,
     /// mysqld_exporter job.
     pub mysql_job: String,
     /// mysqld_exporter target.
@@ -70,13 +73,19 @@ pub struct Names {
 }
 
 impl Names {
-    /// The names for a project.
+    /// The names for a project whose monitored process (the public one, else
+    /// the first with a port) is `process`.
     #[must_use]
-    pub fn new(config: &Config) -> Self {
+    pub fn new(config: &Config) -> Option<Self> {
         let project = config.manifest.name.as_str().to_owned();
-        Self {
-            app_job: format!("{project}-app"),
-            app_target: format!("app:{}", config.manifest.app.port),
+        let (process_name, process) = crate::plan::docker::default_process(config)?;
+        let port = process.port.as_deref()?;
+        let probes = crate::plan::workload::probe_paths(process)?;
+        Some(Self {
+            app_job: format!("{project}-{process_name}"),
+            app_target: format!("{process_name}:{port}"),
+            metrics_path: probes.metrics,
+            readiness_path: probes.readiness,
             mysql_job: "mysql".into(),
             mysql_target: "mysql-exporter:9104".into(),
             redis_job: "redis".into(),
@@ -84,7 +93,7 @@ impl Names {
             node_job: "node".into(),
             node_target: "node-exporter:9100".into(),
             project,
-        }
+        })
     }
 }
 
@@ -121,7 +130,7 @@ struct TestsView {
     tests: Vec<rules::Test>,
 }
 
-fn prometheus(config: &Config, names: &Names) -> PrometheusView {
+fn prometheus(names: &Names) -> PrometheusView {
     let job = |job: &str, comment, target: &str| ScrapeJob {
         job: job.to_owned(),
         comment,
@@ -135,11 +144,11 @@ fn prometheus(config: &Config, names: &Names) -> PrometheusView {
         alertmanager: ALERTMANAGER,
         jobs: vec![
             ScrapeJob {
-                metrics_path: Some(config.manifest.app.probes.metrics.as_str().to_owned()),
+                metrics_path: Some(names.metrics_path.clone()),
                 scrape_interval: Some(APP_SCRAPE_INTERVAL),
                 ..job(
                     &names.app_job,
-                    "the app (cfgen.yaml app.port, app.probes.metrics)",
+                    "the monitored process (cfgen.yaml processes: its port and probes.metrics)",
                     &names.app_target,
                 )
             },
@@ -166,7 +175,16 @@ fn prometheus(config: &Config, names: &Names) -> PrometheusView {
 #[must_use]
 pub fn plan(project: &Project) -> Vec<Artifact> {
     let config = &project.config;
-    let names = Names::new(config);
+    if !config
+        .manifest
+        .wants(crate::model::manifest::Target::Monitoring)
+    {
+        return Vec::new();
+    }
+    // Without a process that serves metrics there is nothing to scrape.
+    let Some(names) = Names::new(config) else {
+        return Vec::new();
+    };
     let recordings = rules::recordings(config, &names);
     let service = rules::service_alerts(config, &names);
     let business = rules::business_alerts(config, &names);
@@ -178,8 +196,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         Artifact::new(
             "monitoring/prometheus.yml",
             "monitoring/prometheus.yml.j2",
-            prometheus(config, &names),
-            &[Manifest, Monitoring],
+            prometheus(&names),
             Syntax::Yaml,
             Check::Yaml,
         ),
@@ -187,7 +204,6 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             "monitoring/alert_rules.yml",
             "monitoring/alert_rules.yml.j2",
             RulesView { groups },
-            &[Manifest, Monitoring, Kubernetes],
             Syntax::Yaml,
             Check::Yaml,
         ),
@@ -195,7 +211,6 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             "monitoring/tests/alert_rules_test.yml",
             "monitoring/alert_rules_test.yml.j2",
             TestsView { tests },
-            &[Manifest, Monitoring, Kubernetes],
             Syntax::Yaml,
             Check::Yaml,
         ),
@@ -203,7 +218,6 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             "monitoring/alertmanager.yml",
             "monitoring/alertmanager.yml.j2",
             am,
-            &[Manifest, Monitoring],
             Syntax::Yaml,
             Check::Yaml,
         ),

@@ -453,7 +453,7 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
         ],
     });
 
-    let readiness = config.manifest.app.probes.readiness.as_str();
+    let readiness = names.readiness_path.as_str();
     let dependency = |name: &str, v: Values| {
         (
             sel(
@@ -467,7 +467,7 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
         name: APP_NOT_READY.into(),
         class: AlertClass::Availability,
         comment: vec![
-            format!("app.probes.readiness ({readiness}): the app's own readiness per dependency, exported as"),
+            format!("probes.readiness ({readiness}): the app's own readiness per dependency, exported as"),
             format!("{DEPENDENCY_UP}{{dependency}} (1 reachable, 0 not; checked on every scrape, like {readiness})."),
             "It shows what the app sees (credentials, network, its pools), which no exporter can.".into(),
             "An app that does not export it leaves this alert silent (a prometheus_client gauge set by".into(),

@@ -130,7 +130,7 @@ fn periods_count_events_in_the_period() {
 #[test]
 fn business_alerts_of_the_seed() {
     let p = example();
-    let names = Names::new(&p.config);
+    let names = Names::new(&p.config).unwrap();
     let alerts = business_alerts(&p.config, &names);
     let names: Vec<&str> = alerts.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(
@@ -175,7 +175,7 @@ fn other_business_thresholds() {
         business("signups_total", "< 2/minute"),
         business("queue_depth", ">= 200"),
     ];
-    let names = Names::new(&p.config);
+    let names = Names::new(&p.config).unwrap();
     let alerts = business_alerts(&p.config, &names);
     let exprs: Vec<String> = alerts.iter().map(|a| a.expr.join(" ")).collect();
     assert_eq!(
@@ -215,7 +215,7 @@ fn other_business_thresholds() {
 #[test]
 fn cpu_and_memory_compare_to_the_kubernetes_limits() {
     let mut p = example();
-    let names = Names::new(&p.config);
+    let names = Names::new(&p.config).unwrap();
     let alerts = service_alerts(&p.config, &names);
     assert_eq!(
         find(&alerts, "ContainerCpuHigh").expr,
@@ -249,7 +249,7 @@ fn a_threshold_of_100_percent_gets_only_a_quiet_test() {
         crate::model::values::Percent::try_from(100.0)
             .unwrap()
             .into();
-    let names = Names::new(&p.config);
+    let names = Names::new(&p.config).unwrap();
     let alerts = service_alerts(&p.config, &names);
     let disk = find(&alerts, "NodeDiskFull");
     assert_eq!(disk.scenarios.len(), 1);
@@ -259,7 +259,7 @@ fn a_threshold_of_100_percent_gets_only_a_quiet_test() {
 #[test]
 fn error_rate_alert_only_with_the_error_rate_metric() {
     let mut p = example();
-    let names = Names::new(&p.config);
+    let names = Names::new(&p.config).unwrap();
     assert!(
         service_alerts(&p.config, &names)
             .iter()
@@ -281,7 +281,7 @@ fn error_rate_alert_only_with_the_error_rate_metric() {
 #[test]
 fn readiness_alert_reads_the_apps_own_report() {
     let mut p = example();
-    let names = Names::new(&p.config);
+    let names = Names::new(&p.config).unwrap();
     let all = service_alerts(&p.config, &names);
     let a = find(&all, APP_NOT_READY);
     assert_eq!(
@@ -309,7 +309,15 @@ fn readiness_alert_reads_the_apps_own_report() {
     // the exporters' alert stays, beside it
     find(&all, "AppDependencyDown");
     // the readiness path comes from the manifest
-    p.config.manifest.app.probes.readiness = "/readyz".parse().unwrap();
+    let process = p.config.manifest.processes.values_mut().next().unwrap();
+    process.probes = Some(crate::model::manifest::Probes {
+        readiness: "/readyz"
+            .parse::<crate::model::values::HttpPath>()
+            .unwrap()
+            .into(),
+        ..Default::default()
+    });
+    let names = Names::new(&p.config).unwrap();
     let all = service_alerts(&p.config, &names);
     let a = find(&all, APP_NOT_READY);
     assert!(
@@ -318,7 +326,7 @@ fn readiness_alert_reads_the_apps_own_report() {
         a.description
     );
     assert!(
-        a.comment[0].starts_with("app.probes.readiness (/readyz)"),
+        a.comment[0].starts_with("probes.readiness (/readyz)"),
         "{:?}",
         a.comment
     );
@@ -366,7 +374,7 @@ fn escalation_becomes_for() {
 #[test]
 fn rendered_rules_carry_severity_and_for() {
     let p = example();
-    let names = Names::new(&p.config);
+    let names = Names::new(&p.config).unwrap();
     let rec = recordings(&p.config, &names);
     let service = service_alerts(&p.config, &names);
     let business = business_alerts(&p.config, &names);
@@ -401,7 +409,7 @@ fn rendered_rules_carry_severity_and_for() {
 #[test]
 fn tests_check_just_before_and_after_the_wait() {
     let p = example();
-    let names = Names::new(&p.config);
+    let names = Names::new(&p.config).unwrap();
     let service = service_alerts(&p.config, &names);
     let tests = tests(&p.config, &names, &[], &service);
     let cpu = tests

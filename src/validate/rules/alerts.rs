@@ -7,6 +7,10 @@ use crate::model::values::ThresholdUnit;
 
 /// `escalation_rules` has exactly one entry per declared severity.
 pub fn escalation_covers_severities(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
+    // An absent file holds defaults, which agree with each other.
+    if ctx.documents.get(Monitoring).is_none() {
+        return Vec::new();
+    }
     let alerts = &ctx.config.monitoring.alerts;
     let base = ["monitoring_config", "alerts"];
     let mut out = Vec::new();
@@ -76,6 +80,10 @@ pub fn escalation_covers_severities(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
 
 /// A `_rate` metric takes a percentage threshold; a `_total` counter takes a per-period rate.
 pub fn business_thresholds_fit_metrics(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
+    // An absent file holds defaults, which agree with each other.
+    if ctx.documents.get(Monitoring).is_none() {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for (i, m) in ctx.config.monitoring.business.iter().enumerate() {
         let metric = m.metric.as_str();

@@ -7,11 +7,14 @@ use crate::model::FileKind::Backup;
 /// Backups taken every N hours can lose up to N hours of data: warn when that exceeds the RPO.
 pub fn schedule_meets_rpo(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     let b = &ctx.config.backup;
-    let rpo = b.disaster_recovery.rpo;
+    let Some(dr) = &b.disaster_recovery else {
+        return Vec::new();
+    };
+    let rpo = &dr.rpo;
     let Some(interval) = b.database.frequency.interval() else {
         return Vec::new();
     };
-    if interval <= *rpo {
+    if interval <= **rpo {
         return Vec::new();
     }
     let frequency = serde_json::to_value(b.database.frequency)
@@ -27,10 +30,9 @@ pub fn schedule_meets_rpo(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
         )
         .with_label(format!("RPO {rpo}, but up to {interval} of data can be lost between backups"))
         .with_help(format!("back up at least every {rpo} (`frequency: hourly`), add binlog shipping for point-in-time recovery, or relax `rpo` to `{interval}`"));
-    vec![ctx.related(
+    vec![ctx.related_origin(
         d,
-        Backup,
-        &["backup_config", "database", "frequency"],
+        b.database.frequency.origin(),
         format!("one backup every {interval}"),
     )]
 }

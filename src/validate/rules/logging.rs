@@ -6,6 +6,10 @@ use crate::model::FileKind::{Docker, Logging};
 
 /// Each handler's `formatter` names a formatter in `formatters`.
 pub fn formatters_exist(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
+    // An absent file holds defaults, which agree with each other.
+    if ctx.documents.get(Logging).is_none() {
+        return Vec::new();
+    }
     let l = &ctx.config.logging;
     l.handlers
         .iter()
@@ -41,6 +45,10 @@ pub fn formatters_exist(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
 /// A handler writing a file under a read-only root filesystem gets a writable
 /// volume at the file's folder; say so, since file logs in containers are easy to lose.
 pub fn file_handlers_get_a_writable_volume(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
+    // An absent file holds defaults, which agree with each other.
+    if ctx.documents.get(Logging).is_none() {
+        return Vec::new();
+    }
     if !ctx.config.docker.runtime.security.read_only_filesystem {
         return Vec::new();
     }

@@ -4,12 +4,13 @@
 mod alerts;
 mod backup;
 mod logging;
+mod manifest;
 mod probes;
 mod resources;
 mod rollout;
-mod runtime;
 mod scanning;
 mod scripts;
+mod workload;
 
 use std::path::Path;
 
@@ -32,6 +33,7 @@ type Rule = fn(&Ctx<'_>) -> Vec<Diagnostic>;
 
 /// Every rule, in the order they run.
 const RULES: &[Rule] = &[
+    manifest::version_1_is_deprecated,
     resources::requests_within_limits,
     resources::docker_agrees_with_kubernetes,
     rollout::rolling_update_can_progress,
@@ -42,7 +44,7 @@ const RULES: &[Rule] = &[
     logging::formatters_exist,
     logging::file_handlers_get_a_writable_volume,
     backup::schedule_meets_rpo,
-    runtime::base_image_for_runtime,
+    workload::workload_is_honourable,
     scanning::scan_settings_agree,
 ];
 
@@ -93,6 +95,45 @@ impl Ctx<'_> {
     ) -> Diagnostic {
         let (source, span) = self.at(kind, keys);
         Diagnostic::warning(code, message, &source, span)
+    }
+
+    /// An error at the key at the end of `keys` in the manifest.
+    fn key_error(&self, code: &'static str, message: String, keys: &[&str]) -> Diagnostic {
+        let (source, span) = self.key(FileKind::Manifest, keys);
+        Diagnostic::error(code, message, &source, span)
+    }
+
+    /// Source and span of a value's origin, when it was written in a file.
+    fn origin(&self, origin: crate::provenance::Origin) -> Option<(Source, Span)> {
+        let crate::provenance::Origin::Input(file, span) = origin else {
+            return None;
+        };
+        let doc = self.documents.get(FileKind::from_id(file)?)?;
+        Some((doc.source.clone(), span))
+    }
+
+    /// An error at the place a value was written (`None` for a default).
+    fn error_at(
+        &self,
+        code: &'static str,
+        message: String,
+        origin: crate::provenance::Origin,
+    ) -> Option<Diagnostic> {
+        let (source, span) = self.origin(origin)?;
+        Some(Diagnostic::error(code, message, &source, span))
+    }
+
+    /// `d` with a related label at a value's origin, when it was written.
+    fn related_origin(
+        &self,
+        d: Diagnostic,
+        origin: crate::provenance::Origin,
+        label: impl Into<String>,
+    ) -> Diagnostic {
+        match self.origin(origin) {
+            Some((source, span)) => d.with_related(&source, span, label),
+            None => d,
+        }
     }
 
     fn related(

@@ -64,35 +64,43 @@ pub fn requests_within_limits(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     out
 }
 
-/// docker.yaml's runtime resources and kubernetes.yaml's resources must be the same amounts.
+/// docker.yaml's runtime resources and kubernetes.yaml's resources must be the
+/// same amounts where both files give them (where one does, the other target
+/// takes them from it).
 pub fn docker_agrees_with_kubernetes(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     let d = &ctx.config.docker.runtime.resources;
     let k = &ctx.config.kubernetes.resources;
+    let both = [
+        d.memory_limit.is_written() && k.limits.memory.is_written(),
+        d.cpu_limit.is_written() && k.limits.cpu.is_written(),
+        d.memory_request.is_written() && k.requests.memory.is_written(),
+        d.cpu_request.is_written() && k.requests.cpu.is_written(),
+    ];
     let pairs = [
         (
             "memory_limit",
-            d.memory_limit.bytes() == k.limits.memory.bytes(),
+            !both[0] || d.memory_limit.bytes() == k.limits.memory.bytes(),
             d.memory_limit.to_string(),
             ["limits", "memory"],
             k.limits.memory.to_string(),
         ),
         (
             "cpu_limit",
-            d.cpu_limit.millicores() == k.limits.cpu.millicores(),
+            !both[1] || d.cpu_limit.millicores() == k.limits.cpu.millicores(),
             d.cpu_limit.to_string(),
             ["limits", "cpu"],
             k.limits.cpu.to_string(),
         ),
         (
             "memory_request",
-            d.memory_request.bytes() == k.requests.memory.bytes(),
+            !both[2] || d.memory_request.bytes() == k.requests.memory.bytes(),
             d.memory_request.to_string(),
             ["requests", "memory"],
             k.requests.memory.to_string(),
         ),
         (
             "cpu_request",
-            d.cpu_request.millicores() == k.requests.cpu.millicores(),
+            !both[3] || d.cpu_request.millicores() == k.requests.cpu.millicores(),
             d.cpu_request.to_string(),
             ["requests", "cpu"],
             k.requests.cpu.to_string(),

@@ -8,8 +8,15 @@ use crate::model::FileKind::{Docker, Security};
 /// both say whether CI scans the image. security.yaml decides (it also holds the
 /// severity gate); docker.yaml must not say otherwise.
 pub fn scan_settings_agree(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
-    let build = *ctx.config.docker.build.security_scanning.peek();
-    let policy = *ctx.config.security.container.scan_images.peek();
+    let (build, policy) = (
+        &ctx.config.docker.build.security_scanning,
+        &ctx.config.security.container.scan_images,
+    );
+    // Where one file is silent, the other's answer stands.
+    if !(build.is_written() && policy.is_written()) {
+        return Vec::new();
+    }
+    let (build, policy) = (*build.peek(), *policy.peek());
     if build == policy {
         return Vec::new();
     }

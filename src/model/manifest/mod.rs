@@ -1,0 +1,311 @@
+//! `cfgen.yaml`, version 2: the workload. What runs (processes and jobs from
+//! one image), how the image comes to be (a runtime recipe, the user's own
+//! Dockerfile, or a prebuilt image), what it needs (env vars, secrets,
+//! dependencies), where it is deployed (environments) and which artifact
+//! families are wanted. The nine config files are the platform's policy.
+//!
+//! A version-1 manifest (the earlier shape) is read by [`v1`] and converted.
+
+pub mod v1;
+mod workload;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use workload::{
+    Autoscale, Cache, CacheEngine, Concurrency, Database, DatabaseEngine, Dependencies, EnvValue,
+    History, Job, MysqlFlavour, Probes, Process, ProcessOverride, ResourceAmounts, Resources,
+    SecretDelivery,
+};
+
+use super::values::{DnsLabel, EnvName, HostName, ImageRef};
+use crate::provenance::Tracked;
+
+/// The manifest version this cfgen writes and reads natively.
+pub const VERSION: u32 = 2;
+
+/// The version a manifest declares: its `version` key, or 1 when it has none.
+///
+/// # Errors
+/// A version this cfgen cannot read, with the span of the value and its text.
+pub fn version_of(root: &crate::load::Node) -> Result<u32, (crate::load::Span, String)> {
+    use crate::load::NodeKind;
+    let Some(entry) = root.entry("version") else {
+        return Ok(1);
+    };
+    match &entry.value.kind {
+        NodeKind::Int(1) => Ok(1),
+        NodeKind::Int(2) => Ok(2),
+        NodeKind::Int(n) => Err((entry.value.span, n.to_string())),
+        NodeKind::Str(s) => Err((entry.value.span, format!("\"{s}\""))),
+        NodeKind::Float(f) => Err((entry.value.span, f.to_string())),
+        _ => Err((entry.value.span, entry.value.type_name().to_owned())),
+    }
+}
+
+/// A cfgen project: what runs, from which image, needing what, deployed where.
+/// The nine policy files live beside it under `config/deployment/`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "cfgen project manifest", example = manifest_example())]
+pub struct Manifest {
+    /// Manifest version: `2`. A manifest without `version` is read as version 1 (the earlier shape), with a warning.
+    #[schemars(range(min = 2, max = 2))]
+    pub version: Tracked<u32>,
+    /// Project name, a DNS label: names the Kubernetes objects (`<name>-<process>`), the compose project and the image.
+    pub name: Tracked<DnsLabel>,
+    /// One line on what the project is; shown in generated headers and the checklist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Tracked<String>>,
+    /// With `build`: the repository CI pushes the image to, without a tag (CI tags each build with the commit SHA and deploys it by digest), e.g. `ghcr.io/acme/api`. Without `build`: a prebuilt image to deploy as it is, `name:tag` (resolved to a digest before each deploy) or `name@sha256:…`, e.g. `registry.example.com/team/billing:1.4.2`.
+    pub image: Tracked<ImageRef>,
+    /// How the image is built. Absent: `image` is prebuilt, and cfgen renders no Dockerfile and no build job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Build")]
+    pub build: Option<Build>,
+    /// The long-running processes started from the image, by name (a DNS label). Each becomes a Deployment (and a Service when it has a port) in Kubernetes and a service in compose.
+    #[schemars(length(min = 1))]
+    pub processes: BTreeMap<DnsLabel, Process>,
+    /// Jobs by name: with a `schedule`, a CronJob; without, a job that runs once per deploy before the new version takes traffic (the migration).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub jobs: BTreeMap<DnsLabel, Job>,
+    /// Plain environment variables of every process and job. Values are strings, numbers or booleans; secrets go in `secrets`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<EnvName, Tracked<EnvValue>>,
+    /// Secrets by environment variable name, and how the app receives each: `file` (the value in a file, its path in `<NAME>_FILE`) or `env` (the value in `<NAME>`). Values never live in git: the operator creates them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets: BTreeMap<EnvName, Tracked<SecretDelivery>>,
+    /// The database and cache the app connects to; each optional. Their connection URLs reach the app as the secrets `DATABASE_URL` and `REDIS_URL`.
+    #[serde(default)]
+    pub dependencies: Dependencies,
+    /// Deployment environments by name (e.g. `staging`, `production`). The workflow deploys them one after another, by name, with `production` (or `prod`) last; each needs the previous one to pass.
+    #[schemars(length(min = 1))]
+    pub environments: BTreeMap<DnsLabel, Environment>,
+    /// The artifact families to render. Default: every family that applies (no `image` family for a prebuilt image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Tracked<Vec<Target>>>,
+    /// Folder, relative to this file and inside the project, that receives the generated artifacts.
+    #[serde(default = "default_output")]
+    pub output: Tracked<String>,
+}
+
+fn default_output() -> Tracked<String> {
+    Tracked::default_value("deploy".into())
+}
+
+fn manifest_example() -> serde_json::Value {
+    serde_json::json!({
+        "version": 2,
+        "name": "api",
+        "image": "ghcr.io/acme/api",
+        "build": { "runtime": "node", "entrypoint": "server.js" },
+        "processes": { "web": { "port": 3000 } },
+        "secrets": { "JWT_SECRET_KEY": "file" },
+        "dependencies": { "database": { "engine": "postgres", "version": "16" } },
+        "environments": {
+            "staging": { "host": "staging.api.example.com" },
+            "production": { "host": "api.example.com", "replicas": 3 }
+        }
+    })
+}
+
+/// How the image is built: a runtime recipe cfgen writes, or your own Dockerfile.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Build {
+    /// Language runtime: cfgen writes a multi-stage Dockerfile for it. Exactly one of `runtime` and `dockerfile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<Tracked<Runtime>>,
+    /// Your own Dockerfile, relative to this manifest: cfgen builds and deploys it and renders none. Exactly one of `runtime` and `dockerfile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<Tracked<String>>,
+    /// The Docker build context, relative to this manifest.
+    #[serde(default = "default_context")]
+    pub context: Tracked<String>,
+    /// What the runtime starts: python `module:app` (the ASGI/WSGI application), node a script (`server.js`), go the main package (`./cmd/api`), java the jar the build produces (`target/app.jar`), rust the binary name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Tracked<String>>,
+    /// python only: the server of the `web`-style process, `uvicorn` (ASGI) or `gunicorn` (WSGI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<Tracked<PythonServer>>,
+    /// node only: the package manager, whose lockfile the build installs from (`package-lock.json`, `pnpm-lock.yaml`, `yarn.lock`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_manager: Option<Tracked<PackageManager>>,
+    /// java only: `maven` (`pom.xml`) or `gradle` (`build.gradle` with the Gradle wrapper).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_tool: Option<Tracked<BuildTool>>,
+    /// rust only: the Cargo package that holds the binary (default: the binary name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<Tracked<String>>,
+    /// python and node: files and folders, relative to the context, copied into the runtime image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<Tracked<Vec<String>>>,
+}
+
+fn default_context() -> Tracked<String> {
+    Tracked::default_value(".".into())
+}
+
+/// A language runtime with a Dockerfile recipe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Runtime {
+    /// Python: dependencies from `requirements.txt` into a virtualenv; uvicorn (ASGI) or gunicorn (WSGI).
+    Python,
+    /// Rust: a release build with Cargo, the binary alone in the runtime image.
+    Rust,
+}
+
+impl Runtime {
+    /// Every runtime, in documentation order.
+    pub const ALL: [Self; 2] = [Self::Python, Self::Rust];
+
+    /// The name as written in `cfgen.yaml`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Python => "python",
+            Self::Rust => "rust",
+        }
+    }
+}
+
+/// The Python server of a process with a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PythonServer {
+    /// uvicorn, for ASGI applications (FastAPI, Starlette).
+    Uvicorn,
+    /// gunicorn, for WSGI applications (Django, Flask).
+    Gunicorn,
+}
+
+/// A Node.js package manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageManager {
+    /// npm (`package-lock.json`, `npm ci`).
+    Npm,
+    /// pnpm (`pnpm-lock.yaml`, through corepack).
+    Pnpm,
+    /// Yarn (`yarn.lock`, through corepack).
+    Yarn,
+}
+
+/// A Java build tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildTool {
+    /// Apache Maven (`pom.xml`).
+    Maven,
+    /// Gradle (`build.gradle` or `build.gradle.kts`).
+    Gradle,
+}
+
+/// One deployment environment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// Kubernetes namespace (default: `<name>-<environment>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<Tracked<DnsLabel>>,
+    /// Public host name the public process is served on, e.g. `api.ecommerce.com`. Needed when a process is public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<Tracked<HostName>>,
+    /// Replicas of the public process here; overrides the process's and `kubernetes_config.cluster.replicas`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub replicas: Option<Tracked<u32>>,
+    /// Per-process settings in this environment (replicas, resources).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub processes: BTreeMap<DnsLabel, ProcessOverride>,
+    /// Environment variables in this environment, over the project's `env`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<EnvName, Tracked<EnvValue>>,
+}
+
+/// An artifact family.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// The Dockerfile and its ignore file (only when cfgen writes the Dockerfile).
+    Image,
+    /// `docker-compose.yml`, the nginx config it runs and the compose secrets helper.
+    Compose,
+    /// `k8s/<environment>/`: every Kubernetes object, with a kustomization.
+    Kubernetes,
+    /// Prometheus and Alertmanager config, alert rules and their tests.
+    Monitoring,
+    /// The GitHub Actions deploy workflow.
+    Workflow,
+    /// The deploy, backup and check scripts.
+    Scripts,
+    /// The pull-request deploy checklist.
+    Checklist,
+}
+
+impl Target {
+    /// Every family.
+    pub const ALL: [Self; 7] = [
+        Self::Image,
+        Self::Compose,
+        Self::Kubernetes,
+        Self::Monitoring,
+        Self::Workflow,
+        Self::Scripts,
+        Self::Checklist,
+    ];
+
+    /// The name as written in `cfgen.yaml` and on the command line.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Compose => "compose",
+            Self::Kubernetes => "kubernetes",
+            Self::Monitoring => "monitoring",
+            Self::Workflow => "workflow",
+            Self::Scripts => "scripts",
+            Self::Checklist => "checklist",
+        }
+    }
+}
+
+impl Manifest {
+    /// The runtime recipe cfgen writes the Dockerfile from, if any.
+    #[must_use]
+    pub fn runtime(&self) -> Option<Runtime> {
+        self.build.as_ref()?.runtime.as_deref().copied()
+    }
+
+    /// The process served by nginx and the Ingress, if any.
+    #[must_use]
+    pub fn public_process(&self) -> Option<(&DnsLabel, &Process)> {
+        self.processes.iter().find(|(_, p)| p.is_public())
+    }
+
+    /// Whether `target` is rendered: listed in `targets`, or, without that
+    /// list, applicable (the image family needs a Dockerfile cfgen writes).
+    #[must_use]
+    pub fn wants(&self, target: Target) -> bool {
+        let applies = target != Target::Image || self.runtime().is_some();
+        match &self.targets {
+            Some(list) => applies && list.contains(&target),
+            None => applies,
+        }
+    }
+
+    /// The deploy jobs (no schedule), in name order: run before each rollout.
+    pub fn deploy_jobs(&self) -> impl Iterator<Item = (&DnsLabel, &Job)> {
+        self.jobs.iter().filter(|(_, j)| j.schedule.is_none())
+    }
+
+    /// The scheduled jobs, in name order.
+    pub fn scheduled_jobs(&self) -> impl Iterator<Item = (&DnsLabel, &Job)> {
+        self.jobs.iter().filter(|(_, j)| j.schedule.is_some())
+    }
+}

@@ -1,0 +1,128 @@
+//! Dockerfile recipes, one module and one template per runtime.
+//!
+//! A recipe knows its runtime's build (the Dockerfile and its ignore file),
+//! the command that serves HTTP on a port, and how the final image can probe
+//! a URL with what it contains. Adding a runtime is a new variant of
+//! [`Runtime`], a module here with its [`Recipe`], its line in [`recipe`],
+//! and its templates under `templates/docker/`.
+
+mod python;
+mod rust;
+
+use serde::Serialize;
+
+use super::Artifact;
+use super::docker::{self, ContextPaths};
+use super::workload::Healthcheck;
+use crate::model::Config;
+use crate::model::manifest::{Build, Process, Runtime};
+use crate::model::values::{DnsLabel, ImageRef};
+use crate::validate::Project;
+
+/// A runtime's Dockerfile recipe.
+pub trait Recipe: Sync {
+    /// The command of a process that serves HTTP on `port` (exec form).
+    fn server_command(&self, config: &Config, port: u16) -> Vec<String>;
+
+    /// A command the final image can run that exits 0 when `url` answers 200
+    /// (exec form), using only what the image contains.
+    fn http_healthcheck(&self, config: &Config, url: &str) -> Vec<String>;
+
+    /// The Dockerfile and its ignore file.
+    fn artifacts(&self, project: &Project, image: &ImageContext<'_>) -> Vec<Artifact>;
+}
+
+/// The recipe of the project's runtime, if cfgen writes its Dockerfile.
+#[must_use]
+pub fn recipe(config: &Config) -> Option<&'static dyn Recipe> {
+    Some(match config.manifest.runtime()? {
+        Runtime::Python => &python::Python,
+        Runtime::Rust => &rust::Rust,
+    })
+}
+
+/// What every recipe gets: the build settings, the process the image runs
+/// by default (its `CMD`, `EXPOSE` and `HEALTHCHECK`), and shared paths.
+pub struct ImageContext<'a> {
+    /// `cfgen.yaml` `build`.
+    pub build: &'a Build,
+    /// The default process: the public one, else the first with a port, else the first.
+    pub process: (&'a DnsLabel, &'a Process),
+    /// Its command.
+    pub command: Option<Vec<String>>,
+    /// Its healthcheck.
+    pub healthcheck: Option<Healthcheck>,
+    /// The build context and the output folder, relative to each other.
+    pub paths: ContextPaths,
+    /// `docker build -f … …`, run from the folder of cfgen.yaml.
+    pub build_command: String,
+    /// The checkov checks the config opts out of.
+    pub checkov_skips: Vec<&'static str>,
+    /// Folders the app writes log files to.
+    pub log_dirs: Vec<String>,
+}
+
+/// The common part of every recipe's view.
+#[derive(Serialize)]
+pub struct CommonView {
+    /// `docker build …`.
+    pub build_command: String,
+    /// checkov skips, with their reasons.
+    pub checkov_skips: Vec<&'static str>,
+    /// Every base image is pinned by digest.
+    pub pinned_by_digest: bool,
+    /// Run as a numeric non-root UID.
+    pub non_root: bool,
+    /// The UID and GID.
+    pub uid: u32,
+    /// Log folders to create, owned by the app.
+    pub log_dirs: Vec<String>,
+    /// Layer caching (BuildKit cache mounts).
+    pub layer_caching: bool,
+    /// The default process's port, for `EXPOSE`.
+    pub port: Option<u16>,
+    /// The default process's healthcheck.
+    pub healthcheck: Option<Healthcheck>,
+    /// Its command, exec form.
+    pub healthcheck_cmd: Option<String>,
+    /// The default command, exec form.
+    pub cmd: Option<String>,
+    /// The default process's name, for comments.
+    pub process: String,
+}
+
+impl CommonView {
+    /// The common view for base images `images`.
+    #[must_use]
+    pub fn new(config: &Config, image: &ImageContext<'_>, images: &[&ImageRef]) -> Self {
+        Self {
+            build_command: image.build_command.clone(),
+            checkov_skips: image.checkov_skips.clone(),
+            pinned_by_digest: images.iter().all(|i| i.digest.is_some()),
+            non_root: *config.docker.runtime.security.non_root_user,
+            uid: super::common::APP_UID,
+            log_dirs: image.log_dirs.clone(),
+            layer_caching: *config.docker.build.layer_caching,
+            port: image.process.1.port.as_deref().copied(),
+            healthcheck_cmd: image
+                .healthcheck
+                .as_ref()
+                .map(|h| docker::exec_form(&h.test)),
+            healthcheck: image.healthcheck.clone(),
+            cmd: image.command.as_deref().map(docker::exec_form),
+            process: image.process.0.to_string(),
+        }
+    }
+}
+
+/// A base image from docker.yaml, or the recipe's default.
+#[must_use]
+pub fn base_image(
+    configured: Option<&crate::provenance::Tracked<ImageRef>>,
+    default: &str,
+) -> ImageRef {
+    configured.map_or_else(
+        || default.parse().expect("a valid default image"),
+        |i| (**i).clone(),
+    )
+}
