@@ -21,6 +21,14 @@ use crate::validate::Project;
 
 /// A runtime's Dockerfile recipe.
 pub trait Recipe: Sync {
+    /// The `build` keys beyond `runtime` and `context` that this runtime takes
+    /// (of `entrypoint`, `sources`, `server`, `package_manager`, `build_tool`, `package`).
+    fn options(&self) -> &'static [&'static str];
+
+    /// Why `entrypoint` (as written, or `None`) cannot be started by this
+    /// runtime: the label and the fix; `None` when it can.
+    fn entrypoint_problem(&self, entrypoint: Option<&str>) -> Option<(String, String)>;
+
     /// The command of a process that serves HTTP on `port` (exec form).
     fn server_command(&self, config: &Config, port: u16) -> Vec<String>;
 
@@ -35,11 +43,27 @@ pub trait Recipe: Sync {
 /// The recipe of the project's runtime, if cfgen writes its Dockerfile.
 #[must_use]
 pub fn recipe(config: &Config) -> Option<&'static dyn Recipe> {
-    Some(match config.manifest.runtime()? {
+    Some(of(config.manifest.runtime()?))
+}
+
+/// The recipe of a runtime.
+#[must_use]
+pub fn of(runtime: Runtime) -> &'static dyn Recipe {
+    match runtime {
         Runtime::Python => &python::Python,
         Runtime::Rust => &rust::Rust,
-    })
+    }
 }
+
+/// Every `build` key a recipe may take, for the rule that refuses the others.
+pub const OPTIONS: [&str; 6] = [
+    "entrypoint",
+    "sources",
+    "server",
+    "package_manager",
+    "build_tool",
+    "package",
+];
 
 /// What every recipe gets: the build settings, the process the image runs
 /// by default (its `CMD`, `EXPOSE` and `HEALTHCHECK`), and shared paths.

@@ -51,7 +51,38 @@ fn sources(config: &Config) -> Vec<String> {
         .map_or_else(|| vec!["app/".to_owned()], |s| (**s).clone())
 }
 
+/// `module.sub:attribute` with Python identifiers.
+fn is_python_app(s: &str) -> bool {
+    let ident = |p: &str| {
+        !p.is_empty()
+            && !p.starts_with(|c: char| c.is_ascii_digit())
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    match s.split_once(':') {
+        Some((module, attr)) => module.split('.').all(ident) && attr.split('.').all(ident),
+        None => false,
+    }
+}
+
 impl Recipe for Python {
+    fn options(&self) -> &'static [&'static str] {
+        &["entrypoint", "sources", "server"]
+    }
+
+    fn entrypoint_problem(&self, entrypoint: Option<&str>) -> Option<(String, String)> {
+        match entrypoint {
+            None => Some((
+                "which application?".into(),
+                "add `entrypoint: app.main:app` (the module and the ASGI/WSGI attribute)".into(),
+            )),
+            Some(e) if !is_python_app(e) => Some((
+                "expected `module:attribute`".into(),
+                "write the module path and the application object, e.g. `app.main:app` (FastAPI) or `mysite.wsgi:application` (Django); a script such as `server.js` needs another runtime".into(),
+            )),
+            Some(_) => None,
+        }
+    }
+
     fn server_command(&self, config: &Config, port: u16) -> Vec<String> {
         let app = &config.performance.application;
         let workers = app.workers.to_string();
@@ -176,6 +207,15 @@ struct IgnoreView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn python_applications() {
+        assert!(is_python_app("app.main:app"));
+        assert!(is_python_app("mysite.wsgi:application"));
+        assert!(!is_python_app("server.js"));
+        assert!(!is_python_app("app.main"));
+        assert!(!is_python_app("1app:app"));
+    }
 
     #[test]
     fn python_literals_escape_quotes() {

@@ -61,6 +61,23 @@ fn bin(config: &Config) -> String {
 }
 
 impl Recipe for Rust {
+    fn options(&self) -> &'static [&'static str] {
+        &["entrypoint", "package"]
+    }
+
+    fn entrypoint_problem(&self, entrypoint: Option<&str>) -> Option<(String, String)> {
+        let e = entrypoint?;
+        let binary = !e.is_empty()
+            && e.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        (!binary).then(|| {
+            (
+                "expected a binary name".into(),
+                "write the name of the binary target, e.g. `shop` (`[[bin]] name` or the package name)".into(),
+            )
+        })
+    }
+
     fn server_command(&self, config: &Config, _port: u16) -> Vec<String> {
         vec![format!("{BIN_DIR}/{}", bin(config))]
     }

@@ -6,6 +6,7 @@
 use super::Ctx;
 use crate::diagnostics::Diagnostic;
 use crate::model::manifest::{Runtime, Target};
+use crate::plan::runtimes;
 use crate::provenance::Origin;
 
 /// Every workload rule, in order.
@@ -114,42 +115,42 @@ fn runtime_options(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let runtime = build.runtime.as_ref().map(|r| *r.peek());
-    let shown = runtime.map_or("your own Dockerfile", Runtime::name);
-    let options = [
-        (
-            "server",
-            build.server.as_ref().map(|v| v.origin()),
-            Some(Runtime::Python),
-        ),
-        (
-            "package",
-            build.package.as_ref().map(|v| v.origin()),
-            Some(Runtime::Rust),
-        ),
+    let recipe = runtime.map(runtimes::of);
+    let shown = runtime.map_or_else(
+        || "your own Dockerfile".to_owned(),
+        |r| format!("the `{}` runtime", r.name()),
+    );
+    let written: [(&str, Option<Origin>); 6] = [
+        ("entrypoint", build.entrypoint.as_ref().map(|v| v.origin())),
+        ("sources", build.sources.as_ref().map(|v| v.origin())),
+        ("server", build.server.as_ref().map(|v| v.origin())),
         (
             "package_manager",
             build.package_manager.as_ref().map(|v| v.origin()),
-            None,
         ),
-        (
-            "build_tool",
-            build.build_tool.as_ref().map(|v| v.origin()),
-            None,
-        ),
+        ("build_tool", build.build_tool.as_ref().map(|v| v.origin())),
+        ("package", build.package.as_ref().map(|v| v.origin())),
     ];
-    for (key, origin, applies_to) in options {
+    debug_assert_eq!(written.map(|(k, _)| k), runtimes::OPTIONS);
+    for (key, origin) in written {
         let Some(origin) = origin else { continue };
-        if applies_to.is_some() && applies_to == runtime {
+        if recipe.is_some_and(|r| r.options().contains(&key)) {
             continue;
         }
-        let help = match applies_to {
-            Some(r) => format!(
-                "`{key}` is an option of the `{}` runtime only; remove it",
-                r.name()
-            ),
-            None => {
-                format!("`{key}` belongs to a runtime this cfgen has no recipe for yet; remove it")
-            }
+        let takers: Vec<String> = Runtime::ALL
+            .iter()
+            .filter(|r| runtimes::of(**r).options().contains(&key))
+            .map(|r| format!("`{}`", r.name()))
+            .collect();
+        let help = if recipe.is_none() {
+            "your Dockerfile decides what it copies and starts; remove this key, or give a process its `command`".to_owned()
+        } else if takers.is_empty() {
+            format!("no runtime of this cfgen takes `{key}`; remove it")
+        } else {
+            format!(
+                "`{key}` is an option of {} only; remove it",
+                takers.join(" and ")
+            )
         };
         push(
             out,
@@ -161,93 +162,30 @@ fn runtime_options(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             .map(|d| d.with_label("not an option here").with_help(help)),
         );
     }
-    if build.dockerfile.is_some() {
-        for (key, origin) in [
-            ("entrypoint", build.entrypoint.as_ref().map(|v| v.origin())),
-            ("sources", build.sources.as_ref().map(|v| v.origin())),
-        ] {
-            if let Some(origin) = origin {
-                push(
-                    out,
-                    ctx.error_at(
-                        "rule::runtime-option",
-                        format!("`build.{key}` does not apply to your own Dockerfile"),
-                        origin,
-                    )
-                    .map(|d| {
-                        d.with_label("cfgen writes no Dockerfile here")
-                            .with_help("your Dockerfile decides what it copies and starts; remove this key, or give a process its `command`")
-                    }),
-                );
-            }
-        }
-    }
-    let Some(runtime) = runtime else { return };
-    let entry = build.entrypoint.as_ref();
-    match runtime {
-        Runtime::Python => match entry {
-            None => out.push(
-                ctx.key_error(
-                    "rule::entrypoint",
-                    "a python build needs `entrypoint`, the application the server starts".into(),
-                    &["build", "runtime"],
-                )
-                .with_label("which application?")
-                .with_help("add `entrypoint: app.main:app` (the module and the ASGI/WSGI attribute)"),
-            ),
-            Some(e) if !is_python_app(e.peek()) => push(
-                out,
-                ctx.error_at(
-                    "rule::entrypoint",
-                    format!("`{}` is not a Python application for the `python` runtime", e.peek()),
-                    e.origin(),
-                )
-                .map(|d| {
-                    d.with_label("expected `module:attribute`")
-                        .with_help("write the module path and the application object, e.g. `app.main:app` (FastAPI) or `mysite.wsgi:application` (Django); a script such as `server.js` needs another runtime")
-                }),
-            ),
-            Some(_) => {}
-        },
-        Runtime::Rust => {
-            if let Some(e) = entry
-                && !is_binary_name(e.peek())
-            {
-                push(
-                    out,
-                    ctx.error_at(
-                        "rule::entrypoint",
-                        format!("`{}` is not a Cargo binary name for the `rust` runtime", e.peek()),
-                        e.origin(),
-                    )
-                    .map(|d| {
-                        d.with_label("expected a binary name")
-                            .with_help("write the name of the binary target, e.g. `shop` (`[[bin]] name` or the package name)")
-                    }),
-                );
-            }
-        }
-    }
-}
-
-/// `module.sub:attribute` with Python identifiers.
-fn is_python_app(s: &str) -> bool {
-    let ident = |p: &str| {
-        !p.is_empty()
-            && !p.starts_with(|c: char| c.is_ascii_digit())
-            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    let (Some(runtime), Some(recipe)) = (runtime, recipe) else {
+        return;
     };
-    match s.split_once(':') {
-        Some((module, attr)) => module.split('.').all(ident) && attr.split('.').all(ident),
-        None => false,
-    }
-}
-
-/// A Cargo binary name: letters, digits, `-` and `_`.
-fn is_binary_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    let entry = build.entrypoint.as_ref();
+    let Some((label, help)) = recipe.entrypoint_problem(entry.map(|e| e.peek().as_str())) else {
+        return;
+    };
+    let d = match entry {
+        Some(e) => ctx.error_at(
+            "rule::entrypoint",
+            format!(
+                "`{}` is not an entrypoint the `{}` runtime can start",
+                e.peek(),
+                runtime.name()
+            ),
+            e.origin(),
+        ),
+        None => Some(ctx.key_error(
+            "rule::entrypoint",
+            format!("a {} build needs `entrypoint`", runtime.name()),
+            &["build", "runtime"],
+        )),
+    };
+    push(out, d.map(|d| d.with_label(label).with_help(help)));
 }
 
 fn processes(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
@@ -469,21 +407,5 @@ fn environments(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn python_applications_and_binary_names() {
-        assert!(is_python_app("app.main:app"));
-        assert!(is_python_app("mysite.wsgi:application"));
-        assert!(!is_python_app("server.js"));
-        assert!(!is_python_app("app.main"));
-        assert!(!is_python_app("1app:app"));
-        assert!(is_binary_name("shop"));
-        assert!(!is_binary_name("./shop"));
     }
 }
