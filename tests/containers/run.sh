@@ -30,7 +30,7 @@
 #     (FINDINGS.md F1), that is a FAIL, and the run goes on with a temporary copy whose
 #     secrets are `file:` secrets, so that every other assertion still runs. Never committed.
 #   CONTAINERS_KEEP=1 keeps the work folder (not the containers).
-set -euo pipefail
+set -Eeuo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -175,6 +175,7 @@ finish() {
 }
 trap finish EXIT
 trap 'echo "containers: interrupted (deadline or signal)"; exit 130' INT TERM
+trap 'echo "containers: unexpected error (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 # ================================ per project ====================================================
 # yaml_key FILE KEY: a top-level scalar of a simple YAML file (cfgen.yaml's output, name)
@@ -205,7 +206,8 @@ base_images() {
        }' "$1"
 }
 
-compose() { "$DOCKER" compose -p "$CP" -f "$STACK/docker-compose.yml" "$@"; }
+# the stack's compose: the file, plus the loopback override (see loopback_override)
+compose() { "$DOCKER" compose -p "$CP" -f "$STACK/docker-compose.yml" -f "$work/$NAME.loopback.yml" "$@"; }
 cj() { jq -r "$@" "$work/$NAME.compose.json"; }
 
 # --- 1. images -------------------------------------------------------------------------------
@@ -265,7 +267,8 @@ run_hardened() {
   local sec
   mkdir -p "$work/alone/$NAME"
   while IFS= read -r sec; do
-    printf '%s' "$(secret_value "$sec" alone)" >"$work/alone/$NAME/$sec"
+    secret_value "$sec" || { ko "no value for the secret $sec"; return; }
+    printf '%s' "$VALUE" >"$work/alone/$NAME/$sec"
     chmod 0444 "$work/alone/$NAME/$sec"
     args+=(--volume "$work/alone/$NAME/$sec:/run/secrets/$sec:ro")
   done < <(cj --arg s "$svc" '.services[$s].secrets // [] | .[] | .source')
@@ -283,7 +286,7 @@ run_hardened() {
     "$DOCKER" logs --tail 15 "$c" 2>&1 | indent
     "$DOCKER" inspect -f '{{range .State.Health.Log}}{{.ExitCode}} {{.Output}}{{end}}' "$c" 2>/dev/null | tail -n 5 | indent
   fi
-  local uids; uids=$("$DOCKER" top "$c" -eo uid 2>/dev/null | tail -n +2 | sort -u | tr '\n' ' ')
+  local uids; uids=$("$DOCKER" top "$c" -o pid,uid 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u | tr '\n' ' ')
   ((nr)) && check "every process of $img runs as uid ${user%%:*} (docker top: $uids)" test "$uids" = "${user%%:*} "
   if ((ro)); then
     local w; w=$("$DOCKER" exec "$c" sh -c 'touch /cfgen-probe 2>&1; echo rc=$?' 2>&1 | tr '\n' ' ')
@@ -301,16 +304,18 @@ run_hardened() {
 declare -A SECRET_VAL=()
 # the compose header: "#   VAR   scheme://…{OTHER}…" templates for URL secrets
 header_template() { sed -nE "s|^#[[:space:]]+$1[[:space:]]+([a-z][a-z0-9+]*://[^[:space:]]+)[[:space:]]*$|\1|p" "$OUT/docker-compose.yml" | head -1; }
-# var_value VAR: the value for a secret variable (generated once per project)
+# var_value VAR: sets VALUE to the value of a secret variable (made once per project, kept in
+# SECRET_VAL: call it in this shell, not in $(…), or the value is made again)
 var_value() {
-  local var=$1 v tpl
-  if [[ -n ${SECRET_VAL[$var]:-} ]]; then printf '%s' "${SECRET_VAL[$var]}"; return; fi
+  local var=$1 v tpl inner
+  if [[ -n ${SECRET_VAL[$var]:-} ]]; then VALUE=${SECRET_VAL[$var]}; return; fi
   tpl=$(header_template "$var")
   if [[ -n $tpl ]]; then
     v=$tpl
     while [[ $v =~ \{([A-Z0-9_]+)\} ]]; do
-      local inner=${BASH_REMATCH[1]}
-      v=${v//\{$inner\}/$(var_value "$inner")}
+      inner=${BASH_REMATCH[1]}
+      var_value "$inner" || return 1
+      v=${v//\{$inner\}/$VALUE}
     done
   elif [[ $var =~ (PASSWORD|KEY|TOKEN|SECRET) ]]; then
     v=$(openssl rand -hex 16)
@@ -319,9 +324,10 @@ var_value() {
     return 1
   fi
   SECRET_VAL[$var]=$v
-  printf '%s' "$v"
+  VALUE=$v
 }
-# secret_value NAME [alone]: the value of the compose secret NAME
+# secret_value NAME: sets VALUE to the value of the compose secret NAME (from $VAR, or the
+# variable named like the secret)
 secret_value() {
   local name=$1 var
   var=$(cj --arg n "$name" '.secrets[$n].environment // empty')
@@ -332,13 +338,34 @@ secret_value() {
 # --- the stack --------------------------------------------------------------------------------
 stack_up() { # LABEL: compose up --wait, bounded
   local t0; t0=$(now)
-  if timeout 420 "$DOCKER" compose -p "$CP" -f "$STACK/docker-compose.yml" up -d --wait --wait-timeout 360 \
-    --no-build --pull never >"$work/logs/$NAME.up.log" 2>&1; then
+  if timeout 420 "$DOCKER" compose -p "$CP" -f "$STACK/docker-compose.yml" -f "$work/$NAME.loopback.yml" \
+    up -d --wait --wait-timeout 360 --no-build --pull never >"$work/logs/$NAME.up.log" 2>&1; then
     figure "compose up -d --wait ($1): $(since "$t0") s"
     return 0
   fi
   figure "compose up -d --wait ($1): failed after $(since "$t0") s"
   return 1
+}
+
+# Published ports on loopback only. The daemon's --ip 127.0.0.1 covers the default bridge, but
+# a port of a service on a compose network without a host address binds 0.0.0.0 and :: (the
+# network's host_binding_ipv4 default). So the stack runs with one override file beside the
+# generated one, written here from compose's own reading: the same ports, host_ip 127.0.0.1.
+# It changes nothing else (the generated file itself is not touched).
+loopback_override() { # COMPOSE_JSON
+  {
+    echo "# tests/containers: the generated ports, bound to 127.0.0.1"
+    echo "services: {}"
+  } >"$work/$NAME.loopback.yml"
+  local svcs; svcs=$(jq -r '.services | to_entries[] | select((.value.ports // []) | length > 0) | .key' "$1")
+  [[ -n $svcs ]] || return 0
+  {
+    echo "# tests/containers: the generated ports, bound to 127.0.0.1"
+    echo "services:"
+    jq -r '.services | to_entries[] | select((.value.ports // []) | length > 0) |
+      "  \(.key | tojson):\n    ports: !override\n" +
+      ([.value.ports[] | "      - target: \(.target)\n        published: \(.published | tostring | tojson)\n        protocol: \(.protocol // "tcp")\n        host_ip: 127.0.0.1"] | join("\n"))' "$1"
+  } >"$work/$NAME.loopback.yml"
 }
 
 # env-secrets workaround: the copy's `secrets:` from `environment: VAR` to `file: ./secrets/NAME`
@@ -353,16 +380,19 @@ patch_env_secrets() {
 # the operator's files: secrets (environment or files), the TLS certificate nginx mounts
 prepare_stack() {
   local name var file
-  while IFS=$'\t' read -r name var file; do
+  while IFS=$'\x1f' read -r name var file; do
     if [[ -n $var ]]; then
-      export "$var=$(var_value "$var")"
+      var_value "$var" || return 1
+      export "$var=$VALUE"
     fi
     if [[ -n $file ]]; then
+      [[ $file == "$STACK"/* ]] || { echo "secret file $file is outside the stack copy" >&2; return 1; }
       mkdir -p "$(dirname "$file")"
-      printf '%s' "$(secret_value "$name")" >"$file"
+      secret_value "$name" || return 1
+      printf '%s' "$VALUE" >"$file"
       chmod 0444 "$file"
     fi
-  done < <(jq -r '.secrets // {} | to_entries[] | [.key, (.value.environment // ""), (.value.file // "")] | @tsv' "$1")
+  done < <(jq -r '.secrets // {} | to_entries[] | [.key, (.value.environment // ""), (.value.file // "")] | join("\u001f")' "$1")
 }
 
 # certificate: at the host side of the bind mount holding nginx.conf's ssl_certificate paths
@@ -402,7 +432,8 @@ headers_ok() { # HEADERS
 inside_get() { compose exec -T nginx wget -q -O - "http://app:$APP_PORT$1"; }
 
 db_sql() { # SQL: as root in the mysql service, tab-separated output
-  compose exec -T -e "MYSQL_PWD=$(var_value MYSQL_ROOT_PASSWORD)" mysql mysql -uroot -N -B -e "$1"
+  var_value MYSQL_ROOT_PASSWORD
+  compose exec -T -e "MYSQL_PWD=$VALUE" mysql mysql -uroot -N -B -e "$1"
 }
 
 test_stack() {
@@ -420,6 +451,10 @@ test_stack() {
   section "compose: the operator's files (header: secrets; nginx/ssl certificate)"
   # compose's reading of the copy: file secrets and bind mounts resolve inside the copy
   "$DOCKER" compose -p "$CP" -f "$STACK/docker-compose.yml" config --format json 2>/dev/null >"$work/$NAME.stack.json"
+  local allif; allif=$(jq -r '[.services | to_entries[] | .key as $s | (.value.ports // [])[] | select((.host_ip // "") == "" or .host_ip == "0.0.0.0" or .host_ip == "::") | "\($s) \(.published)->\(.target)"] | join(", ")' "$work/$NAME.stack.json")
+  [[ -z $allif ]] || echo "  NOTE: docker-compose.yml publishes on every interface ($allif); this run binds them to 127.0.0.1 with an override file (FINDINGS.md N1)"
+  loopback_override "$work/$NAME.stack.json"
+  sed 's/^/      | /' "$work/$NAME.loopback.yml"
   prepare_stack "$work/$NAME.stack.json" || { ko "cannot fill the compose secrets"; return; }
   ok "secrets filled as the compose header documents: $(cj '.secrets // {} | to_entries | map(.key + (if .value.environment then " (env " + .value.environment + ")" else " (file)" end)) | join(", ")')"
   if make_certs; then ok "a throwaway certificate for $SERVER_NAMES where nginx mounts its ssl folder"; else ko "no bind mount of nginx's ssl_certificate folder in compose"; return; fi
@@ -632,7 +667,8 @@ test_backup() {
   [[ -n $net ]] || net=$(cj '.services.mysql.networks | keys[0] as $k | $k')
   dir="$work/backup/$NAME"
   mkdir -p "$dir/out" "$dir/secrets"
-  printf '%s' "$(var_value MYSQL_PASSWORD)" >"$dir/secrets/db-password"
+  var_value MYSQL_PASSWORD
+  printf '%s' "$VALUE" >"$dir/secrets/db-password"
   openssl rand -hex 32 | tr -d '\n' >"$dir/secrets/backup-key"
   chmod 0444 "$dir/secrets/"*
   chown 10001:10001 "$dir/out"
@@ -664,7 +700,8 @@ test_backup() {
     return
   fi
   db_sql "DROP DATABASE IF EXISTS restore_check; CREATE DATABASE restore_check" >/dev/null
-  if compose exec -T -e "MYSQL_PWD=$(var_value MYSQL_ROOT_PASSWORD)" mysql mysql -uroot restore_check <"$sql" 2>"$work/logs/$NAME.restore.err"; then
+  var_value MYSQL_ROOT_PASSWORD
+  if compose exec -T -e "MYSQL_PWD=$VALUE" mysql mysql -uroot restore_check <"$sql" 2>"$work/logs/$NAME.restore.err"; then
     local t a b diffs=()
     for t in $(db_sql "SELECT table_name FROM information_schema.tables WHERE table_schema = '$db' ORDER BY 1"); do
       a=$(db_sql "CHECKSUM TABLE \`$db\`.\`$t\`" | cut -f2)
@@ -691,6 +728,7 @@ figures+=("engine: $("$DOCKER" version -f 'server {{.Server.Version}}, client {{
 
 for PROJ_DIR in "$@"; do
   NAME=$(yaml_key "$PROJ_DIR/cfgen.yaml" name)
+  SECRET_VAL=()
   PROJ=$(realpath --relative-to="$REPO" "$PROJ_DIR")
   T_PROJ=$(now)
   out_rel=$(yaml_key "$PROJ_DIR/cfgen.yaml" output)

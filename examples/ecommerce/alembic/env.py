@@ -4,11 +4,17 @@ as the app's (LOG_FORMAT, LOG_LEVEL), online migrations only."""
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
 from app import config as app_config
+
+# As PID 1 of the compose `migrate` container, Python would ignore SIGTERM (no default action
+# for PID 1): exit instead, which rolls the running migration's transaction back.
+signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
 
 settings = app_config.load_or_exit(need_redis=False)
 if settings.log_format == "json":

@@ -12,6 +12,8 @@ import random
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import asynccontextmanager
 
 import redis
@@ -43,6 +45,29 @@ _redis_pool = redis.BlockingConnectionPool.from_url(
     retry=Retry(NoBackoff(), 0),
 )
 cache = redis.Redis(connection_pool=_redis_pool)
+# Redis is optional (a cache): every call is bounded by REDIS_TIMEOUT_SECONDS as a whole,
+# name resolution included (redis-py's socket timeouts do not cover a slow DNS), and after a
+# failure the cache is skipped for CACHE_BACKOFF seconds (the readiness check, which always
+# asks Redis, ends that early when Redis answers again).
+_cache_threads = ThreadPoolExecutor(max_workers=settings.redis_pool_size, thread_name_prefix="redis")
+CACHE_BACKOFF = 5.0
+_cache_down_until = 0.0
+
+
+class CacheDown(Exception):
+    """Redis failed, was too slow, or failed within the last CACHE_BACKOFF seconds."""
+
+
+def cache_call(fn, *args, **kwargs):
+    global _cache_down_until
+    if time.monotonic() < _cache_down_until:
+        raise CacheDown("skipped: Redis failed recently")
+    future = _cache_threads.submit(fn, *args, **kwargs)
+    try:
+        return future.result(timeout=settings.redis_timeout)
+    except (FutureTimeout, redis.RedisError, OSError) as e:
+        _cache_down_until = time.monotonic() + CACHE_BACKOFF
+        raise CacheDown(type(e).__name__) from e
 
 READY_TIMEOUT = 2.0  # seconds, per dependency check (as the bundled service)
 PRODUCTS_KEY = "ecommerce:products:v1"
@@ -67,6 +92,7 @@ async def lifespan(_app: FastAPI):
     draining = True
     log.info("shutting down: closing the database and Redis pools")
     engine.dispose()
+    _cache_threads.shutdown(wait=False, cancel_futures=True)
     _redis_pool.disconnect()
 
 
@@ -231,7 +257,9 @@ async def _bounded(fn) -> bool:
 
 
 async def readiness() -> dict[str, bool]:
+    global _cache_down_until
     db_ok, redis_ok = await asyncio.gather(_bounded(_db_check), _bounded(cache.ping))
+    _cache_down_until = 0.0 if redis_ok else time.monotonic() + CACHE_BACKOFF
     metrics.dependency_up.labels("database").set(1 if db_ok else 0)
     metrics.dependency_up.labels("redis").set(1 if redis_ok else 0)
     return {"database": db_ok, "redis": redis_ok}
@@ -303,17 +331,17 @@ def list_products():
     if settings.cache_ttl == 0:
         return JSONResponse({"products": _products_from_db()}, headers={"X-Cache": "bypass"})
     try:
-        hit = cache.get(PRODUCTS_KEY)
-    except redis.RedisError:
-        log.warning("redis unavailable: product listing served from the database")
+        hit = cache_call(cache.get, PRODUCTS_KEY)
+    except CacheDown as e:
+        log.warning("redis unavailable (%s): product listing served from the database", e)
         return JSONResponse({"products": _products_from_db()}, headers={"X-Cache": "bypass"})
     if hit is not None:
         return JSONResponse({"products": json.loads(hit)}, headers={"X-Cache": "hit"})
     products = _products_from_db()
     try:
-        cache.set(PRODUCTS_KEY, json.dumps(products), ex=settings.cache_ttl)
-    except redis.RedisError:
-        log.warning("redis unavailable: product listing not cached")
+        cache_call(cache.set, PRODUCTS_KEY, json.dumps(products), ex=settings.cache_ttl)
+    except CacheDown as e:
+        log.warning("redis unavailable (%s): product listing not cached", e)
     return JSONResponse({"products": products}, headers={"X-Cache": "miss"})
 
 
