@@ -654,65 +654,113 @@ test_stack() {
   figure "compose down -v: $(since "$t1") s"
 }
 
-# the backup script: a dump that restores
+# the backup scripts: dumps that restore
 test_backup() {
-  local script=$STACK/scripts/backup_database.sh
-  section "backup: scripts/backup_database.sh, then a restore of its dump"
-  [[ -f $script ]] || { ko "no scripts/backup_database.sh in the output"; return; }
+  section "backup: scripts/backup_database.sh and the CronJob's script, then a restore of each dump"
   local db user net img dir
   db=$(cj '.services.mysql.environment.MYSQL_DATABASE')
   user=$(cj '.services.mysql.environment.MYSQL_USER')
   img=$(cj '.services.mysql.image')
   net=$(cj '.networks.backend.name // empty')
-  [[ -n $net ]] || net=$(cj '.services.mysql.networks | keys[0] as $k | $k')
+  [[ -n $net ]] || net="${CP}_$(cj '.services.mysql.networks | keys[0]')"
   dir="$work/backup/$NAME"
-  mkdir -p "$dir/out" "$dir/secrets"
+  mkdir -p "$dir/out" "$dir/k8s-out" "$dir/secrets" "$dir/script"
   var_value MYSQL_PASSWORD
   printf '%s' "$VALUE" >"$dir/secrets/db-password"
+  var_value DATABASE_URL
+  printf '%s' "$VALUE" >"$dir/secrets/database-url"
   openssl rand -hex 32 | tr -d '\n' >"$dir/secrets/backup-key"
   chmod 0444 "$dir/secrets/"*
-  chown 10001:10001 "$dir/out"
-  local t0; t0=$(now)
-  # as the backup CronJob runs it: uid 10001, read-only root, /tmp tmpfs, no capabilities
-  if "$DOCKER" run --rm --label "$LABEL=$RUN_ID" --network "$net" --user 10001:10001 --read-only \
-    --tmpfs /tmp:size=64m --cap-drop ALL --security-opt no-new-privileges:true \
-    -v "$script:/opt/backup/backup_database.sh:ro" -v "$dir/secrets:/run/secrets/backup:ro" -v "$dir/out:/backups" \
-    -e DB_HOST=mysql -e DB_USER="$user" -e DB_NAME="$db" -e DB_PASSWORD_FILE=/run/secrets/backup/db-password \
-    -e BACKUP_KEY_FILE=/run/secrets/backup/backup-key -e BACKUP_DIR=/backups \
-    --entrypoint bash "$img" /opt/backup/backup_database.sh >"$work/logs/$NAME.backup.log" 2>&1; then
-    ok "backup_database.sh in $img (uid 10001, read-only root, cap-drop ALL) exit 0: $(grep -c verified "$work/logs/$NAME.backup.log") verified"
+  chown 10001:10001 "$dir/out" "$dir/k8s-out"
+  # as the backup CronJob runs: uid 10001, read-only root, /tmp tmpfs, no capabilities
+  local hardened=(--rm --label "$LABEL=$RUN_ID" --network "$net" --user 10001:10001 --read-only
+    --tmpfs /tmp:size=64m --cap-drop ALL --security-opt no-new-privileges:true)
+  local t0
+
+  # 1. scripts/backup_database.sh (compose side, pre-deploy step)
+  local script=$STACK/scripts/backup_database.sh
+  if [[ ! -f $script ]]; then
+    ko "no scripts/backup_database.sh in the output"
   else
-    ko "backup_database.sh failed:"
-    tail -n 10 "$work/logs/$NAME.backup.log" | indent
+    t0=$(now)
+    if "$DOCKER" run "${hardened[@]}" \
+      -v "$script:/opt/backup/backup_database.sh:ro" -v "$dir/secrets:/run/secrets/backup:ro" -v "$dir/out:/backups" \
+      -e DB_HOST=mysql -e DB_USER="$user" -e DB_NAME="$db" -e DB_PASSWORD_FILE=/run/secrets/backup/db-password \
+      -e BACKUP_KEY_FILE=/run/secrets/backup/backup-key -e BACKUP_DIR=/backups \
+      --entrypoint bash "$img" /opt/backup/backup_database.sh >"$work/logs/$NAME.backup.log" 2>&1; then
+      ok "scripts/backup_database.sh in $img (uid 10001, read-only root, cap-drop ALL) exit 0: $(grep -c verified "$work/logs/$NAME.backup.log") verified"
+      figure "scripts/backup_database.sh: $(since "$t0") s"
+      restore_check "$dir/out" "$db" "$dir/secrets/backup-key" scripts/backup_database.sh
+    else
+      ko "scripts/backup_database.sh failed:"
+      tail -n 10 "$work/logs/$NAME.backup.log" | indent
+    fi
+  fi
+
+  # 2. the CronJob's script (k8s/<env>/backup-script.yaml), with the CronJob's image and env
+  local cm; cm=$(find "$STACK/k8s" -mindepth 2 -maxdepth 2 -name backup-script.yaml 2>/dev/null | sort | head -1)
+  if [[ -z $cm ]]; then
+    ko "no k8s/*/backup-script.yaml in the output"
     return
   fi
-  figure "backup_database.sh: $(since "$t0") s"
-  local dump; dump=$(find "$dir/out" -maxdepth 1 -name "${db}_*.sql.gz.enc" | head -1)
-  check "it wrote an encrypted dump (${dump#"$dir/out/"}, $(stat -c %s "$dump" 2>/dev/null) bytes), no partial file left" \
-    bash -c '[[ -s $1 ]] && [[ -z $(find "$2" -name "*.partial") ]]' _ "$dump" "$dir/out"
-  [[ -s $dump ]] || return
-  # restore: decrypt with the key, decompress, load into a fresh database, compare checksums
-  local sql="$dir/restore.sql"
-  if openssl enc -d -aes-256-cbc -pbkdf2 -pass "file:$dir/secrets/backup-key" -in "$dump" | gzip -dc >"$sql"; then
-    ok "the dump decrypts with the key and decompresses ($(wc -l <"$sql") lines)"
+  local env_dir; env_dir=$(dirname "$cm")
+  python3 - "$cm" "$dir/script/backup_database.sh" <<'PY' || { ko "cannot read the script out of ${cm#"$STACK"/}"; return; }
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+open(sys.argv[2], "w").write(doc["data"]["backup_database.sh"])
+PY
+  local kimg; kimg=$(python3 - "$env_dir/backup-cronjob.yaml" <<'PY'
+import sys, yaml
+job = yaml.safe_load(open(sys.argv[1]))
+print(job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["image"])
+PY
+)
+  t0=$(now)
+  if "$DOCKER" run "${hardened[@]}" \
+    -v "$dir/script/backup_database.sh:/opt/backup/backup_database.sh:ro" \
+    -v "$dir/secrets/database-url:/run/secrets/app/database-url:ro" \
+    -v "$dir/secrets/backup-key:/run/secrets/backup/encryption-key:ro" -v "$dir/k8s-out:/backups" \
+    -e DATABASE_URL_FILE=/run/secrets/app/database-url -e BACKUP_KEY_FILE=/run/secrets/backup/encryption-key \
+    --entrypoint bash "${kimg:-$img}" /opt/backup/backup_database.sh >"$work/logs/$NAME.k8s-backup.log" 2>&1; then
+    ok "the CronJob's script (${cm#"$STACK"/}) in ${kimg:-$img}, run as the CronJob runs it: exit 0 ($(tail -n 1 "$work/logs/$NAME.k8s-backup.log" | cut -c1-120))"
+    figure "CronJob backup script: $(since "$t0") s"
+    restore_check "$dir/k8s-out" "$db" "$dir/secrets/backup-key" "the CronJob's script"
   else
-    ko "the dump does not decrypt/decompress"
-    return
+    ko "the CronJob's script (${cm#"$STACK"/}) failed:"
+    tail -n 10 "$work/logs/$NAME.k8s-backup.log" | indent
+  fi
+}
+
+# restore_check DIR DB KEYFILE LABEL: DIR holds one encrypted dump of DB; it decrypts,
+# decompresses and loads into a fresh database whose tables equal the live ones
+restore_check() {
+  local out=$1 db=$2 key=$3 what=$4 dump sql
+  dump=$(find "$out" -maxdepth 1 -name "${db}_*.sql.gz.enc" | head -1)
+  check "$what wrote an encrypted dump (${dump#"$out/"}, $(stat -c %s "$dump" 2>/dev/null) bytes), no partial file left" \
+    bash -c '[[ -s $1 ]] && [[ -z $(find "$2" -name "*.partial") ]]' _ "$dump" "$out"
+  [[ -s $dump ]] || return 0
+  sql="$out.restore.sql"
+  if openssl enc -d -aes-256-cbc -pbkdf2 -pass "file:$key" -in "$dump" | gzip -dc >"$sql"; then
+    ok "$what: the dump decrypts with the key and decompresses ($(wc -l <"$sql") lines)"
+  else
+    ko "$what: the dump does not decrypt/decompress"
+    return 0
   fi
   db_sql "DROP DATABASE IF EXISTS restore_check; CREATE DATABASE restore_check" >/dev/null
   var_value MYSQL_ROOT_PASSWORD
   if compose exec -T -e "MYSQL_PWD=$VALUE" mysql mysql -uroot restore_check <"$sql" 2>"$work/logs/$NAME.restore.err"; then
-    local t a b diffs=()
+    local t a b diffs=() n=0
     for t in $(db_sql "SELECT table_name FROM information_schema.tables WHERE table_schema = '$db' ORDER BY 1"); do
+      n=$((n + 1))
       a=$(db_sql "CHECKSUM TABLE \`$db\`.\`$t\`" | cut -f2)
       b=$(db_sql "CHECKSUM TABLE restore_check.\`$t\`" | cut -f2)
       [[ $a == "$b" ]] || diffs+=("$t ($a vs $b)")
     done
     local counts; counts=$(db_sql "SELECT (SELECT COUNT(*) FROM restore_check.users), (SELECT COUNT(*) FROM restore_check.orders)" | tr '\t' '/')
-    check "the dump restores into a fresh database with every table identical (CHECKSUM TABLE; users/orders $counts)${diffs:+: differ: ${diffs[*]}}" \
+    check "$what: the dump restores into a fresh database, all $n tables identical (CHECKSUM TABLE; users/orders $counts)${diffs:+: differ: ${diffs[*]}}" \
       bash -c '(( $1 == 0 )) && [[ $2 != 0/* ]]' _ "${#diffs[@]}" "$counts"
   else
-    ko "restoring the dump failed: $(head -c 300 "$work/logs/$NAME.restore.err")"
+    ko "$what: restoring the dump failed: $(head -c 300 "$work/logs/$NAME.restore.err")"
   fi
   db_sql "DROP DATABASE IF EXISTS restore_check" >/dev/null 2>&1 || true
 }

@@ -58,8 +58,11 @@ if [[ ! -d $DATADIR/mysql ]]; then
       -keyout ca-key.pem -out ca.pem 2>/dev/null
     openssl req -newkey rsa:2048 -nodes -subj "/CN=MySQL_Server_Auto_Generated_Server_Certificate" \
       -keyout server-key.pem -out server-req.pem 2>/dev/null
+    # X.509 v3 (extensions), as MySQL's own certificates: rustls, for one, rejects v1
+    printf 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:mysql,DNS:localhost\n' >server-ext.cnf
     openssl x509 -req -in server-req.pem -days 3650 -CA ca.pem -CAkey ca-key.pem -set_serial 01 \
-      -out server-cert.pem 2>/dev/null
+      -extfile server-ext.cnf -out server-cert.pem 2>/dev/null
+    rm -f server-ext.cnf
     rm -f server-req.pem
     chmod 0600 ca-key.pem server-key.pem
   )
