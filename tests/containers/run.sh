@@ -247,7 +247,7 @@ build_dockerfile() {
 # --- 2. the image alone, hardened ------------------------------------------------------------
 # run_hardened SERVICE IMAGE: docker run with docker.yaml's security, until HEALTHCHECK healthy
 run_hardened() {
-  local svc=$1 img=$2 user policy nr ro nnp
+  local svc=$1 img=$2 user nr ro nnp
   read -r nr ro nnp <<<"$(security_policy "$PROJ_DIR")"
   user=$("$DOCKER" image inspect -f '{{.Config.User}}' "$img")
   if ((nr)); then
@@ -506,7 +506,7 @@ test_stack() {
 
   # --- migrations before the app ----------------------------------------------------------
   section "migrations ran before the app started"
-  local mig app_started mig_code
+  local mig mig_code
   mig=$(compose ps -a -q migrate 2>/dev/null)
   if [[ -n $mig ]]; then
     mig_code=$("$DOCKER" inspect -f '{{.State.ExitCode}} {{.State.Status}}' "$mig")
@@ -622,7 +622,6 @@ test_stack() {
   section "the cache container stopped"
   local want=${CACHE_DOWN_READY[$NAME]:-200}
   compose stop -t 10 redis >/dev/null 2>&1
-  local gauge_zero
   gauge_zero() { inside_get /metrics 2>/dev/null | grep -qE '^app_dependency_up\{dependency="redis"\} 0(\.0)?$'; }
   check "/metrics reports app_dependency_up{dependency=\"redis\"} 0 with Redis stopped" wait_until 20 gauge_zero
   sleep 1

@@ -92,7 +92,11 @@ if [[ ! -d $DATADIR/mysql ]]; then
   } | mariadb --socket="$SOCKET" -uroot
   for f in /docker-entrypoint-initdb.d/*; do
     case $f in
-      *.sh) log "running $f"; . "$f" ;;
+      *.sh)
+        log "running $f"
+        # shellcheck source=/dev/null
+        . "$f"
+        ;;
       *.sql) log "running $f"; mariadb --socket="$SOCKET" -uroot -p"$MYSQL_ROOT_PASSWORD" "${MYSQL_DATABASE:-}" <"$f" ;;
       *.sql.gz) log "running $f"; gzip -dc "$f" | mariadb --socket="$SOCKET" -uroot -p"$MYSQL_ROOT_PASSWORD" "${MYSQL_DATABASE:-}" ;;
     esac

@@ -47,7 +47,11 @@ if [[ ! -s $PGDATA/PG_VERSION ]]; then
   fi
   for f in /docker-entrypoint-initdb.d/*; do
     case $f in
-      *.sh) log "running $f"; . "$f" ;;
+      *.sh)
+        log "running $f"
+        # shellcheck source=/dev/null
+        . "$f"
+        ;;
       *.sql) log "running $f"; psql -v ON_ERROR_STOP=1 --dbname "$POSTGRES_DB" -f "$f" ;;
       *.sql.gz) log "running $f"; gzip -dc "$f" | psql -v ON_ERROR_STOP=1 --dbname "$POSTGRES_DB" ;;
     esac
