@@ -297,7 +297,7 @@ run_hardened() {
   local code dt; code=$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$c"); dt=$(since "$t0")
   check "$img stops on SIGTERM: exit $code after $dt s (docker stop -t 30)" \
     awk -v c="$code" -v t="$dt" 'BEGIN { exit !(c == 0 && t < 10) }'
-  "$DOCKER" rm -f "$c" >/dev/null
+  "$DOCKER" rm -f -v "$c" >/dev/null
 }
 
 # --- secrets and the operator's files ---------------------------------------------------------
