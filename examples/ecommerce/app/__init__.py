@@ -1,0 +1,1 @@
+"""The ecommerce example API (see ../README.md)."""
