@@ -79,6 +79,20 @@ pub fn load_error(kind: &LoadErrorKind) -> (String, String, Option<String>) {
             String::new(),
             None,
         ),
+        LoadErrorKind::NotRegular { found } => (
+            format!("the file is {found}, not a regular file; cfgen does not read it"),
+            String::new(),
+            Some("config files are plain files; replace it with one".into()),
+        ),
+        LoadErrorKind::LinkOutside => (
+            "the file is a symbolic link that leads out of the project; cfgen does not read it"
+                .into(),
+            String::new(),
+            Some(
+                "cfgen reads only files inside the project folder; copy the file into the project instead of linking to it"
+                    .into(),
+            ),
+        ),
     }
 }
 
@@ -358,4 +372,48 @@ pub fn swept(count: usize, out: &str) -> String {
 #[must_use]
 pub fn modes_repaired(count: usize, out: &str) -> String {
     format!("repaired the mode of {count} file(s) in `{out}`")
+}
+
+/// `output` in `cfgen.yaml` is not a folder inside the project.
+#[must_use]
+pub fn output_not_in_project(output: &str, reason: &str) -> String {
+    format!("the output folder `{output}` is not a folder inside the project: {reason}")
+}
+
+/// Label of [`output_not_in_project`].
+pub const OUTPUT_NOT_IN_PROJECT_LABEL: &str = "cfgen writes and prunes generated files here";
+
+/// Help for [`output_not_in_project`].
+pub const OUTPUT_NOT_IN_PROJECT_HELP: &str = "give a relative path inside the project, beside `config/` and `cfgen.yaml`, such as `output: deploy`; to write elsewhere, pass `--out DIR` on the command line";
+
+/// A step value with a control character.
+#[must_use]
+pub fn control_character_in_step(step: &str, field: &str, c: char) -> String {
+    let step = step.escape_debug();
+    match c {
+        '\n' | '\r' => format!("the `{field}` of step `{step}` has a line break"),
+        _ => format!(
+            "the `{field}` of step `{step}` has the control character U+{:04X}",
+            u32::from(c)
+        ),
+    }
+}
+
+/// Label of [`control_character_in_step`].
+#[must_use]
+pub fn control_character_label(c: char) -> String {
+    match c {
+        '\n' | '\r' => "expected a single line".into(),
+        _ => format!("U+{:04X} here", u32::from(c)),
+    }
+}
+
+/// Help for [`control_character_in_step`].
+#[must_use]
+pub fn control_character_help(field: &str) -> String {
+    if field == "command" {
+        "a step runs one command line (it goes into the workflow and the deploy script as is); join the commands with `&&`, or put them in a script under `scripts/` and run that".into()
+    } else {
+        "step names are shown on one line in CI logs; remove the line break".into()
+    }
 }

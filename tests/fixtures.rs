@@ -85,6 +85,7 @@ fn hostile_yaml_is_refused_fast() {
             "alias bomb fixture",
             Box::new(|| {
                 refused(load_file(
+                    None,
                     &fixtures.join("err_alias_bomb/config/deployment/logging.yaml"),
                 ))
             }),
@@ -93,6 +94,7 @@ fn hostile_yaml_is_refused_fast() {
             "deep nesting fixture",
             Box::new(|| {
                 refused(load_file(
+                    None,
                     &fixtures.join("err_deep_nesting/config/deployment/checklist.yaml"),
                 ))
             }),

@@ -5,5 +5,6 @@ mod cli;
 mod common;
 mod editor;
 mod fixtures;
+mod hardening;
 mod schemas;
 mod usage;

@@ -141,7 +141,7 @@ impl Folder {
             Err(e) => return Err(self.io(Op::Read, "", e)),
         };
         base.descend(&self.parts(), false)
-            .map_err(|r| self.refusal(Op::Read, "", r))
+            .map_err(|r| self.base_refusal(Op::Read, r))
     }
 
     /// Opens the folder, creating what is missing; returns how many of the
@@ -156,14 +156,14 @@ impl Folder {
         while existing < parts.len()
             && base
                 .descend(&parts[..=existing], false)
-                .map_err(|r| self.refusal(Op::Read, "", r))?
+                .map_err(|r| self.base_refusal(Op::Read, r))?
                 .is_some()
         {
             existing += 1;
         }
         let dir = base
             .descend(&parts, true)
-            .map_err(|r| self.refusal(Op::CreateFolder, "", r))?
+            .map_err(|r| self.base_refusal(Op::CreateFolder, r))?
             .expect("created");
         Ok((dir, existing))
     }
@@ -197,6 +197,17 @@ impl Folder {
             Refusal::Io(e) => self.io(op, rel, e),
             Refusal::NotRegular { path, found } => EmitError::NotRegular {
                 path: self.path_of(&path),
+                found,
+            },
+        }
+    }
+
+    /// A refusal on the way from the base to the folder (its paths are relative to the base).
+    fn base_refusal(&self, op: Op, refusal: Refusal) -> EmitError {
+        match refusal {
+            Refusal::Io(e) => self.io(op, "", e),
+            Refusal::NotRegular { path, found } => EmitError::NotRegular {
+                path: path.split('/').fold(self.base.clone(), |p, c| p.join(c)),
                 found,
             },
         }

@@ -4,11 +4,13 @@
 mod alerts;
 mod backup;
 mod logging;
+mod paths;
 mod probes;
 mod resources;
 mod rollout;
 mod runtime;
 mod scripts;
+mod values;
 
 use std::path::Path;
 
@@ -42,6 +44,8 @@ const RULES: &[Rule] = &[
     logging::file_handlers_get_a_writable_volume,
     backup::schedule_meets_rpo,
     runtime::base_image_for_runtime,
+    paths::output_inside_project,
+    values::step_values_are_single_lines,
 ];
 
 /// Runs every rule.
