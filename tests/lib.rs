@@ -3,6 +3,7 @@
 mod build;
 mod cli;
 mod common;
+mod crash;
 mod editor;
 mod fixtures;
 mod hardening;
