@@ -417,3 +417,27 @@ pub fn control_character_help(field: &str) -> String {
         "step names are shown on one line in CI logs; remove the line break".into()
     }
 }
+
+/// A number with thousands separators: `47,990`.
+#[must_use]
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The diagnostics of a file beyond those shown.
+#[must_use]
+pub fn more_in_file(count: usize, file: &str) -> String {
+    format!(
+        "… and {} more in `{file}` (the first {} are shown; `--format json` lists every one)",
+        thousands(count),
+        crate::diagnostics::MAX_SHOWN_PER_FILE
+    )
+}
