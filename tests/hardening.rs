@@ -30,7 +30,7 @@ pub fn cfgen(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
+        .env("COLUMNS", "1000")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -590,4 +590,73 @@ fn diagnostics_are_rendered_in_linear_time_and_capped_per_file() {
     assert!(stdout.contains("::notice file=p/config/deployment/docker.yaml::… and 47,990 more"));
     // Was over 300 s (debug build) before; about 1 s now. Loose for busy machines.
     assert!(human < Duration::from_secs(30), "human took {human:?}");
+}
+
+/// `cfgen build p --templates overrides` with `template` as the override of
+/// the namespace template; returns the run and the project's folder.
+fn build_with_override(template: &str) -> (tempfile::TempDir, Output, Duration) {
+    let (tmp, _) = project();
+    let dir = tmp.path().join("overrides/kubernetes");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("namespace.yaml.j2"), template).unwrap();
+    let start = Instant::now();
+    let out = cfgen(tmp.path(), &["build", "p", "--templates", "overrides"]);
+    (tmp, out, start.elapsed())
+}
+
+#[test]
+fn template_overrides_run_within_limits_and_their_errors_are_the_users() {
+    let cases = [
+        (
+            "kind: Namespace\n{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}{% endfor %}\n",
+            "at line 2: the template does more work than cfgen allows",
+        ),
+        (
+            "kind: Namespace\n{% for i in range(100000) %}{{ \"x\" * 100000 }}{% endfor %}\n",
+            "the template's output is larger than 4,194,304 bytes",
+        ),
+        (
+            "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}\nkind: Namespace\n{{ f(0) }}\n",
+            "error in your template `kubernetes/namespace.yaml.j2` at line 1",
+        ),
+        (
+            "kind: Namespace\n{% if %}\n",
+            "error in your template `kubernetes/namespace.yaml.j2` at line 2",
+        ),
+    ];
+    for (template, expected) in cases {
+        let (tmp, out, took) = build_with_override(template);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{all}");
+        assert!(all.contains(expected), "{expected}:\n{all}");
+        assert!(!all.contains("internal error"), "{all}");
+        assert!(!tmp.path().join("p/deploy").exists());
+        assert!(took < Duration::from_secs(30), "{expected}: took {took:?}");
+    }
+}
+
+#[test]
+fn template_overrides_that_are_not_regular_files_are_refused_not_ignored() {
+    let (tmp, _) = project();
+    let dir = tmp.path().join("overrides/kubernetes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let over = dir.join("namespace.yaml.j2");
+    mkfifo(&over);
+    let out = cfgen(tmp.path(), &["build", "p", "--templates", "overrides"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("is a FIFO, not a regular file"),
+        "{}",
+        text(&out)
+    );
+    std::fs::remove_file(&over).unwrap();
+    symlink("/dev/zero", &over).unwrap();
+    let out = cfgen(tmp.path(), &["build", "p", "--templates", "overrides"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("leads out of the `--templates` folder"),
+        "{}",
+        text(&out)
+    );
+    assert!(!tmp.path().join("p/deploy").exists());
 }

@@ -225,11 +225,8 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
         Err(e) => {
             report(
                 args,
-                &[Diagnostic::unlocated(
-                    "render",
-                    messages::render_failed("-", &e.template, &e.detail),
-                )
-                .with_help(messages::template_fault_help(e.overridden))],
+                &[Diagnostic::unlocated("render", e.message("-"))
+                    .with_help(messages::template_fault_help(e.overridden))],
             );
             return EXIT_INVALID;
         }
