@@ -495,3 +495,16 @@ pub fn override_refused(path: &str, kind: &LoadErrorKind) -> String {
 pub fn override_not_utf8(path: &str) -> String {
     format!("the override `{path}` is not valid UTF-8")
 }
+
+/// A step runs a script through `..`.
+#[must_use]
+pub fn script_outside_project(step: &str, script: &str) -> String {
+    format!("step `{step}` runs `{script}`, which leads out of the project through `..`")
+}
+
+/// Label of [`script_outside_project`].
+pub const SCRIPT_OUTSIDE_PROJECT_LABEL: &str = "expected a script inside the project";
+
+/// Help for [`script_outside_project`].
+pub const SCRIPT_OUTSIDE_PROJECT_HELP: &str =
+    "run a script under the project's `scripts/` folder, without `..`";

@@ -517,6 +517,14 @@ fn io_failures_are_worded_for_what_failed_and_go_into_the_json_document() {
         assert!(!text(&out).contains("cannot read"), "{}", text(&out));
     }
     std::fs::set_permissions(&k8s, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A usage error of cfgen's own (a missing path) is the JSON document on stdout.
+    let out = cfgen(
+        tmp.path(),
+        &["validate", "no-such-folder", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["errors"], 1, "{json}");
     // The wording of the disk-full case.
     let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
     assert!(cfgen::messages::write_failed("x", &full).contains("no space left on the device"));

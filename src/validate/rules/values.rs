@@ -1,6 +1,8 @@
 //! Values that reach a generated file are checked where they are entered:
 //! a line break in a step's `command` would split a workflow `run:` line or
-//! a deploy script, so it is an error at its line, not a failure of `build`.
+//! a deploy script, so it is an error at its line, not a failure of `build`;
+//! a script path with `..` would run (and make cfgen look for) a file outside
+//! the project.
 
 use super::Ctx;
 use crate::diagnostics::Diagnostic;
@@ -38,6 +40,20 @@ pub fn step_values_are_single_lines(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
                     )
                     .with_label(messages::control_character_label(c))
                     .with_help(messages::control_character_help(field)),
+                );
+            }
+            if let Some(script) = step.script()
+                && script.split('/').any(|part| part == "..")
+            {
+                out.push(
+                    ctx.error(
+                        "rule::script-outside",
+                        messages::script_outside_project(&step.name, script),
+                        Scripts,
+                        &["deployment_scripts", phase, &index, "command"],
+                    )
+                    .with_label(messages::SCRIPT_OUTSIDE_PROJECT_LABEL)
+                    .with_help(messages::SCRIPT_OUTSIDE_PROJECT_HELP),
                 );
             }
         }
