@@ -508,3 +508,9 @@ pub const SCRIPT_OUTSIDE_PROJECT_LABEL: &str = "expected a script inside the pro
 /// Help for [`script_outside_project`].
 pub const SCRIPT_OUTSIDE_PROJECT_HELP: &str =
     "run a script under the project's `scripts/` folder, without `..`";
+
+/// A file where the output needs a folder.
+#[must_use]
+pub fn file_where_folder_is_needed(path: &str) -> String {
+    format!("refusing to use `{path}`: it is a file, and cfgen needs a folder there for its output")
+}

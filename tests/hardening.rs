@@ -499,15 +499,28 @@ fn validate_check_and_diff_write_nothing_not_even_a_lock() {
 #[test]
 fn io_failures_are_worded_for_what_failed_and_go_into_the_json_document() {
     let (tmp, dir) = built();
-    // A read-only folder makes writing fail (root ignores modes: skip then).
+    // A read-only folder makes writing fail; root ignores modes, so there an
+    // immutable folder (`chattr +i`, where the file system has it) does it.
     let k8s = dir.join("deploy/k8s/staging");
-    std::fs::write(dir.join("deploy/k8s/staging/namespace.yaml"), "stale\n").unwrap();
+    std::fs::write(k8s.join("namespace.yaml"), "stale\n").unwrap();
     std::fs::set_permissions(&k8s, std::fs::Permissions::from_mode(0o555)).unwrap();
     let probe = k8s.join("probe");
-    let root = std::fs::write(&probe, "").is_ok();
+    let mut blocked = std::fs::write(&probe, "").is_err();
     let _ = std::fs::remove_file(&probe);
-    if !root {
+    let chattr = |flag: &str| {
+        Command::new("chattr")
+            .args([flag, k8s.to_str().unwrap()])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let immutable = !blocked && chattr("+i");
+    blocked |= immutable;
+    if blocked {
         let out = cfgen(tmp.path(), &["build", "p", "--format", "json"]);
+        if immutable {
+            chattr("-i");
+        }
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
         assert!(

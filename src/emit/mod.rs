@@ -279,6 +279,10 @@ impl EmitError {
                     Op::Lock => messages::lock_failed(&path, error),
                 }
             }
+            Self::NotRegular {
+                path,
+                found: Kind::File,
+            } => messages::file_where_folder_is_needed(&path.display().to_string()),
             Self::NotRegular { path, found } => {
                 messages::not_regular_output(&path.display().to_string(), found.words())
             }
