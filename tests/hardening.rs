@@ -609,8 +609,8 @@ fn diagnostics_are_rendered_in_linear_time_and_capped_per_file() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.matches("::error ").count(), 10);
     assert!(stdout.contains("::notice file=p/config/deployment/docker.yaml::… and 47,990 more"));
-    // Was over 300 s (debug build) before; about 1 s now. Loose for busy machines.
-    assert!(human < Duration::from_secs(30), "human took {human:?}");
+    // Over 300 s (debug build) before; about 1 s alone now. Loose for busy machines.
+    assert!(human < Duration::from_secs(60), "human took {human:?}");
 }
 
 /// `cfgen build p --templates overrides` with `template` as the override of
