@@ -40,11 +40,8 @@ fn render_and_verify(
 ) -> Result<String, Box<Diagnostic>> {
     let text = renderer.render(artifact).map_err(|e| {
         Box::new(
-            Diagnostic::unlocated(
-                "render",
-                messages::render_failed(&artifact.path, &e.template, &e.detail),
-            )
-            .with_help(messages::template_fault_help(e.overridden)),
+            Diagnostic::unlocated("render", e.message(&artifact.path))
+                .with_help(messages::template_fault_help(e.overridden)),
         )
     })?;
     crate::verify::verify(artifact, &text).map_err(|detail| {

@@ -79,6 +79,20 @@ pub fn load_error(kind: &LoadErrorKind) -> (String, String, Option<String>) {
             String::new(),
             None,
         ),
+        LoadErrorKind::NotRegular { found } => (
+            format!("the file is {found}, not a regular file; cfgen does not read it"),
+            String::new(),
+            Some("config files are plain files; replace it with one".into()),
+        ),
+        LoadErrorKind::LinkOutside => (
+            "the file is a symbolic link that leads out of the project; cfgen does not read it"
+                .into(),
+            String::new(),
+            Some(
+                "cfgen reads only files inside the project folder; copy the file into the project instead of linking to it"
+                    .into(),
+            ),
+        ),
     }
 }
 
@@ -281,4 +295,250 @@ pub fn manifest_v1_warning() -> &'static str {
 #[must_use]
 pub fn manifest_v1_help() -> &'static str {
     "write `version: 2`; then `app.runtime`/`entrypoint`/`package`/`sources`/`build_context` go under `build:` (`build_context` as `context`), `image.repository` becomes `image:`, `app.port` and `app.probes` become `processes: { app: { port, probes } }`, `app.migrate` becomes `jobs: { migrate: { command } }`, and the MySQL and Redis that version 1 implied are declared in `dependencies:`"
+}
+
+/// An I/O failure writing a file.
+#[must_use]
+pub fn write_failed(path: &str, error: &std::io::Error) -> String {
+    if error.kind() == std::io::ErrorKind::StorageFull {
+        format!("cannot write `{path}`: no space left on the device ({error})")
+    } else {
+        format!("cannot write `{path}`: {error}")
+    }
+}
+
+/// An I/O failure deleting a file.
+#[must_use]
+pub fn delete_failed(path: &str, error: &std::io::Error) -> String {
+    format!("cannot delete `{path}`: {error}")
+}
+
+/// An I/O failure creating a folder.
+#[must_use]
+pub fn create_folder_failed(path: &str, error: &std::io::Error) -> String {
+    if error.kind() == std::io::ErrorKind::StorageFull {
+        format!("cannot create the folder `{path}`: no space left on the device ({error})")
+    } else {
+        format!("cannot create the folder `{path}`: {error}")
+    }
+}
+
+/// An I/O failure taking the lock of an output folder.
+#[must_use]
+pub fn lock_failed(path: &str, error: &std::io::Error) -> String {
+    format!("cannot lock `{path}`: {error}")
+}
+
+/// Something other than a regular file or folder where cfgen reads or writes output.
+#[must_use]
+pub fn not_regular_output(path: &str, found: &str) -> String {
+    format!(
+        "refusing to use `{path}`: it is {found}; in the output folder cfgen reads, writes and deletes only regular files and folders, and never follows a link"
+    )
+}
+
+/// Help for [`not_regular_output`].
+pub const NOT_REGULAR_OUTPUT_HELP: &str =
+    "remove it (generated files are plain files; `cfgen build` writes them again)";
+
+/// The `output` folder leads outside the project (the backstop behind the rule).
+#[must_use]
+pub fn output_outside_project(output: &str) -> String {
+    format!("the output folder `{output}` is not a relative path inside the project")
+}
+
+/// A manifest line cfgen does not act on.
+#[must_use]
+pub fn bad_manifest_entry(path: &str, reason: &str) -> String {
+    format!("`.cfgen-manifest` lists `{path}`, which is not a file of the output folder: {reason}")
+}
+
+/// Label of [`bad_manifest_entry`].
+pub const BAD_MANIFEST_ENTRY_LABEL: &str = "cfgen neither deletes nor overwrites this";
+
+/// Help for [`bad_manifest_entry`].
+pub const BAD_MANIFEST_ENTRY_HELP: &str = "cfgen writes `.cfgen-manifest` itself; restore it from version control, or delete it and run `cfgen build` (files that hold exactly what cfgen generates are listed again)";
+
+/// Files adopted into the manifest because they already hold the generated content.
+#[must_use]
+pub fn adopted(project: &str, out: &str, paths: &[String]) -> String {
+    format!(
+        "{project}: {} file(s) in `{out}` were not listed in `.cfgen-manifest` but hold exactly what cfgen generates; they are listed now: {}",
+        paths.len(),
+        all_of(paths)
+    )
+}
+
+/// A listed file no longer generated that cfgen does not prune.
+#[must_use]
+pub fn kept(path: &str, why: &str) -> String {
+    format!(
+        "warning: left `{path}` in place although cfgen no longer generates it: {why}; it is no longer listed in `.cfgen-manifest`, delete it yourself if it is not needed"
+    )
+}
+
+/// Reason for [`kept`]: the content changed.
+pub const KEPT_CHANGED: &str = "it changed since cfgen wrote it";
+
+/// Reason for [`kept`]: an entry without a hash.
+pub const KEPT_NO_HASH: &str =
+    "its entry, written by an older cfgen, records no content hash to prove cfgen wrote it";
+
+/// Another build holds the output folder's lock.
+#[must_use]
+pub fn waiting_for_lock(out: &str) -> String {
+    format!("another `cfgen build` is writing `{out}`; waiting for it to finish")
+}
+
+/// Temporary files of an interrupted build removed.
+#[must_use]
+pub fn swept(count: usize, out: &str) -> String {
+    format!("removed {count} temporary file(s) an interrupted build left in `{out}`")
+}
+
+/// Modes repaired.
+#[must_use]
+pub fn modes_repaired(count: usize, out: &str) -> String {
+    format!("repaired the mode of {count} file(s) in `{out}`")
+}
+
+/// `output` in `cfgen.yaml` is not a folder inside the project.
+#[must_use]
+pub fn output_not_in_project(output: &str, reason: &str) -> String {
+    format!("the output folder `{output}` is not a folder inside the project: {reason}")
+}
+
+/// Label of [`output_not_in_project`].
+pub const OUTPUT_NOT_IN_PROJECT_LABEL: &str = "cfgen writes and prunes generated files here";
+
+/// Help for [`output_not_in_project`].
+pub const OUTPUT_NOT_IN_PROJECT_HELP: &str = "give a relative path inside the project, beside `config/` and `cfgen.yaml`, such as `output: deploy`; to write elsewhere, pass `--out DIR` on the command line";
+
+/// A step value with a control character.
+#[must_use]
+pub fn control_character_in_step(step: &str, field: &str, c: char) -> String {
+    let step = step.escape_debug();
+    match c {
+        '\n' | '\r' => format!("the `{field}` of step `{step}` has a line break"),
+        _ => format!(
+            "the `{field}` of step `{step}` has the control character U+{:04X}",
+            u32::from(c)
+        ),
+    }
+}
+
+/// Label of [`control_character_in_step`].
+#[must_use]
+pub fn control_character_label(c: char) -> String {
+    match c {
+        '\n' | '\r' => "expected a single line".into(),
+        _ => format!("U+{:04X} here", u32::from(c)),
+    }
+}
+
+/// Help for [`control_character_in_step`].
+#[must_use]
+pub fn control_character_help(field: &str) -> String {
+    if field == "command" {
+        "a step runs one command line (it goes into the workflow and the deploy script as is); join the commands with `&&`, or put them in a script under `scripts/` and run that".into()
+    } else {
+        "step names are shown on one line in CI logs; remove the line break".into()
+    }
+}
+
+/// A number with thousands separators: `47,990`.
+#[must_use]
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The diagnostics of a file beyond those shown.
+#[must_use]
+pub fn more_in_file(count: usize, file: &str) -> String {
+    format!(
+        "… and {} more in `{file}` (the first {} are shown; `--format json` lists every one)",
+        thousands(count),
+        crate::diagnostics::MAX_SHOWN_PER_FILE
+    )
+}
+
+/// An error in a template of the user's `--templates` folder.
+#[must_use]
+pub fn user_template_error(template: &str, line: Option<usize>, detail: &str) -> String {
+    match line {
+        Some(line) => format!("error in your template `{template}` at line {line}: {detail}"),
+        None => format!("error in your template `{template}`: {detail}"),
+    }
+}
+
+/// A template ran out of its work budget.
+#[must_use]
+pub fn template_out_of_fuel(fuel: u64) -> String {
+    format!(
+        "the template does more work than cfgen allows ({} steps; a loop that runs too long, or a value built too large)",
+        thousands(usize::try_from(fuel).unwrap_or(usize::MAX))
+    )
+}
+
+/// A template's output passed the size limit.
+#[must_use]
+pub fn template_output_too_large(limit: usize) -> String {
+    format!(
+        "the template's output is larger than {} bytes",
+        thousands(limit)
+    )
+}
+
+/// An override that is not a regular file inside the templates folder.
+#[must_use]
+pub fn override_refused(path: &str, kind: &LoadErrorKind) -> String {
+    match kind {
+        LoadErrorKind::NotRegular { found } => {
+            format!("the override `{path}` is {found}, not a regular file; cfgen does not read it")
+        }
+        LoadErrorKind::LinkOutside => format!(
+            "the override `{path}` is a symbolic link that leads out of the `--templates` folder; cfgen does not read it"
+        ),
+        LoadErrorKind::TooLarge { size } => format!(
+            "the override `{path}` is {size} bytes; templates larger than {} bytes are refused",
+            crate::load::MAX_FILE_BYTES
+        ),
+        other => format!(
+            "the override `{path}` cannot be used: {}",
+            load_error(other).0
+        ),
+    }
+}
+
+/// An override that is not UTF-8.
+#[must_use]
+pub fn override_not_utf8(path: &str) -> String {
+    format!("the override `{path}` is not valid UTF-8")
+}
+
+/// A step runs a script through `..`.
+#[must_use]
+pub fn script_outside_project(step: &str, script: &str) -> String {
+    format!("step `{step}` runs `{script}`, which leads out of the project through `..`")
+}
+
+/// Label of [`script_outside_project`].
+pub const SCRIPT_OUTSIDE_PROJECT_LABEL: &str = "expected a script inside the project";
+
+/// Help for [`script_outside_project`].
+pub const SCRIPT_OUTSIDE_PROJECT_HELP: &str =
+    "run a script under the project's `scripts/` folder, without `..`";
+
+/// A file where the output needs a folder.
+#[must_use]
+pub fn file_where_folder_is_needed(path: &str) -> String {
+    format!("refusing to use `{path}`: it is a file, and cfgen needs a folder there for its output")
 }

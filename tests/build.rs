@@ -44,33 +44,42 @@ fn builds_are_deterministic() {
 
 #[test]
 fn check_write_and_prune_round_trip() {
+    use cfgen::emit::{self, Change, Folder};
     let tmp = tempfile::tempdir().unwrap();
     copy_example_inputs(tmp.path());
     let project = check_project(tmp.path()).project.unwrap();
     let renderer = Renderer::new(None).unwrap();
     let output = generate(&project, &renderer, None, None).unwrap();
-    let first = cfgen::emit::compare(&output).unwrap();
+    let folder = Folder::of_project(tmp.path(), "deploy").unwrap();
+    let build = |output: &cfgen::generate::Output| {
+        let locked = emit::lock(&folder, || panic!("no other build")).unwrap();
+        let comparison = emit::compare(output, &folder, Some(locked.lock())).unwrap();
+        let summary = emit::write(output, &folder, &comparison, &locked).unwrap();
+        (comparison, summary)
+    };
+    let first = emit::compare(&output, &folder, None).unwrap();
     assert_eq!(first.changes.len(), output.files.len());
-    let summary = cfgen::emit::write(&output, &first).unwrap();
+    let (_, summary) = build(&output);
     assert_eq!(summary.written, output.files.len());
-    let again = cfgen::emit::compare(&output).unwrap();
+    let again = emit::compare(&output, &folder, None).unwrap();
     assert!(again.changes.is_empty() && again.unchanged == output.files.len());
     // A file an earlier build generated that this one does not is pruned;
     // a file cfgen never wrote is left alone.
     let out = tmp.path().join("deploy");
     std::fs::write(out.join("stale.yml"), "old\n").unwrap();
     std::fs::write(out.join("mine.txt"), "hand-written\n").unwrap();
-    let manifest = out.join(cfgen::emit::MANIFEST_NAME);
+    let manifest = out.join(emit::MANIFEST_NAME);
     let mut listed = std::fs::read_to_string(&manifest).unwrap();
-    listed.push_str("stale.yml\n");
+    listed.push_str(&format!("{} 644 stale.yml\n", emit::record::hash(b"old\n")));
     std::fs::write(&manifest, listed).unwrap();
-    let comparison = cfgen::emit::compare(&output).unwrap();
+    let comparison = emit::compare(&output, &folder, None).unwrap();
     assert_eq!(
         comparison.changes,
-        vec![cfgen::emit::Change::Removed("stale.yml".into())]
+        vec![Change::Removed("stale.yml".into())]
     );
-    let summary = cfgen::emit::write(&output, &comparison).unwrap();
+    let (_, summary) = build(&output);
     assert_eq!(summary.pruned, 1);
     assert!(!out.join("stale.yml").exists());
     assert!(out.join("mine.txt").exists());
+    assert!(!out.join(emit::LOCK_NAME).exists());
 }

@@ -120,6 +120,7 @@ fn hostile_yaml_is_refused_fast() {
             "alias bomb fixture",
             Box::new(|| {
                 refused(load_file(
+                    None,
                     &fixtures.join("err_alias_bomb/config/deployment/logging.yaml"),
                 ))
             }),
@@ -128,6 +129,7 @@ fn hostile_yaml_is_refused_fast() {
             "deep nesting fixture",
             Box::new(|| {
                 refused(load_file(
+                    None,
                     &fixtures.join("err_deep_nesting/config/deployment/checklist.yaml"),
                 ))
             }),

@@ -3,7 +3,9 @@
 mod build;
 mod cli;
 mod common;
+mod crash;
 mod editor;
 mod fixtures;
+mod hardening;
 mod schemas;
 mod usage;

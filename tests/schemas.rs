@@ -12,7 +12,7 @@ fn committed(kind: FileKind) -> Value {
 }
 
 fn yaml_as_json(path: &std::path::Path) -> Option<Value> {
-    let (doc, errors) = cfgen::load::load_file(path).ok()?;
+    let (doc, errors) = cfgen::load::load_file(None, path).ok()?;
     errors.is_empty().then(|| doc.root.to_json())
 }
 

@@ -138,7 +138,7 @@ fn what_artifacts_read_is_what_changes_the_output() {
     for kind in FileKind::ALL {
         let path = dir.join(kind.relative_path());
         let original = std::fs::read_to_string(&path).unwrap();
-        let (doc, _) = cfgen::load::load_file(&path).unwrap();
+        let (doc, _) = cfgen::load::load_file(None, &path).unwrap();
         let schema = kind.schema();
         let mut leaves = Vec::new();
         doc.root.leaves(&mut Vec::new(), &mut leaves);

@@ -49,6 +49,16 @@ fn report(args: &BuildArgs, diagnostics: &[Diagnostic]) {
     }
 }
 
+/// Prints `diagnostics` and empties the list; a JSON document is printed
+/// once, at the `last` call, so that it holds every diagnostic of the run.
+fn flush(args: &BuildArgs, diagnostics: &mut Vec<Diagnostic>, last: bool) {
+    let json = args.output.format == crate::diagnostics::Format::Json;
+    if (last && json) || (!json && !diagnostics.is_empty()) {
+        report(args, diagnostics);
+        diagnostics.clear();
+    }
+}
+
 /// What one worker found for one project.
 struct ProjectResult {
     diagnostics: Vec<Diagnostic>,
@@ -56,8 +66,8 @@ struct ProjectResult {
     /// `--env` names an environment the project does not have.
     usage_error: Option<Diagnostic>,
     unused_report: Vec<String>,
-    /// The project's name, its verified output and how it compares with the disk.
-    output: Option<(String, Output, std::io::Result<emit::Comparison>)>,
+    /// The project's name, its verified output and its output folder.
+    output: Option<(String, Output, emit::Folder)>,
 }
 
 /// Validates, plans, renders, verifies and compares one project (no writes).
@@ -90,6 +100,18 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
         ));
         return result;
     }
+    let folder = match &args.out {
+        Some(out) => emit::Folder::trusted(out),
+        None => match emit::Folder::of_project(dir, &project.config.manifest.output) {
+            Ok(folder) => folder,
+            Err(e) => {
+                result
+                    .diagnostics
+                    .push(Diagnostic::unlocated("emit::outside", e.message()));
+                return result;
+            }
+        },
+    };
     match generate(&project, renderer, args.out.as_deref(), args.env.as_deref()) {
         Ok(output) => {
             let unused = crate::usage::unused(&project, &output.reads);
@@ -111,12 +133,52 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
                     }
                 }
             }
-            let comparison = emit::compare(&output);
-            result.output = Some((project.config.manifest.name.to_string(), output, comparison));
+            result.output = Some((project.config.manifest.name.to_string(), output, folder));
         }
         Err(d) => result.diagnostics.push(*d),
     }
     result
+}
+
+/// The diagnostic of an emit failure, and whether it is an I/O failure (exit 2)
+/// rather than a refusal of what the folder holds (exit 1).
+fn emit_failure(e: &emit::EmitError) -> (Diagnostic, bool) {
+    match e {
+        emit::EmitError::Io { .. } => (Diagnostic::unlocated("io", e.message()), true),
+        emit::EmitError::NotRegular { .. } => (
+            Diagnostic::unlocated("emit::not-regular", e.message())
+                .with_help(messages::NOT_REGULAR_OUTPUT_HELP),
+            false,
+        ),
+        emit::EmitError::Outside { .. } => {
+            (Diagnostic::unlocated("emit::outside", e.message()), false)
+        }
+    }
+}
+
+/// The diagnostics of manifest lines cfgen refuses to act on.
+fn bad_entries(folder: &emit::Folder, comparison: &emit::Comparison) -> Vec<Diagnostic> {
+    if comparison.bad_entries.is_empty() {
+        return Vec::new();
+    }
+    let source = crate::load::SourceFile::new(
+        folder.shown().join(emit::MANIFEST_NAME),
+        comparison.manifest_text.clone(),
+    );
+    comparison
+        .bad_entries
+        .iter()
+        .map(|b| {
+            Diagnostic::error(
+                "emit::manifest-entry",
+                messages::bad_manifest_entry(&b.path, b.reason),
+                &source,
+                b.span,
+            )
+            .with_label(messages::BAD_MANIFEST_ENTRY_LABEL)
+            .with_help(messages::BAD_MANIFEST_ENTRY_HELP)
+        })
+        .collect()
 }
 
 /// Runs the command.
@@ -163,11 +225,8 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
         Err(e) => {
             report(
                 args,
-                &[Diagnostic::unlocated(
-                    "render",
-                    messages::render_failed("-", &e.template, &e.detail),
-                )
-                .with_help(messages::template_fault_help(e.overridden))],
+                &[Diagnostic::unlocated("render", e.message("-"))
+                    .with_help(messages::template_fault_help(e.overridden))],
             );
             return EXIT_INVALID;
         }
@@ -195,9 +254,8 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
         bar.finish_and_clear();
     }
     let mut diagnostics = Vec::new();
-    // Each project's name, verified output, and how it compares with the disk.
-    let mut built: Vec<(String, Output, emit::Comparison)> = Vec::new();
-    let mut compare_failure = None;
+    // Each project's name, verified output and output folder.
+    let mut built: Vec<(String, Output, emit::Folder)> = Vec::new();
     let mut unused_report = Vec::new();
     let mut io_failure = false;
     for result in results {
@@ -208,41 +266,104 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
             return EXIT_USAGE;
         }
         unused_report.extend(result.unused_report);
-        if let Some((name, output, comparison)) = result.output {
-            match comparison {
-                Ok(c) => built.push((name, output, c)),
-                Err(e) => {
-                    compare_failure.get_or_insert_with(|| {
-                        messages::read_failed(&output.out_dir.display().to_string(), &e)
-                    });
-                }
-            }
-        }
+        built.extend(result.output);
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    report(args, &diagnostics);
     if io_failure {
+        report(args, &diagnostics);
         return EXIT_USAGE;
     }
     if errors > 0 {
+        report(args, &diagnostics);
         eprintln!(
             "{}",
             messages::validate_summary(projects.len(), errors, diagnostics.len() - errors)
         );
         return EXIT_INVALID;
     }
+    flush(args, &mut diagnostics, false);
+    let writing = mode == Mode::Build && !args.check;
+    // A build locks every output folder before it reads one, in one order in
+    // every process (so two builds never wait on each other in a circle);
+    // `--check` and `diff` create nothing and wait on a running build's lock.
+    let mut locks: Vec<Option<emit::Locked>> = built.iter().map(|_| None).collect();
+    let abandon = |locks: Vec<Option<emit::Locked>>| {
+        for l in locks.into_iter().flatten() {
+            l.abandon();
+        }
+    };
+    if writing {
+        let mut order: Vec<usize> = (0..built.len()).collect();
+        order.sort_by_cached_key(|&i| built[i].2.lock_order());
+        for i in order {
+            let shown = built[i].2.shown().display().to_string();
+            match emit::lock(&built[i].2, || {
+                eprintln!("{}", messages::waiting_for_lock(&shown));
+            }) {
+                Ok(l) => locks[i] = Some(l),
+                Err(e) => {
+                    let (d, io) = emit_failure(&e);
+                    diagnostics.push(d);
+                    flush(args, &mut diagnostics, true);
+                    abandon(locks);
+                    return if io { EXIT_USAGE } else { EXIT_INVALID };
+                }
+            }
+        }
+    }
+    let indices: Vec<usize> = (0..built.len()).collect();
+    let compared = crate::parallel::map(&indices, |&i| {
+        let (_, output, folder) = &built[i];
+        emit::compare(output, folder, locks[i].as_ref().map(emit::Locked::lock))
+    });
+    let mut comparisons = Vec::new();
+    let mut failure_code = None;
+    for (i, c) in compared.into_iter().enumerate() {
+        match c {
+            Ok(c) => {
+                diagnostics.extend(bad_entries(&built[i].2, &c));
+                comparisons.push(c);
+            }
+            Err(e) => {
+                let (d, io) = emit_failure(&e);
+                diagnostics.push(d);
+                failure_code = Some(if io { EXIT_USAGE } else { EXIT_INVALID });
+                comparisons.push(emit::Comparison::default());
+            }
+        }
+    }
+    if failure_code.is_none() && diagnostics.iter().any(Diagnostic::is_error) {
+        failure_code = Some(EXIT_INVALID);
+    }
     if mode == Mode::Build {
         for line in &unused_report {
             eprintln!("{line}");
         }
     }
-    if let Some(message) = compare_failure {
-        eprintln!("error: {message}");
-        return EXIT_USAGE;
+    if let Some(code) = failure_code {
+        flush(args, &mut diagnostics, true);
+        abandon(locks);
+        return code;
     }
-    if mode == Mode::Diff || args.check {
+    for (((_, _, folder), comparison), _) in built.iter().zip(&comparisons).zip(&locks) {
+        for (rel, why) in &comparison.kept {
+            let why = match why {
+                emit::KeptBecause::Changed => messages::KEPT_CHANGED.to_owned(),
+                emit::KeptBecause::NoHash => messages::KEPT_NO_HASH.to_owned(),
+                emit::KeptBecause::NotRegular(kind) => format!("it is {}", kind.words()),
+            };
+            let path = rel
+                .split('/')
+                .fold(folder.shown(), |p, c| p.join(c))
+                .display()
+                .to_string();
+            eprintln!("{}", messages::kept(&path, &why));
+        }
+    }
+    if !writing {
+        flush(args, &mut diagnostics, true);
         let mut stale = 0;
-        for (_, output, comparison) in &built {
+        for ((_, output, folder), comparison) in built.iter().zip(&comparisons) {
             for change in &comparison.changes {
                 match change {
                     Change::Added(rel) => {
@@ -255,9 +376,21 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
                         );
                     }
                     Change::Modified(_, diff) => super::stdout(diff),
+                    Change::Mode {
+                        path,
+                        found,
+                        wanted,
+                    } => super::stdout(&format!(
+                        "--- a/{path}\n+++ b/{path}\n(mode {found:03o} -> {wanted:03o})\n"
+                    )),
                     Change::Removed(rel) => {
                         super::stdout(&format!(
                             "--- a/{rel}\n+++ /dev/null\n(pruned: no longer generated)\n"
+                        ));
+                    }
+                    Change::Leftover(rel) => {
+                        super::stdout(&format!(
+                            "--- a/{rel}\n+++ /dev/null\n(removed: a temporary file an interrupted build left)\n"
                         ));
                     }
                 }
@@ -268,7 +401,7 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
                     "{}",
                     messages::stale_output(
                         comparison.changes.len(),
-                        &output.out_dir.display().to_string()
+                        &folder.shown().display().to_string()
                     )
                 );
             }
@@ -279,38 +412,48 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
             EXIT_OK
         };
     }
-    let foreign: Vec<Diagnostic> = built
+    let foreign: Vec<Diagnostic> = comparisons
         .iter()
-        .flat_map(|(_, _, c)| &c.foreign)
+        .flat_map(|c| &c.foreign)
         .map(|p| {
             Diagnostic::unlocated("emit::foreign", messages::not_ours(p))
                 .with_help(messages::NOT_OURS_HELP)
         })
         .collect();
     if !foreign.is_empty() {
-        report(args, &foreign);
+        diagnostics.extend(foreign);
+        flush(args, &mut diagnostics, true);
+        abandon(locks);
         return EXIT_INVALID;
     }
-    for (name, output, comparison) in &built {
-        match emit::write(output, comparison) {
-            Ok(s) => eprintln!(
-                "{}",
-                messages::build_summary(
-                    name,
-                    &output.out_dir.display().to_string(),
-                    s.written,
-                    s.unchanged,
-                    s.pruned
-                )
-            ),
-            Err(e) => {
+    for (((name, output, folder), comparison), locked) in built.iter().zip(&comparisons).zip(&locks)
+    {
+        let Some(locked) = locked else { continue };
+        let shown = folder.shown().display().to_string();
+        match emit::write(output, folder, comparison, locked) {
+            Ok(s) => {
+                if s.swept > 0 {
+                    eprintln!("{}", messages::swept(s.swept, &shown));
+                }
+                if s.modes > 0 {
+                    eprintln!("{}", messages::modes_repaired(s.modes, &shown));
+                }
+                if !comparison.adopted.is_empty() {
+                    eprintln!("{}", messages::adopted(name, &shown, &comparison.adopted));
+                }
                 eprintln!(
-                    "error: {}",
-                    messages::read_failed(&output.out_dir.display().to_string(), &e)
+                    "{}",
+                    messages::build_summary(name, &shown, s.written, s.unchanged, s.pruned)
                 );
-                return EXIT_USAGE;
+            }
+            Err(e) => {
+                let (d, io) = emit_failure(&e);
+                diagnostics.push(d);
+                flush(args, &mut diagnostics, true);
+                return if io { EXIT_USAGE } else { EXIT_INVALID };
             }
         }
     }
+    flush(args, &mut diagnostics, true);
     EXIT_OK
 }

@@ -56,10 +56,12 @@ pub fn run(args: &ValidateArgs) -> i32 {
     let projects = match find_projects(args.paths.clone()) {
         Ok(p) => p,
         Err(d) => {
-            eprint!(
-                "{}",
-                render_all(&[*d], out.format, out.color(), out.width())
-            );
+            let rendered = render_all(&[*d], out.format, out.color(), out.width());
+            // A JSON reader gets its one document on stdout, errors included.
+            match out.format {
+                Format::Json => super::stdout(&rendered),
+                _ => eprint!("{rendered}"),
+            }
             return EXIT_USAGE;
         }
     };

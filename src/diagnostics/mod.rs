@@ -2,11 +2,12 @@
 //! its three renderings (`human` via miette, `json`, `github` annotations).
 //! The wording of messages lives in [`crate::messages`].
 
+pub mod mask;
 mod render;
 
 use crate::load::{Source, Span};
 
-pub use render::{Format, render_all, render_human};
+pub use render::{Format, MAX_SHOWN_PER_FILE, render_all, render_human};
 
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

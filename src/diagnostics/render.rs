@@ -21,22 +21,149 @@ pub enum Format {
     Github,
 }
 
+/// Diagnostics shown per file by `human` and `github`; the rest are counted
+/// in one line (`json` lists every one).
+pub const MAX_SHOWN_PER_FILE: usize = 10;
+
 /// Renders all diagnostics in `format`. `color` and `width` apply to `human`.
+/// Secrets are masked in every format ([`super::mask`]); `human` and `github`
+/// show at most [`MAX_SHOWN_PER_FILE`] per file. Time is linear in the
+/// number of diagnostics and the size of their files.
 #[must_use]
 pub fn render_all(diagnostics: &[Diagnostic], format: Format, color: bool, width: usize) -> String {
+    let masked = masked(diagnostics);
     match format {
-        Format::Human => diagnostics
-            .iter()
-            .map(|d| render_human(d, color, width))
-            .collect(),
-        Format::Json => render_json(diagnostics),
-        Format::Github => diagnostics.iter().map(render_github).collect(),
+        Format::Human => capped(
+            &masked,
+            |d| render_one(d, color, width),
+            |n, file| format!("{}\n\n", crate::messages::more_in_file(n, file)),
+        ),
+        Format::Json => render_json(&masked),
+        Format::Github => capped(&masked, render_github, |n, file| {
+            format!(
+                "::notice file={}::{}\n",
+                github_escape(file, true),
+                github_escape(&crate::messages::more_in_file(n, file), false)
+            )
+        }),
     }
 }
 
-/// One diagnostic as miette draws it.
+/// The file of a diagnostic, for the per-file cap ("" when it has none).
+fn file_of(d: &Diagnostic) -> String {
+    d.location
+        .as_ref()
+        .map(|(s, _)| s.path().display().to_string())
+        .unwrap_or_default()
+}
+
+/// Renders each diagnostic with `one`, at most [`MAX_SHOWN_PER_FILE`] per
+/// file; after the last one shown of a file with more, `more(hidden, file)`.
+fn capped(
+    diagnostics: &[Diagnostic],
+    one: impl Fn(&Diagnostic) -> String,
+    more: impl Fn(usize, &str) -> String,
+) -> String {
+    let mut total: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for d in diagnostics {
+        *total.entry(file_of(d)).or_default() += 1;
+    }
+    let mut shown: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut out = String::new();
+    for d in diagnostics {
+        let file = file_of(d);
+        let count = shown.entry(file.clone()).or_default();
+        if file.is_empty() || *count < MAX_SHOWN_PER_FILE {
+            *count += 1;
+            out.push_str(&one(d));
+            let all = total[&file];
+            if !file.is_empty() && *count == MAX_SHOWN_PER_FILE && all > MAX_SHOWN_PER_FILE {
+                out.push_str(&more(all - MAX_SHOWN_PER_FILE, &file));
+            }
+        }
+    }
+    out
+}
+
+/// The diagnostics with secrets masked: each file's masked text computed
+/// once, shared by all its diagnostics; secrets quoted in a message, label
+/// or help near the diagnostic's place replaced too.
+fn masked(diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
+    use std::collections::HashMap;
+    use std::ops::Range;
+    type Masked = (crate::load::Source, Vec<Range<usize>>);
+    let mut cache: HashMap<*const SourceFile, Masked> = HashMap::new();
+    let mut mask = |source: &crate::load::Source| -> Masked {
+        cache
+            .entry(std::sync::Arc::as_ptr(source))
+            .or_insert_with(|| {
+                let ranges = super::mask::secret_ranges(source.text());
+                if ranges.is_empty() {
+                    (source.clone(), ranges)
+                } else {
+                    let text = super::mask::apply(source.text(), &ranges);
+                    (SourceFile::new(source.path(), text), ranges)
+                }
+            })
+            .clone()
+    };
+    // The ranges on the lines of `span`, for scrubbing the words.
+    let near = |source: &SourceFile, ranges: &[Range<usize>], span: crate::load::Span| {
+        let text = source.text();
+        let from = text[..span.start.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let to = text[span.end.min(text.len())..]
+            .find('\n')
+            .map_or(text.len(), |i| span.end + i);
+        let first = ranges.partition_point(|r| r.end <= from);
+        ranges[first..]
+            .iter()
+            .take_while(|r| r.start <= to)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    diagnostics
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            let mut secrets: Vec<(crate::load::Source, Vec<Range<usize>>)> = Vec::new();
+            if let Some((source, span)) = &mut d.location {
+                let (shown, ranges) = mask(source);
+                if !ranges.is_empty() {
+                    secrets.push((source.clone(), near(source, &ranges, *span)));
+                    *source = shown;
+                }
+            }
+            for r in &mut d.related {
+                let (shown, ranges) = mask(&r.source);
+                if !ranges.is_empty() {
+                    let near = near(&r.source, &ranges, r.span);
+                    r.label = super::mask::scrub(&r.label, r.source.text(), &near);
+                    secrets.push((r.source.clone(), near));
+                    r.source = shown;
+                }
+            }
+            for (original, ranges) in &secrets {
+                let text = original.text();
+                d.message = super::mask::scrub(&d.message, text, ranges);
+                d.label = super::mask::scrub(&d.label, text, ranges);
+                d.help = d.help.map(|h| super::mask::scrub(&h, text, ranges));
+            }
+            d
+        })
+        .collect()
+}
+
+/// One diagnostic as miette draws it, with secrets masked.
 #[must_use]
 pub fn render_human(diagnostic: &Diagnostic, color: bool, width: usize) -> String {
+    let masked = masked(std::slice::from_ref(diagnostic));
+    render_one(&masked[0], color, width)
+}
+
+/// One diagnostic (already masked) as miette draws it.
+fn render_one(diagnostic: &Diagnostic, color: bool, width: usize) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -367,16 +494,28 @@ impl SourceCode for SourceFile {
         if let Some(window) = self.long_line_window(span) {
             return Ok(Box::new(window));
         }
-        let inner = self
-            .text()
-            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette's reader for `str` scans from the start of the text for every
+        // excerpt (quadratic in a file with thousands of diagnostics); give it
+        // only the lines around the span, then shift its answer back.
+        let text = self.text();
+        let start = span.offset().min(text.len());
+        let end = (start + span.len()).min(text.len());
+        let (first_line, _) = self.line_col(start);
+        let (last_line, _) = self.line_col(end.saturating_sub(1).max(start));
+        let from_line = first_line.saturating_sub(context_lines_before + 1);
+        let from = self.offset_of(from_line + 1, 0);
+        let to = self.offset_of(last_line + context_lines_after + 2, 0);
+        let window = &text[from..to];
+        let shifted = SourceSpan::new((start - from).into(), end - start);
+        let inner = window.read_span(&shifted, context_lines_before, context_lines_after)?;
+        let lines_before = from_line;
         Ok(Box::new(MietteSpanContents::new_named(
             self.path().display().to_string(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
+            inner.line() + lines_before,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + lines_before,
         )))
     }
 }

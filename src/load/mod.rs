@@ -74,9 +74,16 @@ pub enum LoadErrorKind {
     NotUtf8(u8),
     /// The file is larger than [`MAX_FILE_BYTES`].
     TooLarge {
-        /// Its size in bytes.
+        /// Its size in bytes (at least this: a growing file is read only up to the cap).
         size: u64,
     },
+    /// Not a regular file (a FIFO, a device, a folder); it is not read.
+    NotRegular {
+        /// What it is, in words: "a FIFO".
+        found: &'static str,
+    },
+    /// A symbolic link that leads out of the project; it is not read.
+    LinkOutside,
 }
 
 /// A loaded file: its source and its tree. Recoverable errors (duplicate keys)
@@ -100,20 +107,104 @@ pub enum ReadError {
 
 /// Reads and parses one file. Duplicate keys are returned as errors with the
 /// tree, because a tree that silently dropped a value would mislead.
-pub fn load_file(path: &Path) -> Result<(Document, Vec<LoadError>), ReadError> {
-    let size = std::fs::metadata(path).map_err(ReadError::Io)?.len();
-    if size > MAX_FILE_BYTES {
-        let source = SourceFile::new(path, String::new());
-        return Err(ReadError::Load(
-            source,
-            vec![LoadError::new(
-                LoadErrorKind::TooLarge { size },
-                Span::new(0, 0),
-            )],
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+///
+/// The file is read only when it is a regular file (never blocking on a
+/// FIFO, never reading a device), at most [`MAX_FILE_BYTES`] of it; and when
+/// `root` is given, only when it resolves inside `root` (a link is followed
+/// only when it stays in the project).
+pub fn load_file(
+    root: Option<&Path>,
+    path: &Path,
+) -> Result<(Document, Vec<LoadError>), ReadError> {
+    let refuse = |kind: LoadErrorKind| {
+        ReadError::Load(
+            SourceFile::new(path, String::new()),
+            vec![LoadError::new(kind, Span::new(0, 0))],
+        )
+    };
+    let bytes = match read_regular(root, path) {
+        Ok(bytes) => bytes,
+        Err(Refused::Io(e)) => return Err(ReadError::Io(e)),
+        Err(Refused::Kind(kind)) => return Err(refuse(kind)),
+    };
     load_bytes(path, bytes)
+}
+
+/// Why [`read_regular`] returned no bytes.
+#[derive(Debug)]
+pub enum Refused {
+    /// The file could not be read (missing, permissions…).
+    Io(std::io::Error),
+    /// The file is refused for what it is.
+    Kind(LoadErrorKind),
+}
+
+/// The bytes of the regular file at `path`, read without blocking and at
+/// most [`MAX_FILE_BYTES`] of them; with `root`, only when `path` resolves
+/// inside it (its canonical form; links inside the project are followed).
+///
+/// # Errors
+/// When the file is missing or unreadable, is not a regular file, leads out
+/// of `root`, or is larger than the cap.
+pub fn read_regular(root: Option<&Path>, path: &Path) -> Result<Vec<u8>, Refused> {
+    use rustix::fs::{FileType, Mode, OFlags};
+    use std::io::Read as _;
+    let mut target = path.to_path_buf();
+    if let Some(root) = root {
+        // A link, or a folder on the way that is one, is followed only when
+        // the file it names lies inside the project.
+        let real = std::fs::canonicalize(path).map_err(Refused::Io)?;
+        let root = std::fs::canonicalize(root).map_err(Refused::Io)?;
+        if !real.starts_with(&root) {
+            return Err(Refused::Kind(LoadErrorKind::LinkOutside));
+        }
+        target = real;
+    }
+    // Look before opening: opening a device can act on it.
+    let before = std::fs::metadata(&target).map_err(Refused::Io)?;
+    if !before.is_file() {
+        return Err(Refused::Kind(LoadErrorKind::NotRegular {
+            found: kind_words(FileType::from_raw_mode(
+                std::os::unix::fs::MetadataExt::mode(&before),
+            )),
+        }));
+    }
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let fd = rustix::fs::open(&target, flags, Mode::empty()).map_err(|e| Refused::Io(e.into()))?;
+    let st = rustix::fs::fstat(&fd).map_err(|e| Refused::Io(e.into()))?;
+    let file_type = FileType::from_raw_mode(st.st_mode);
+    if file_type != FileType::RegularFile {
+        return Err(Refused::Kind(LoadErrorKind::NotRegular {
+            found: kind_words(file_type),
+        }));
+    }
+    let size = u64::try_from(st.st_size).unwrap_or(0);
+    if size > MAX_FILE_BYTES {
+        return Err(Refused::Kind(LoadErrorKind::TooLarge { size }));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    std::fs::File::from(fd)
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Refused::Io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Refused::Kind(LoadErrorKind::TooLarge {
+            size: bytes.len() as u64,
+        }));
+    }
+    Ok(bytes)
+}
+
+fn kind_words(file_type: rustix::fs::FileType) -> &'static str {
+    use rustix::fs::FileType;
+    match file_type {
+        FileType::Fifo => "a FIFO",
+        FileType::Directory => "a folder",
+        FileType::CharacterDevice | FileType::BlockDevice => "a device",
+        FileType::Socket => "a socket",
+        FileType::Symlink => "a symbolic link",
+        _ => "not a regular file",
+    }
 }
 
 /// Parses bytes already read from `path`.

@@ -88,7 +88,7 @@ pub fn check_project(dir: &Path) -> Outcome {
     let mut io_failure = false;
     for kind in FileKind::ALL {
         let path = dir.join(kind.relative_path());
-        match load::load_file(&path) {
+        match load::load_file(Some(dir), &path) {
             Ok((doc, errors)) => {
                 diagnostics.extend(errors.iter().map(|e| load_diagnostic(&doc.source, e)));
                 documents.docs.insert(kind, doc);

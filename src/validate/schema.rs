@@ -309,12 +309,27 @@ fn describe(
                 .and_then(Value::as_object)
                 .map(|p| p.keys().map(String::as_str).collect())
                 .unwrap_or_default();
+            // Thousands of unknown keys in one mapping: find their spans
+            // through one index, not one scan of the mapping per key.
+            let key_spans: std::collections::HashMap<&str, Span> = match node.map(|n| &n.kind) {
+                Some(NodeKind::Map(entries)) if unexpected.len() > 16 => {
+                    let mut index = std::collections::HashMap::new();
+                    for e in entries {
+                        index.entry(e.key.as_str()).or_insert(e.key_span);
+                    }
+                    index
+                }
+                _ => std::collections::HashMap::new(),
+            };
             unexpected
                 .iter()
                 .map(|key| {
                     let mut key_path = path.to_vec();
                     key_path.push(PathSegment::Key(key.clone()));
-                    let (span, _) = doc.root.locate(&key_path, true);
+                    let span = key_spans
+                        .get(key.as_str())
+                        .copied()
+                        .unwrap_or_else(|| doc.root.locate(&key_path, true).0);
                     let elsewhere = path
                         .is_empty()
                         .then(|| FileKind::from_top_key(key))

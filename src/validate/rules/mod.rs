@@ -5,11 +5,13 @@ mod alerts;
 mod backup;
 mod logging;
 mod manifest;
+mod paths;
 mod probes;
 mod resources;
 mod rollout;
 mod scanning;
 mod scripts;
+mod values;
 mod workload;
 
 use std::path::Path;
@@ -46,6 +48,8 @@ const RULES: &[Rule] = &[
     backup::schedule_meets_rpo,
     workload::workload_is_honourable,
     scanning::scan_settings_agree,
+    paths::output_inside_project,
+    values::step_values_are_single_lines,
 ];
 
 /// Runs every rule.
