@@ -27,6 +27,13 @@ fn item(text: &str) -> String {
 /// The pull-request template.
 #[must_use]
 pub fn plan(project: &Project) -> Vec<Artifact> {
+    if !project
+        .config
+        .manifest
+        .wants(crate::model::manifest::Target::Checklist)
+    {
+        return Vec::new();
+    }
     let c = &project.config.checklist;
     let sections = [
         ("Before deploying", &c.pre_deployment),
