@@ -221,6 +221,13 @@ nginx_t() {
 artifact() { # NAME PATH: a required artifact exists (or --partial)
   local rel=${2#"$OUT"/}
   if [[ -e $2 ]]; then return 0; fi
+  # What a project renders follows its manifest (targets, a prebuilt image, a public
+  # process): an artifact its .cfgen-manifest does not list was not generated for it.
+  if [[ -f $OUT/.cfgen-manifest ]] && ! awk '!/^#/ {print $3}' "$OUT/.cfgen-manifest" \
+    | grep -q -- "^${rel%%\**}"; then
+    skip "$1: $rel (not generated for this project)"
+    return 1
+  fi
   if [[ $PARTIAL == 1 ]]; then skip "$1: $rel (absent, --partial)"; else fail_now "$1: $rel exists" "missing $rel"; fi
   return 1
 }

@@ -341,7 +341,9 @@ def compose_policy(path: str) -> int:
                 bad.append(f"services.{name}.environment.{k}: an inline secret value; "
                            "use `${VAR}` from the environment or a `secrets:` file (`{k}_FILE`)")
         hc = svc.get("healthcheck")
-        if not hc or hc.get("disable"):
+        one_shot = str(svc.get("restart", "")) == "no"
+        if (not hc or hc.get("disable")) and not one_shot:
+            # a one-shot job (a migration) completes instead of staying healthy
             bad.append(f"services.{name}: no healthcheck")
         elif svc.get("build"):
             # the healthcheck runs in the image built from our Dockerfile: its tool must be there

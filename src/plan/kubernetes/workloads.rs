@@ -209,6 +209,49 @@ struct JobView {
     pod: Pod,
 }
 
+/// checkov checks a pod fails because cfgen.yaml asks for it: env-delivered
+/// secrets; for a process without a port, no readiness probe (it serves
+/// nothing) and, without a healthcheck, no liveness probe.
+fn pod_skips(pod: &Pod, process: Option<&Process>) -> Vec<Skip> {
+    let mut out = workload_skips(&pod.security);
+    let env_secrets: Vec<&str> = pod
+        .secrets
+        .iter()
+        .filter(|s| !s.as_file)
+        .map(|s| s.name.as_str())
+        .collect();
+    if !env_secrets.is_empty() {
+        out.push(Skip {
+            id: "CKV_K8S_35",
+            reason: format!(
+                "cfgen.yaml delivers the secrets {} as environment variables",
+                env_secrets.join(" and ")
+            ),
+        });
+    }
+    if let Some(p) = process
+        && pod.container.port.is_none()
+    {
+        out.push(Skip {
+            id: "CKV_K8S_9",
+            reason: format!(
+                "cfgen.yaml gives the process `{}` no port: it serves no traffic, so readiness gates nothing",
+                pod.component
+            ),
+        });
+        if p.healthcheck.is_none() {
+            out.push(Skip {
+                id: "CKV_K8S_8",
+                reason: format!(
+                    "cfgen.yaml gives the process `{}` no port and no healthcheck to probe",
+                    pod.component
+                ),
+            });
+        }
+    }
+    out
+}
+
 /// The maximum replicas of a process's autoscaler, or `None` without one.
 fn autoscale_max(process: &Process, replicas: u32) -> Option<u32> {
     match process.autoscale.as_deref() {
@@ -238,7 +281,28 @@ pub(super) fn objects(
                 let probes = workload::probe_paths(process);
                 let rolling = &config.kubernetes.cluster.rolling_update;
                 let base = &folder_base(config, name, env);
-                let security = hardening(config);
+                let pod = pod(
+                    config,
+                    base,
+                    Spec {
+                        component: &component,
+                        command: workload::process_command(config, process),
+                        port: process.port.as_deref().copied(),
+                        env: &process.env,
+                        resources: workload::kubernetes_resources(
+                            config,
+                            process.resources.as_ref(),
+                            workload::env_resources(env, process_name),
+                        ),
+                        exec_probe: probes
+                            .is_none()
+                            .then(|| process.healthcheck.as_ref().map(|h| (**h).clone()))
+                            .flatten(),
+                        http_probes: probes.clone(),
+                        restart_policy: None,
+                        spread: true,
+                    },
+                );
                 DeploymentView {
                     name: object.clone(),
                     component: component.clone(),
@@ -252,29 +316,8 @@ pub(super) fn objects(
                         .as_deref()
                         .copied()
                         .zip(probes.as_ref().map(|p| p.metrics.clone())),
-                    skips: workload_skips(&security),
-                    pod: pod(
-                        config,
-                        base,
-                        Spec {
-                            component: &component,
-                            command: workload::process_command(config, process),
-                            port: process.port.as_deref().copied(),
-                            env: &process.env,
-                            resources: workload::kubernetes_resources(
-                                config,
-                                process.resources.as_ref(),
-                                workload::env_resources(env, process_name),
-                            ),
-                            exec_probe: probes
-                                .is_none()
-                                .then(|| process.healthcheck.as_ref().map(|h| (**h).clone()))
-                                .flatten(),
-                            http_probes: probes,
-                            restart_policy: None,
-                            spread: true,
-                        },
-                    ),
+                    skips: pod_skips(&pod, Some(process)),
+                    pod,
                 }
             },
         );
@@ -359,15 +402,29 @@ fn job_view(
 ) -> JobView {
     let project = config.manifest.name.to_string();
     let base = folder_base(config, name, env);
-    let security = hardening(config);
     let history = job.history.as_ref();
+    let pod = pod(
+        config,
+        &base,
+        Spec {
+            component: job_name.as_str(),
+            command: Some((*job.command).clone()),
+            port: None,
+            env: &job.env,
+            resources: workload::kubernetes_resources(config, job.resources.as_ref(), None),
+            http_probes: None,
+            exec_probe: None,
+            restart_policy: Some("Never"),
+            spread: false,
+        },
+    );
     JobView {
         name: format!("{project}-{job_name}"),
         component: job_name.to_string(),
         deadline_seconds: workload::job_deadline_secs(job),
         retries: workload::job_retries(job),
         istio: *config.security.access.service_mesh == ServiceMesh::Istio,
-        skips: workload_skips(&security),
+        skips: pod_skips(&pod, None),
         schedule: job.schedule.as_ref().map(ToString::to_string),
         timezone: job
             .timezone
@@ -380,20 +437,6 @@ fn job_view(
         },
         successful_history: history.map_or(3, |h| *h.successful),
         failed_history: history.map_or(1, |h| *h.failed),
-        pod: pod(
-            config,
-            &base,
-            Spec {
-                component: job_name.as_str(),
-                command: Some((*job.command).clone()),
-                port: None,
-                env: &job.env,
-                resources: workload::kubernetes_resources(config, job.resources.as_ref(), None),
-                http_probes: None,
-                exec_probe: None,
-                restart_policy: Some("Never"),
-                spread: false,
-            },
-        ),
+        pod,
     }
 }
