@@ -147,6 +147,82 @@ struct Dependency {
     image: String,
 }
 
+/// The optional `monitoring` profile: Prometheus and Alertmanager on the
+/// generated config, the exporters of the dependencies compose runs, and
+/// node_exporter. `docker compose --profile monitoring up -d`.
+#[derive(Serialize)]
+struct Monitoring {
+    prometheus_image: &'static str,
+    alertmanager_image: &'static str,
+    node_exporter_image: &'static str,
+    exporters: Vec<ExporterService>,
+    /// Alertmanager's secret files (name, what goes in it).
+    alert_secrets: Vec<(&'static str, &'static str)>,
+}
+
+/// The exporter of a dependency compose runs.
+#[derive(Serialize)]
+struct ExporterService {
+    /// Compose service (`postgres-exporter`).
+    service: String,
+    image: &'static str,
+    /// The dependency's service.
+    of: &'static str,
+    engine: &'static str,
+    port: u16,
+}
+
+/// Images of the monitoring profile, pinned by tag (the releases these configs are checked against).
+const PROMETHEUS_IMAGE: &str = "prom/prometheus:v3.5.0";
+const ALERTMANAGER_IMAGE: &str = "prom/alertmanager:v0.28.1";
+const NODE_EXPORTER_IMAGE: &str = "prom/node-exporter:v1.9.1";
+const POSTGRES_EXPORTER_IMAGE: &str = "prometheuscommunity/postgres-exporter:v0.17.1";
+const MYSQLD_EXPORTER_IMAGE: &str = "prom/mysqld-exporter:v0.17.2";
+const REDIS_EXPORTER_IMAGE: &str = "oliver006/redis_exporter:v1.74.0";
+
+fn monitoring(
+    config: &Config,
+    database: Option<&Dependency>,
+    cache: Option<&Dependency>,
+) -> Option<Monitoring> {
+    if !config.manifest.wants(Target::Monitoring) {
+        return None;
+    }
+    // prometheus.yml exists only for a project with a process that serves metrics.
+    crate::plan::monitoring::Names::new(config)?;
+    let mut exporters = Vec::new();
+    if let Some(db) = database {
+        let (image, port) = if db.service == "postgres" {
+            (POSTGRES_EXPORTER_IMAGE, 9187)
+        } else {
+            (MYSQLD_EXPORTER_IMAGE, 9104)
+        };
+        exporters.push(ExporterService {
+            service: format!("{}-exporter", db.service),
+            image,
+            of: db.service,
+            engine: db.engine,
+            port,
+        });
+    }
+    if cache.is_some() {
+        exporters.push(ExporterService {
+            service: "redis-exporter".into(),
+            image: REDIS_EXPORTER_IMAGE,
+            of: "redis",
+            engine: "redis",
+            port: 9121,
+        });
+    }
+    Some(Monitoring {
+        prometheus_image: PROMETHEUS_IMAGE,
+        alertmanager_image: ALERTMANAGER_IMAGE,
+        node_exporter_image: NODE_EXPORTER_IMAGE,
+        exporters,
+        alert_secrets: crate::plan::monitoring::routing::secret_files(&config.monitoring.alerts),
+    })
+}
+
 #[derive(Serialize)]
 struct View {
     name: String,
@@ -169,6 +245,8 @@ struct View {
     external_cache: bool,
     /// Named volumes.
     volumes: Vec<String>,
+    /// The `monitoring` profile, when the project has monitoring.
+    monitoring: Option<Monitoring>,
 }
 
 /// The database name and user: the manifest's, else the project name with `_`.
@@ -500,6 +578,11 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     if cache.is_some() {
         volumes.push("redis_data".into());
     }
+    let monitoring = monitoring(config, database.as_ref(), cache.as_ref());
+    if monitoring.is_some() {
+        volumes.push("prometheus_data".into());
+        volumes.push("alertmanager_data".into());
+    }
     volumes.sort();
     volumes.dedup();
     let nginx_image = config
@@ -537,6 +620,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             && *net.ssl_termination == SslTermination::Ingress,
         proxied,
         volumes,
+        monitoring,
     };
     let view = minijinja::Value::from(minijinja::value::Serde(&view));
     vec![

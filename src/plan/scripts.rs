@@ -247,16 +247,68 @@ struct DeployJobView {
     deadline_seconds: u64,
 }
 
-#[derive(Serialize)]
-struct BackupView {
-    db_name: String,
-    compression: bool,
-    encryption: bool,
-    verification: bool,
-    retention_days: u64,
-    retention: String,
-    extension: String,
-    tls: bool,
+/// What the backup script dumps and how, for `scripts/backup_database.sh` and
+/// the CronJob's copy of it (one script for both).
+#[derive(Debug, Clone, Serialize)]
+pub struct DumpView {
+    /// `mysql` or `postgres`.
+    pub engine: &'static str,
+    /// The engine in prose.
+    pub engine_name: &'static str,
+    /// Its default port.
+    pub default_port: u16,
+    /// The database's default name.
+    pub db_name: String,
+    /// gzip the dump (MySQL), or pg_dump's own compression (PostgreSQL).
+    pub compression: bool,
+    /// Encrypt it.
+    pub encryption: bool,
+    /// Read it back before keeping it.
+    pub verification: bool,
+    /// Days dumps are kept.
+    pub retention_days: u64,
+    /// The same, in seconds, as a `…s` duration.
+    pub retention: String,
+    /// The dump file's extension.
+    pub extension: String,
+    /// TLS to the database is required.
+    pub tls: bool,
+}
+
+/// The dump of the project's database, if it has one.
+#[must_use]
+pub fn dump_view(c: &crate::model::Config) -> Option<DumpView> {
+    use crate::model::manifest::{DatabaseEngine, MysqlFlavour};
+    let database = c.manifest.dependencies.database.as_ref()?;
+    let db = &c.backup.database;
+    let retention_secs = db.retention.as_secs();
+    let (engine, engine_name, default_port) = match *database.engine {
+        DatabaseEngine::Postgres => ("postgres", "PostgreSQL", 5432),
+        DatabaseEngine::Mysql if database.flavour.as_deref() == Some(&MysqlFlavour::Mariadb) => {
+            ("mysql", "MariaDB", 3306)
+        }
+        DatabaseEngine::Mysql => ("mysql", "MySQL", 3306),
+    };
+    let base = if engine == "postgres" {
+        "dump"
+    } else if *db.compression {
+        "sql.gz"
+    } else {
+        "sql"
+    };
+    Some(DumpView {
+        engine,
+        engine_name,
+        default_port,
+        db_name: super::compose::database_name(c),
+        compression: *db.compression,
+        encryption: *db.encryption,
+        verification: *db.verification,
+        retention_days: retention_secs.div_ceil(86_400).max(1),
+        retention: format!("{retention_secs}s"),
+        extension: format!("{base}{}", if *db.encryption { ".enc" } else { "" }),
+        tls: *c.security.data.encryption_in_transit,
+    })
 }
 
 #[derive(Serialize)]
@@ -267,7 +319,7 @@ struct View {
     environments: Vec<Env>,
     liveness: String,
     readiness: String,
-    backup: BackupView,
+    backup: Option<DumpView>,
     /// Programs the deployment's steps and scripts need.
     tools: Vec<String>,
     steps: Vec<DeployStep>,
@@ -281,11 +333,18 @@ struct View {
 }
 
 /// Programs each generated script needs.
-fn script_tools(script: &str, backup: &BackupView) -> Vec<&'static str> {
+fn script_tools(script: &str, backup: Option<&DumpView>) -> Vec<&'static str> {
     match script {
         "backup_database.sh" => {
-            let mut t = vec!["mysqldump", "find"];
-            if backup.compression {
+            let Some(backup) = backup else {
+                return vec![];
+            };
+            let mut t = if backup.engine == "postgres" {
+                vec!["pg_dump", "pg_restore", "find"]
+            } else {
+                vec!["mysqldump", "find"]
+            };
+            if backup.compression && backup.engine != "postgres" {
                 t.push("gzip");
             }
             if backup.encryption {
@@ -295,7 +354,13 @@ fn script_tools(script: &str, backup: &BackupView) -> Vec<&'static str> {
         }
         "health_check.sh" => vec!["kubectl", "curl"],
         "api_health_check.sh" => vec!["curl"],
-        "db_connection_test.sh" => vec!["mysql"],
+        "db_connection_test.sh" => {
+            if backup.is_some_and(|b| b.engine == "postgres") {
+                vec!["psql"]
+            } else {
+                vec!["mysql"]
+            }
+        }
         "redis_connection_test.sh" => vec!["redis-cli"],
         "run_deploy_jobs.sh" => vec!["kubectl", "kustomize"],
         _ => vec![],
@@ -309,28 +374,13 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     if !c.manifest.wants(crate::model::manifest::Target::Scripts) {
         return Vec::new();
     }
-    let db = &c.backup.database;
-    let retention_secs = db.retention.as_secs();
-    let tls = c.security.data.encryption_in_transit;
-    let backup = BackupView {
-        db_name: super::compose::database_name(c),
-        compression: *db.compression,
-        encryption: *db.encryption,
-        verification: *db.verification,
-        retention_days: retention_secs.div_ceil(86_400).max(1),
-        retention: format!("{}s", retention_secs),
-        extension: format!(
-            "sql{}{}",
-            if *db.compression { ".gz" } else { "" },
-            if *db.encryption { ".enc" } else { "" }
-        ),
-        tls: *tls,
-    };
+    let backup = dump_view(c);
+    let tls = *c.security.data.encryption_in_transit;
     let steps = deploy_steps(project);
     let mut tools: Vec<String> = vec!["kubectl".into(), "kustomize".into(), "curl".into()];
     for step in &steps {
         let more: Vec<String> = match &step.script {
-            Some(script) => script_tools(script, &backup)
+            Some(script) => script_tools(script, backup.as_ref())
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
@@ -385,7 +435,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             .collect::<Vec<_>>()
             .join("/"),
         output,
-        tls: *tls,
+        tls,
     };
     let context = serde_json::to_value(&view).unwrap_or_default();
     generated_scripts(c)

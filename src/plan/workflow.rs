@@ -80,6 +80,8 @@ struct View {
     jobs: Vec<DeployJob>,
     /// The output folder, relative to the project.
     output: String,
+    /// Debian packages of the clients a step runs that the runner lacks.
+    apt_packages: Vec<&'static str>,
     /// Python version to set up when a step runs pytest/python.
     python: Option<String>,
     liveness: String,
@@ -249,6 +251,15 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         });
         previous = Some(id);
     }
+    // The ubuntu-24.04 runner has psql, pg_dump and the mysql client, but no redis-cli.
+    let apt_packages: Vec<&'static str> = if steps
+        .iter()
+        .any(|s| s.script.as_deref() == Some("redis_connection_test.sh"))
+    {
+        vec!["redis-tools"]
+    } else {
+        Vec::new()
+    };
     let needs_python = steps
         .iter()
         .any(|s| matches!(s.program.as_str(), "pytest" | "python" | "python3" | "pip"));
@@ -271,6 +282,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         scan,
         jobs,
         output: output.to_owned(),
+        apt_packages,
         python: needs_python.then(|| {
             python_version(
                 c.docker

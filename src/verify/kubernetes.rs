@@ -20,6 +20,20 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+/// The Prometheus Operator's ServiceMonitor (its CRD's schema, vendored strict).
+static SERVICE_MONITOR: super::vendored::VendoredSchema = super::vendored::VendoredSchema::new(
+    "ServiceMonitor",
+    include_str!("schemas/servicemonitor-v1.json"),
+    "not a valid ServiceMonitor (prometheus-operator v0.93.0 CRD)",
+);
+
+/// The Prometheus Operator's PrometheusRule (its CRD's schema, vendored strict).
+static PROMETHEUS_RULE: super::vendored::VendoredSchema = super::vendored::VendoredSchema::new(
+    "PrometheusRule",
+    include_str!("schemas/prometheusrule-v1.json"),
+    "not a valid PrometheusRule (prometheus-operator v0.93.0 CRD)",
+);
+
 /// Checks one parsed manifest.
 ///
 /// # Errors
@@ -56,6 +70,8 @@ pub fn validate(value: &Value) -> Result<(), String> {
         ("batch/v1", "Job") => round_trip::<Job>(value),
         ("kustomize.config.k8s.io/v1beta1", "Kustomization") => kustomization(object),
         ("security.istio.io/v1", "PeerAuthentication") => peer_authentication(object),
+        ("monitoring.coreos.com/v1", "ServiceMonitor") => SERVICE_MONITOR.validate(value),
+        ("monitoring.coreos.com/v1", "PrometheusRule") => PROMETHEUS_RULE.validate(value),
         _ => Err(format!(
             "`{api_version}` `{kind}` is not a kind cfgen knows how to check"
         )),

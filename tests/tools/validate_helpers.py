@@ -234,6 +234,11 @@ def crd_schema_kinds() -> dict[str, str]:
     for f in sorted(glob.glob(os.path.join(CRD_SCHEMAS, "*_*_*.json"))):
         group, version, kind = os.path.basename(f)[: -len(".json")].split("_", 2)
         kinds[f"{group}/{version}/{kind}"] = f
+    # The CRD schemas cfgen vendors for its own in-process check (src/verify/schemas, one
+    # copy): the Prometheus Operator's, from its CRDs, made strict.
+    verify = os.path.join(os.path.dirname(CRD_SCHEMAS), "..", "..", "src", "verify", "schemas")
+    for kind, name in [("ServiceMonitor", "servicemonitor"), ("PrometheusRule", "prometheusrule")]:
+        kinds[f"monitoring.coreos.com/v1/{kind}"] = os.path.normpath(os.path.join(verify, f"{name}-v1.json"))
     return kinds
 
 
@@ -263,7 +268,8 @@ def crd_validate(argv: list[str]) -> int:
             if key not in validators:
                 with open(kinds[key], encoding="utf-8") as fh:
                     schema = __import__("json").load(fh)
-                validators[key] = jsonschema.Draft202012Validator(schema)
+                validators[key] = jsonschema.validators.validator_for(
+                    schema, default=jsonschema.Draft202012Validator)(schema)
             res = f"{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
             for err in sorted(validators[key].iter_errors(doc), key=lambda e: list(e.path)):
                 where = ".".join(str(p) for p in err.path) or "(document)"
@@ -342,7 +348,9 @@ def compose_policy(path: str) -> int:
                            "use `${VAR}` from the environment or a `secrets:` file (`{k}_FILE`)")
         hc = svc.get("healthcheck")
         one_shot = str(svc.get("restart", "")) == "no"
-        if (not hc or hc.get("disable")) and not one_shot:
+        # optional tooling of a profile (monitoring): not part of the workload's health
+        optional = bool(svc.get("profiles"))
+        if (not hc or hc.get("disable")) and not one_shot and not optional:
             # a one-shot job (a migration) completes instead of staying healthy
             bad.append(f"services.{name}: no healthcheck")
         elif svc.get("build"):

@@ -3,23 +3,26 @@
 # Source: cfgen.yaml, config/deployment/scripts.yaml, config/deployment/security.yaml, config/deployment/backup.yaml
 # Dumps the MySQL database, compresses the dump (gzip), encrypts it (AES-256-CBC, key
 # from PBKDF2), verifies it, and removes dumps older than 30 days (backup.yaml database).
-# Run by the backup CronJob and as the pre_deploy step.
+# One script for every place a backup runs: the pre_deploy step on the runner, the backup
+# CronJob (its ConfigMap holds this same text) and a compose host.
 #
 # Environment (credentials come from files or the environment, never from argv):
-#   DB_HOST            database host (required)
+#   DATABASE_URL_FILE  file holding the connection URL (the app's own secret), or
+#   DATABASE_URL       the URL itself, or, without a URL:
+#   DB_HOST            database host
 #   DB_PORT            port (default 3306)
 #   DB_NAME            database (default shop)
-#   DB_USER            user (required)
+#   DB_USER            user
 #   DB_PASSWORD_FILE   file holding the password, or DB_PASSWORD holding it
 #   BACKUP_KEY_FILE    file holding the encryption passphrase, or BACKUP_KEY holding it
 #   BACKUP_DIR         target folder (default /backups/mysql)
 #
 # What changed from the hand-written script this replaces, and why:
 # - `--password=${DB_PASSWORD}` put the password on the command line, where every user of
-#   the host sees it (`ps`); mysqldump reads it from an option file of mode 600.
-# - `set -e` without pipefail ignored a failing mysqldump in `mysqldump | gzip` and kept a
-#   truncated dump as a good one. Now any failure fails the backup, the dump is written
-#   under a temporary name and renamed only once complete and verified.
+#   the host sees it (`ps`); the client reads it from a file of mode 600.
+# - `set -e` without pipefail ignored a failing dump in `dump | gzip` and kept a truncated
+#   dump as a good one. Now any failure fails the backup, the dump is written under a
+#   temporary name and renamed only once complete and verified.
 # - Unquoted `$BACKUP_DIR` / `$file_size` broke on spaces and empty values.
 # - Dumps were stored in clear although backup.yaml asks for encryption.
 # - "Verification" was a size check; now the dump is read back, decrypted, its gzip
@@ -27,15 +30,42 @@
 set -Eeuo pipefail
 umask 077
 
-: "${DB_HOST:?set DB_HOST to the database host}"
-: "${DB_USER:?set DB_USER to the database user}"
+log() { printf 'backup_database: %s\n' "$*" >&2; }
+urldecode() { printf '%b' "${1//%/\\x}"; }
+
+# The connection: from the URL when there is one (scheme, user and password, host, port,
+# database and options, in URL form).
+if [[ -n ${DATABASE_URL_FILE:-} ]]; then
+  url="$(<"$DATABASE_URL_FILE")"
+else
+  url="${DATABASE_URL:-}"
+fi
+if [[ -n $url ]]; then
+  rest="${url#*://}"
+  userinfo="${rest%%@*}"
+  location="${rest#*@}"
+  hostport="${location%%/*}"
+  database="${location#*/}"
+  DB_NAME="${database%%\?*}"
+  DB_HOST="${hostport%%:*}"
+  if [[ $hostport == *:* ]]; then DB_PORT="${hostport##*:}"; fi
+  DB_USER="$(urldecode "${userinfo%%:*}")"
+  password="$(urldecode "${userinfo#*:}")"
+  unset url rest userinfo
+elif [[ -n ${DB_PASSWORD_FILE:-} ]]; then
+  password="$(<"$DB_PASSWORD_FILE")"
+else
+  : "${DB_PASSWORD:?set DATABASE_URL_FILE (or DB_PASSWORD_FILE) to the database credentials}"
+  password="$DB_PASSWORD"
+fi
+: "${DB_HOST:?set DATABASE_URL_FILE, or DB_HOST to the database host}"
+: "${DB_USER:?set DATABASE_URL_FILE, or DB_USER to the database user}"
 readonly DB_PORT="${DB_PORT:-3306}"
 readonly DB_NAME="${DB_NAME:-shop}"
 readonly BACKUP_DIR="${BACKUP_DIR:-/backups/mysql}"
 readonly RETENTION_DAYS=30 # backup.yaml database.retention
 
-log() { printf 'backup_database: %s\n' "$*" >&2; }
-
+command -v openssl >/dev/null || { log "openssl is needed to encrypt the dump (backup.yaml database.encryption)"; exit 1; }
 workdir="$(mktemp -d)"
 partial=""
 cleanup() {
@@ -47,12 +77,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "failed at line ${LINENO}"' ERR
 
-if [[ -n ${DB_PASSWORD_FILE:-} ]]; then
-  password="$(<"$DB_PASSWORD_FILE")"
-else
-  : "${DB_PASSWORD:?set DB_PASSWORD_FILE to a file holding the database password (or DB_PASSWORD)}"
-  password="$DB_PASSWORD"
-fi
 # Option-file values are double-quoted: escape backslashes and quotes.
 password="${password//\\/\\\\}"
 password="${password//\"/\\\"}"
@@ -89,11 +113,11 @@ mysqldump --defaults-extra-file="$workdir/client.cnf" \
   | gzip -9 \
   | openssl enc -aes-256-cbc -pbkdf2 -salt -pass "file:${key_file}" -out "$partial"
 
-# Reads the dump back as plain SQL.
+# Reads the dump back as it was written by the dump program.
 read_back() {
   openssl enc -d -aes-256-cbc -pbkdf2 -pass "file:${key_file}" -in "$partial" | gzip -dc
 }
-openssl enc -d -aes-256-cbc -pbkdf2 -pass "file:${key_file}" -in "$partial" | gzip -t
+read_back >/dev/null
 last_line="$(read_back | tail -n 1)"
 if [[ $last_line != "-- Dump completed"* ]]; then
   log "verification failed: the dump does not end with mysqldump's completion marker"

@@ -6,7 +6,6 @@ use serde::Serialize;
 use super::{Folder, Hardening, Skip, hardening, workload_skips};
 use crate::model::Config;
 use crate::model::backup::Frequency;
-use crate::model::manifest::DatabaseEngine;
 use crate::model::security::ServiceMesh;
 use crate::model::values::{ClockTime, DnsLabel, ImageRef};
 
@@ -26,7 +25,7 @@ pub struct BackupView {
     pub schedule: String,
     /// What the schedule means, for the comment.
     pub schedule_text: String,
-    /// Image with `mysqldump`.
+    /// Image with the engine's dump client (`mysqldump` or `pg_dump`).
     pub image: String,
     /// Give up on a run after this long (half the interval, at most 6 hours).
     pub active_deadline_seconds: u64,
@@ -40,14 +39,11 @@ pub struct BackupView {
     pub storage_class: Option<String>,
     /// Its size.
     pub size: &'static str,
-    /// gzip the dump.
-    pub compression: bool,
-    /// Encrypt the dump with the key from `key_secret`.
-    pub encryption: bool,
-    /// Verify the dump after writing it.
-    pub verification: bool,
-    /// Days dumps are kept.
-    pub retention_days: u64,
+    /// What is dumped and how (the same as `scripts/backup_database.sh`).
+    #[serde(flatten)]
+    pub dump: crate::plan::scripts::DumpView,
+    /// The database's port, for the NetworkPolicy.
+    pub port: u16,
     /// The Secret holding the encryption key (key `encryption-key`).
     pub key_secret: String,
     /// checkov skips on the CronJob.
@@ -91,27 +87,44 @@ pub fn view(config: &Config, project: &DnsLabel, hardening: &Hardening) -> Optio
     let db = &config.backup.database;
     let schedule = cron_schedule(*db.frequency, *db.time)?;
     let interval = db.frequency.interval()?.as_secs();
-    let image: ImageRef = config
-        .docker
-        .base_images
-        .mysql
-        .as_deref()
-        .cloned()
-        .unwrap_or_else(|| {
-            DEFAULT_MYSQL_IMAGE
+    let dump = crate::plan::scripts::dump_view(config)?;
+    let images = &config.docker.base_images;
+    let (configured, default, slot) = if dump.engine == "postgres" {
+        let version = config
+            .manifest
+            .dependencies
+            .database
+            .as_ref()
+            .and_then(|d| d.version.as_ref())
+            .map_or_else(|| "16".to_owned(), ToString::to_string);
+        (
+            images.postgres.as_ref(),
+            format!("postgres:{version}"),
+            "postgres",
+        )
+    } else {
+        (
+            images.mysql.as_ref(),
+            DEFAULT_MYSQL_IMAGE.to_owned(),
+            "mysql",
+        )
+    };
+    let image: ImageRef = configured.map_or_else(
+        || {
+            default
                 .parse()
                 .expect("the default image reference is valid")
-        });
+        },
+        |i| (**i).clone(),
+    );
     let mut skips = workload_skips(hardening);
     if image.digest.is_none() {
         skips.push(Skip {
             id: "CKV_K8S_43",
-            reason: if config.docker.base_images.mysql.is_some() {
-                "docker.yaml base_images.mysql gives the backup image by tag".into()
+            reason: if configured.is_some() {
+                format!("docker.yaml base_images.{slot} gives the backup image by tag")
             } else {
-                format!(
-                    "docker.yaml base_images.mysql is not set: the default {DEFAULT_MYSQL_IMAGE} is a tag"
-                )
+                format!("docker.yaml base_images.{slot} is not set: the default {default} is a tag")
             },
         });
     }
@@ -126,10 +139,8 @@ pub fn view(config: &Config, project: &DnsLabel, hardening: &Hardening) -> Optio
         pvc_name: format!("{project}-backups"),
         storage_class: storage.storage_class.as_ref().map(ToString::to_string),
         size: BACKUP_VOLUME_SIZE,
-        compression: *db.compression,
-        encryption: *db.encryption,
-        verification: *db.verification,
-        retention_days: db.retention.as_secs().div_ceil(86_400),
+        port: dump.default_port,
+        dump,
         key_secret: format!("{project}-backup-key"),
         skips,
     })
@@ -140,17 +151,17 @@ struct Objects {
     backup: BackupView,
     security: Hardening,
     istio: bool,
+    /// For the script: TLS to the database is required.
+    tls: bool,
 }
 
 /// The backup objects of an environment: the claim, the script, the CronJob
-/// and its NetworkPolicy, when the project has a MySQL database to back up.
+/// and its NetworkPolicy, when the project has a database to back up.
 pub(super) fn objects(config: &Config, folder: &mut Folder<'_>) {
     let Some(db) = &config.manifest.dependencies.database else {
         return;
     };
-    if *db.engine.peek() != DatabaseEngine::Mysql {
-        return;
-    }
+    let _ = db;
     let security = hardening(config);
     let Some(backup) = view(config, &config.manifest.name, &security) else {
         return;
@@ -160,6 +171,7 @@ pub(super) fn objects(config: &Config, folder: &mut Folder<'_>) {
             .unwrap_or_else(|| backup.clone()),
         security: hardening(config),
         istio: *config.security.access.service_mesh == ServiceMesh::Istio,
+        tls: *config.security.data.encryption_in_transit,
     };
     if backup.pvc {
         folder.add("pvc.yaml", "kubernetes/pvc.yaml.j2", objects);

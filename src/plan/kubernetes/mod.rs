@@ -249,7 +249,8 @@ fn kustomize_rank(file: &str) -> (u8, String) {
         "service" => 4,
         "ingress" => 5,
         "networkpolicy" | "peerauthentication" => 6,
-        _ => 7,
+        "servicemonitor" | "prometheusrule" => 7,
+        _ => 8,
     };
     (rank, file.to_owned())
 }
@@ -301,6 +302,31 @@ fn objects(config: &Config, name: &DnsLabel, env: &Environment, folder: &mut Fol
     workloads::objects(config, name, env, folder);
     network::objects(config, env, folder);
     backup::objects(config, folder);
+    if config.manifest.wants(Target::Monitoring)
+        && let Some(groups) = super::monitoring::cluster_groups(config)
+    {
+        for (process_name, process) in workload::processes(config) {
+            if let Some(probes) = workload::probe_paths(process) {
+                folder.add(
+                    &format!("servicemonitor-{process_name}.yaml"),
+                    "kubernetes/servicemonitor.yaml.j2",
+                    || ServiceMonitorView {
+                        name: format!("{}-{process_name}", config.manifest.name),
+                        component: process_name.to_string(),
+                        path: probes.metrics.clone(),
+                        interval: super::monitoring::APP_SCRAPE_INTERVAL,
+                    },
+                );
+            }
+        }
+        folder.add(
+            "prometheusrule.yaml",
+            "kubernetes/prometheusrule.yaml.j2",
+            || RulesView {
+                groups: super::monitoring::cluster_groups(config).unwrap_or(groups),
+            },
+        );
+    }
     if *security.access.service_mesh == ServiceMesh::Istio && *security.access.mtls {
         folder.add(
             "peerauthentication.yaml",
@@ -308,6 +334,19 @@ fn objects(config: &Config, name: &DnsLabel, env: &Environment, folder: &mut Fol
             || (),
         );
     }
+}
+
+#[derive(Serialize)]
+struct ServiceMonitorView {
+    name: String,
+    component: String,
+    path: String,
+    interval: &'static str,
+}
+
+#[derive(Serialize)]
+struct RulesView {
+    groups: Vec<super::monitoring::rules::Group>,
 }
 
 #[derive(Serialize)]

@@ -45,8 +45,9 @@ fn the_example_backs_up_daily_at_two() {
     let security = hardening(&p.config);
     let b = backup::view(&p.config, &p.config.manifest.name, &security).expect("backup enabled");
     assert_eq!(b.schedule, "0 2 * * *");
-    assert_eq!(b.retention_days, 30);
-    assert!(b.pvc && b.compression && b.encryption && b.verification);
+    assert_eq!(b.dump.retention_days, 30);
+    assert!(b.pvc && b.dump.compression && b.dump.encryption && b.dump.verification);
+    assert_eq!((b.dump.engine, b.port), ("mysql", 3306));
     assert_eq!(b.storage_class.as_deref(), Some("fast-ssd"));
     // mysql:8.4 is a tag: the digest check is skipped, with the reason
     assert!(b.skips.iter().any(|s| s.id == "CKV_K8S_43"));
@@ -172,12 +173,13 @@ fn every_process_gets_its_objects_and_a_worker_no_service() {
             "{f} in {files:?}"
         );
     }
-    for f in [
-        "service-worker",
-        "hpa-worker",
-        "job-migrate",
-        "backup-cronjob",
-    ] {
+    // PostgreSQL: the backup dumps with pg_dump from the postgres image, egress to 5432
+    let backup = view_of(&p, "k8s/staging/backup-cronjob.yaml");
+    assert_eq!(backup["backup"]["engine"], "postgres");
+    assert_eq!(backup["backup"]["image"], "postgres:16");
+    assert_eq!(backup["backup"]["port"], 5432);
+    assert_eq!(backup["backup"]["extension"], "dump.enc");
+    for f in ["service-worker", "hpa-worker", "job-migrate"] {
         assert!(!files.contains(&format!("k8s/staging/{f}.yaml")), "{f}");
     }
     let worker = view_of(&p, "k8s/staging/deployment-worker.yaml");

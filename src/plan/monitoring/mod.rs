@@ -58,14 +58,10 @@ pub struct Names {
     pub metrics_path: String,
     /// Its readiness path.
     pub readiness_path: String,
-    /// mysqld_exporter job.
-    pub mysql_job: String,
-    /// mysqld_exporter target.
-    pub mysql_target: String,
-    /// redis_exporter job.
-    pub redis_job: String,
-    /// redis_exporter target.
-    pub redis_target: String,
+    /// The exporters of the project's dependencies (none without dependencies).
+    pub exporters: Vec<Exporter>,
+    /// The values of the app's `dependency` label, one per dependency (`database`, `redis`).
+    pub dependencies: Vec<&'static str>,
     /// node_exporter job (disk and network alerts read its series).
     pub node_job: String,
     /// node_exporter target.
@@ -86,15 +82,83 @@ impl Names {
             app_target: format!("{process_name}:{port}"),
             metrics_path: probes.metrics,
             readiness_path: probes.readiness,
-            mysql_job: "mysql".into(),
-            mysql_target: "mysql-exporter:9104".into(),
-            redis_job: "redis".into(),
-            redis_target: "redis-exporter:9121".into(),
+            exporters: exporters(config),
+            dependencies: dependency_labels(config),
             node_job: "node".into(),
             node_target: "node-exporter:9100".into(),
             project,
         })
     }
+}
+
+/// The exporter of one dependency: what Prometheus scrapes to see the server.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exporter {
+    /// Scrape job, the engine's name (`postgres`, `mysql`, `redis`).
+    pub job: String,
+    /// Target: the exporter's compose service and port.
+    pub target: String,
+    /// Its series that is 1 while the server answers (`pg_up`, `mysql_up`, `redis_up`).
+    pub up_metric: &'static str,
+    /// The server in prose.
+    pub what: &'static str,
+    /// The exporter program.
+    pub program: &'static str,
+}
+
+/// The exporters of the dependencies, database first.
+#[must_use]
+pub fn exporters(config: &Config) -> Vec<Exporter> {
+    use crate::model::manifest::{CacheEngine, DatabaseEngine};
+    let deps = &config.manifest.dependencies;
+    let mut out = Vec::new();
+    // Exporters run beside the servers compose runs (the monitoring profile); a
+    // managed server is watched by its provider and, from the app, by AppNotReady.
+    let runs = |external: Option<&crate::provenance::Tracked<bool>>| !external.is_some_and(|e| **e);
+    if let Some(db) = deps.database.as_ref().filter(|d| runs(d.external.as_ref())) {
+        out.push(match *db.engine {
+            DatabaseEngine::Postgres => Exporter {
+                job: "postgres".into(),
+                target: "postgres-exporter:9187".into(),
+                up_metric: "pg_up",
+                what: "PostgreSQL",
+                program: "postgres_exporter",
+            },
+            DatabaseEngine::Mysql => Exporter {
+                job: "mysql".into(),
+                target: "mysql-exporter:9104".into(),
+                up_metric: "mysql_up",
+                what: "MySQL",
+                program: "mysqld_exporter",
+            },
+        });
+    }
+    if let Some(cache) = deps.cache.as_ref().filter(|c| runs(c.external.as_ref())) {
+        let CacheEngine::Redis = *cache.engine;
+        out.push(Exporter {
+            job: "redis".into(),
+            target: "redis-exporter:9121".into(),
+            up_metric: "redis_up",
+            what: "Redis",
+            program: "redis_exporter",
+        });
+    }
+    out
+}
+
+/// The `dependency` label values of `app_dependency_up` (the app contract,
+/// `app/README.md`): `database` and `redis`, as the project has them.
+#[must_use]
+pub fn dependency_labels(config: &Config) -> Vec<&'static str> {
+    let deps = &config.manifest.dependencies;
+    let mut out = Vec::new();
+    if deps.database.is_some() {
+        out.push("database");
+    }
+    if deps.cache.is_some() {
+        out.push("redis");
+    }
+    out
 }
 
 /// A number of seconds as a Prometheus duration (`1h2m`).
@@ -106,7 +170,7 @@ pub fn fmt_secs(secs: u64) -> String {
 #[derive(Serialize)]
 struct ScrapeJob {
     job: String,
-    comment: &'static str,
+    comment: String,
     metrics_path: Option<String>,
     scrape_interval: Option<&'static str>,
     target: String,
@@ -131,9 +195,9 @@ struct TestsView {
 }
 
 fn prometheus(names: &Names) -> PrometheusView {
-    let job = |job: &str, comment, target: &str| ScrapeJob {
+    let job = |job: &str, comment: &str, target: &str| ScrapeJob {
         job: job.to_owned(),
-        comment,
+        comment: comment.to_owned(),
         metrics_path: None,
         scrape_interval: None,
         target: target.to_owned(),
@@ -142,33 +206,58 @@ fn prometheus(names: &Names) -> PrometheusView {
         project: names.project.clone(),
         interval: SCRAPE_INTERVAL,
         alertmanager: ALERTMANAGER,
-        jobs: vec![
-            ScrapeJob {
-                metrics_path: Some(names.metrics_path.clone()),
-                scrape_interval: Some(APP_SCRAPE_INTERVAL),
-                ..job(
-                    &names.app_job,
-                    "the monitored process (cfgen.yaml processes: its port and probes.metrics)",
-                    &names.app_target,
-                )
-            },
-            job(
-                &names.mysql_job,
-                "mysqld_exporter: mysql_up for AppDependencyDown",
-                &names.mysql_target,
-            ),
-            job(
-                &names.redis_job,
-                "redis_exporter: redis_up for AppDependencyDown",
-                &names.redis_target,
-            ),
-            job(
-                &names.node_job,
-                "node_exporter: filesystem and network series for the disk and network thresholds",
-                &names.node_target,
-            ),
-        ],
+        jobs: vec![ScrapeJob {
+            metrics_path: Some(names.metrics_path.clone()),
+            scrape_interval: Some(APP_SCRAPE_INTERVAL),
+            ..job(
+                &names.app_job,
+                "the monitored process (cfgen.yaml processes: its port and probes.metrics)",
+                &names.app_target,
+            )
+        }]
+        .into_iter()
+        .chain(names.exporters.iter().map(|e| ScrapeJob {
+            job: e.job.clone(),
+            comment: format!("{}: {} for AppDependencyDown", e.program, e.up_metric),
+            metrics_path: None,
+            scrape_interval: None,
+            target: e.target.clone(),
+        }))
+        .chain([job(
+            &names.node_job,
+            "node_exporter: filesystem and network series for the disk and network thresholds",
+            &names.node_target,
+        )])
+        .collect(),
     }
+}
+
+/// The rule groups of a cluster's PrometheusRule: alert_rules.yml without the
+/// node and exporter alerts (the cluster's own monitoring watches nodes and
+/// managed databases; cfgen deploys no exporter there). `None` without a
+/// process that serves metrics.
+#[must_use]
+pub fn cluster_groups(config: &Config) -> Option<Vec<rules::Group>> {
+    let names = Names::new(config)?;
+    let recordings = rules::recordings(config, &names);
+    let cluster_only = |a: &rules::Alert| {
+        !matches!(
+            a.name.as_str(),
+            "NodeDiskFull" | "NodeNetworkSaturated" | "AppDependencyDown"
+        )
+    };
+    let service: Vec<rules::Alert> = rules::service_alerts(config, &names)
+        .into_iter()
+        .filter(cluster_only)
+        .collect();
+    let business = rules::business_alerts(config, &names);
+    Some(rules::groups(
+        config,
+        &names,
+        &recordings,
+        &service,
+        &business,
+    ))
 }
 
 /// The monitoring artifacts.
@@ -192,14 +281,22 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     let all: Vec<rules::Alert> = service.iter().chain(&business).cloned().collect();
     let tests = rules::tests(config, &names, &recordings, &all);
     let am = routing::alertmanager(&names.project, &config.monitoring.alerts, rules::APP_DOWN);
-    vec![
-        Artifact::new(
+    let mut out = Vec::new();
+    // prometheus.yml is the compose stack's Prometheus (static targets: its service
+    // names); in Kubernetes the ServiceMonitors and the PrometheusRule say the same.
+    if config
+        .manifest
+        .wants(crate::model::manifest::Target::Compose)
+    {
+        out.push(Artifact::new(
             "monitoring/prometheus.yml",
             "monitoring/prometheus.yml.j2",
             prometheus(&names),
             Syntax::Yaml,
             Check::Yaml,
-        ),
+        ));
+    }
+    out.extend([
         Artifact::new(
             "monitoring/alert_rules.yml",
             "monitoring/alert_rules.yml.j2",
@@ -221,5 +318,6 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             Syntax::Yaml,
             Check::Yaml,
         ),
-    ]
+    ]);
+    out
 }

@@ -336,6 +336,24 @@ pub fn alertmanager(project: &str, alerts: &Alerts, down_alert: &str) -> Alertma
     }
 }
 
+/// The secret files alertmanager.yml names (under [`SECRETS_DIR`]), with what
+/// belongs in each, for the channels of `alerts`.
+#[must_use]
+pub fn secret_files(alerts: &Alerts) -> Vec<(&'static str, &'static str)> {
+    dedup(&alerts.channels)
+        .into_iter()
+        .map(|c| match c {
+            Channel::Slack => ("slack_api_url", "the Slack incoming-webhook URL"),
+            Channel::Pagerduty => (
+                "pagerduty_routing_key",
+                "the PagerDuty Events API v2 routing key",
+            ),
+            Channel::Webhook => ("webhook_token", "the bearer token of the alert webhook"),
+            Channel::Email => ("smtp_password", "the SMTP relay's password"),
+        })
+        .collect()
+}
+
 fn dedup_severities(levels: &[Severity]) -> Vec<Severity> {
     let mut out = Vec::new();
     for s in levels {

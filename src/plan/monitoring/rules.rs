@@ -11,7 +11,7 @@ use super::promql::{
     words,
 };
 use super::routing::{self, AlertClass};
-use super::{Names, fmt_secs};
+use super::{Exporter, Names, fmt_secs};
 use crate::model::Config;
 use crate::model::monitoring::{AppMetric, BusinessMetric};
 use crate::model::values::{Comparison, ThresholdUnit};
@@ -388,11 +388,12 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
         ],
     });
 
-    let mysql = (names.mysql_job.as_str(), names.mysql_target.as_str());
-    let redis = (names.redis_job.as_str(), names.redis_target.as_str());
-    let up = |(j, t): (&str, &str), v: Values| (sel("up", &[("job", j), ("instance", t)]), v);
-    let exporter_up = |metric: &str, (j, t): (&str, &str), v: Values| {
-        (sel(metric, &[("job", j), ("instance", t)]), v)
+    let up = |e: &Exporter, v: Values| (sel("up", &[("job", &e.job), ("instance", &e.target)]), v);
+    let server_up = |e: &Exporter, v: Values| {
+        (
+            sel(e.up_metric, &[("job", &e.job), ("instance", &e.target)]),
+            v,
+        )
     };
     let down = Values::Step {
         before: 1.0,
@@ -400,58 +401,75 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
         after: 0.0,
     };
     let fine = Values::Gauge(1.0);
-    out.push(Alert {
-        name: "AppDependencyDown".into(),
-        class: AlertClass::Availability,
-        comment: vec![
-            "the app's readiness probe fails while MySQL or Redis is unreachable, so it takes no traffic;".into(),
-            "seen from the servers' exporters (AppNotReady sees it from the app): the database".into(),
-            "(mysql_up/redis_up == 0) or the exporter itself (up == 0, state unknown)".into(),
-        ],
-        expr: vec![
-            format!("mysql_up{{job=\"{}\"}} == 0", mysql.0),
-            "or".into(),
-            format!("redis_up{{job=\"{}\"}} == 0", redis.0),
-            "or".into(),
-            format!("up{{job=~\"{}|{}\"}} == 0", mysql.0, redis.0),
-        ],
-        summary: "{{ $labels.job }} is down or unobservable: the app is not ready".into(),
-        description: "{{ $labels.instance }} reports its server unreachable, or cannot be scraped. The app's readiness probe fails while MySQL or Redis is unreachable, so it receives no traffic.".into(),
-        scenarios: vec![
-            Scenario {
-                what: "MySQL unreachable".into(),
-                series: vec![
-                    exporter_up("mysql_up", mysql, down),
-                    exporter_up("redis_up", redis, fine),
-                    up(mysql, fine),
-                    up(redis, fine),
-                ],
-                ready: 120,
-                fires: Some((owned(&[("job", mysql.0), ("instance", mysql.1)]), 0.0)),
-            },
-            Scenario {
-                what: "the Redis exporter unreachable".into(),
-                series: vec![
-                    exporter_up("mysql_up", mysql, fine),
-                    up(mysql, fine),
-                    up(redis, down),
-                ],
-                ready: 120,
-                fires: Some((owned(&[("job", redis.0), ("instance", redis.1)]), 0.0)),
-            },
-            Scenario {
-                what: "MySQL and Redis up".into(),
-                series: vec![
-                    exporter_up("mysql_up", mysql, fine),
-                    exporter_up("redis_up", redis, fine),
-                    up(mysql, fine),
-                    up(redis, fine),
-                ],
-                ready: 120,
-                fires: None,
-            },
-        ],
-    });
+    let exporters = &names.exporters;
+    if let Some(first) = exporters.first() {
+        let whats: Vec<&str> = exporters.iter().map(|e| e.what).collect();
+        let ups: Vec<&str> = exporters.iter().map(|e| e.up_metric).collect();
+        let jobs: Vec<&str> = exporters.iter().map(|e| e.job.as_str()).collect();
+        let mut expr = Vec::new();
+        for e in exporters {
+            expr.push(format!("{}{{job=\"{}\"}} == 0", e.up_metric, e.job));
+            expr.push("or".into());
+        }
+        expr.push(format!("up{{job=~\"{}\"}} == 0", jobs.join("|")));
+        let all_fine: Vec<_> = exporters
+            .iter()
+            .flat_map(|e| [server_up(e, fine), up(e, fine)])
+            .collect();
+        let mut scenarios = vec![Scenario {
+            what: format!("{} unreachable", first.what),
+            series: exporters
+                .iter()
+                .flat_map(|e| {
+                    let server = if e.job == first.job { down } else { fine };
+                    [server_up(e, server), up(e, fine)]
+                })
+                .collect(),
+            ready: 120,
+            fires: Some((
+                owned(&[("job", &first.job), ("instance", &first.target)]),
+                0.0,
+            )),
+        }];
+        let last = exporters.last().unwrap_or(first);
+        scenarios.push(Scenario {
+            what: format!("the {} exporter unreachable", last.what),
+            series: exporters
+                .iter()
+                .flat_map(|e| {
+                    if e.job == last.job {
+                        vec![up(e, down)]
+                    } else {
+                        vec![server_up(e, fine), up(e, fine)]
+                    }
+                })
+                .collect(),
+            ready: 120,
+            fires: Some((
+                owned(&[("job", &last.job), ("instance", &last.target)]),
+                0.0,
+            )),
+        });
+        scenarios.push(Scenario {
+            what: format!("{} up", whats.join(" and ")),
+            series: all_fine,
+            ready: 120,
+            fires: None,
+        });
+        out.push(Alert {
+            name: "AppDependencyDown".into(),
+            class: AlertClass::Availability,
+            comment: vec![
+                format!("the app's readiness probe fails while {} is unreachable, so it takes no traffic;", whats.join(" or ")),
+                "seen from the servers' exporters (AppNotReady sees it from the app): the server".into(),
+                format!("({} == 0) or the exporter itself (up == 0, state unknown)", ups.join("/")),
+            ],
+            expr,
+            summary: "{{ $labels.job }} is down or unobservable: the app is not ready".into(),
+            description: format!("{{{{ $labels.instance }}}} reports its server unreachable, or cannot be scraped. The app's readiness probe fails while {} is unreachable, so it receives no traffic.", whats.join(" or ")),
+            scenarios,
+        });
+    }
 
     let readiness = names.readiness_path.as_str();
     let dependency = |name: &str, v: Values| {
@@ -463,7 +481,9 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
             v,
         )
     };
-    out.push(Alert {
+    let labels = &names.dependencies;
+    if let Some(broken) = labels.last() {
+        out.push(Alert {
         name: APP_NOT_READY.into(),
         class: AlertClass::Availability,
         comment: vec![
@@ -478,22 +498,26 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
         description: format!("{{{{ $labels.instance }}}} cannot reach {{{{ $labels.dependency }}}} (its readiness check failed or timed out), so its readiness probe {readiness} fails and it receives no traffic."),
         scenarios: vec![
             Scenario {
-                what: "Redis unreachable from the app".into(),
-                series: vec![dependency("database", fine), dependency("redis", down)],
+                what: format!("{} unreachable from the app", dependency_name(broken)),
+                series: labels
+                    .iter()
+                    .map(|l| dependency(l, if l == broken { down } else { fine }))
+                    .collect(),
                 ready: 120,
                 fires: Some((
-                    owned(&[("dependency", "redis"), ("instance", app), ("job", job)]),
+                    owned(&[("dependency", broken), ("instance", app), ("job", job)]),
                     0.0,
                 )),
             },
             Scenario {
                 what: "every dependency reachable".into(),
-                series: vec![dependency("database", fine), dependency("redis", fine)],
+                series: labels.iter().map(|l| dependency(l, fine)).collect(),
                 ready: 120,
                 fires: None,
             },
         ],
     });
+    }
 
     if config
         .monitoring
@@ -720,6 +744,14 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
         scenarios: threshold_scenarios(net_t, &over, &under, &net, RATE_WINDOW, &nic),
     });
     out
+}
+
+/// The dependency a `dependency` label names, in prose.
+fn dependency_name(label: &str) -> &str {
+    match label {
+        "redis" => "Redis",
+        other => other,
+    }
 }
 
 /// Rounds to six decimals (test data in expanding notation).

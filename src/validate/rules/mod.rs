@@ -3,6 +3,7 @@
 
 mod alerts;
 mod backup;
+mod dependencies;
 mod logging;
 mod manifest;
 mod paths;
@@ -47,6 +48,7 @@ const RULES: &[Rule] = &[
     logging::file_handlers_get_a_writable_volume,
     backup::schedule_meets_rpo,
     workload::workload_is_honourable,
+    dependencies::dependencies_are_honourable,
     scanning::scan_settings_agree,
     paths::output_inside_project,
     values::step_values_are_single_lines,

@@ -310,9 +310,11 @@ fn variables(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for (name, value) in vars {
             let n = name.as_str();
             let clash = if CFGEN_VARIABLES.contains(&n) {
-                Some("cfgen sets it (from the policy files or the dependencies)")
+                Some(
+                    "cfgen sets itself (from the policy files, the process's port or the dependencies)",
+                )
             } else if secret_vars.iter().any(|s| s == n) {
-                Some("it is a secret's variable (`secrets`)")
+                Some("is a secret's variable (`secrets`)")
             } else {
                 None
             };
