@@ -10,6 +10,46 @@ use crate::plan;
 use crate::render::Renderer;
 use crate::validate::Project;
 
+/// The part of a project a run builds: every artifact, or those of one
+/// environment (`--env`) and/or of some families (`--target`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Only this environment's per-environment artifacts (and every shared one).
+    pub environment: Option<String>,
+    /// Only these families (empty: all).
+    pub targets: Vec<crate::model::manifest::Target>,
+}
+
+impl Selection {
+    /// Whether the run builds `artifact`.
+    #[must_use]
+    pub fn includes(&self, artifact: &plan::Artifact) -> bool {
+        let env_ok = match (&self.environment, &artifact.environment) {
+            (Some(only), Some(env)) => only == env,
+            _ => true,
+        };
+        env_ok && (self.targets.is_empty() || self.targets.contains(&artifact.family))
+    }
+
+    /// Whether the run may prune the output file `rel` (one it no longer
+    /// generates): never when narrowed to an environment; within its families
+    /// when narrowed by target; always otherwise.
+    #[must_use]
+    pub fn owns(&self, rel: &str) -> bool {
+        if self.environment.is_some() {
+            return false;
+        }
+        self.targets.is_empty()
+            || plan::family_of_path(rel).is_some_and(|f| self.targets.contains(&f))
+    }
+
+    /// Whether the run is narrowed at all.
+    #[must_use]
+    pub fn is_narrowed(&self) -> bool {
+        self.environment.is_some() || !self.targets.is_empty()
+    }
+}
+
 /// One rendered file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
@@ -26,10 +66,11 @@ pub struct Output {
     pub out_dir: PathBuf,
     /// Files by path relative to `out_dir`.
     pub files: BTreeMap<String, GeneratedFile>,
-    /// Set when only one environment was built (no pruning then).
-    pub only_environment: Option<String>,
+    /// What this run was narrowed to (`--env`, `--target`): it writes and compares
+    /// only that, and prunes only what it owns.
+    pub selection: Selection,
     /// Every input value the project's artifacts read (all of them, whatever
-    /// `only_environment` selects): what the unused-value report compares with.
+    /// `selection` narrows to): what the unused-value report compares with.
     pub reads: crate::provenance::Reads,
 }
 
@@ -64,16 +105,13 @@ pub fn generate(
     project: &Project,
     renderer: &Renderer,
     out_dir: Option<&Path>,
-    only_environment: Option<&str>,
+    selection: &Selection,
 ) -> Result<Output, Box<Diagnostic>> {
     let plan = plan::plan(project);
     let wanted: Vec<&plan::Artifact> = plan
         .artifacts
         .iter()
-        .filter(|artifact| match (only_environment, &artifact.environment) {
-            (Some(only), Some(env)) => only == env,
-            _ => true,
-        })
+        .filter(|artifact| selection.includes(artifact))
         .collect();
     // Artifacts are independent: render and verify them on every core (inline
     // when this project is itself one of many being built in parallel).
@@ -91,7 +129,7 @@ pub fn generate(
     Ok(Output {
         out_dir: out_dir.map_or(plan.out_dir, Path::to_path_buf),
         files,
-        only_environment: only_environment.map(str::to_owned),
+        selection: selection.clone(),
         reads: plan.reads,
     })
 }

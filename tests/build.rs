@@ -12,7 +12,13 @@ fn build_example() -> cfgen::generate::Output {
         .project
         .expect("example is valid");
     let renderer = Renderer::new(None).expect("templates compile");
-    generate(&project, &renderer, None, None).expect("example renders")
+    generate(
+        &project,
+        &renderer,
+        None,
+        &cfgen::generate::Selection::default(),
+    )
+    .expect("example renders")
 }
 
 #[test]
@@ -49,7 +55,13 @@ fn check_write_and_prune_round_trip() {
     copy_example_inputs(tmp.path());
     let project = check_project(tmp.path()).project.unwrap();
     let renderer = Renderer::new(None).unwrap();
-    let output = generate(&project, &renderer, None, None).unwrap();
+    let output = generate(
+        &project,
+        &renderer,
+        None,
+        &cfgen::generate::Selection::default(),
+    )
+    .unwrap();
     let folder = Folder::of_project(tmp.path(), "deploy").unwrap();
     let build = |output: &cfgen::generate::Output| {
         let locked = emit::lock(&folder, || panic!("no other build")).unwrap();
@@ -82,4 +94,75 @@ fn check_write_and_prune_round_trip() {
     assert!(!out.join("stale.yml").exists());
     assert!(out.join("mine.txt").exists());
     assert!(!out.join(emit::LOCK_NAME).exists());
+}
+
+#[test]
+fn a_run_narrowed_to_a_family_writes_compares_and_prunes_only_that_family() {
+    use cfgen::emit::{self, Change, Folder};
+    use cfgen::generate::Selection;
+    use cfgen::model::manifest::Target;
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example_inputs(tmp.path());
+    let project = check_project(tmp.path()).project.unwrap();
+    let renderer = Renderer::new(None).unwrap();
+    let folder = Folder::of_project(tmp.path(), "deploy").unwrap();
+    let build = |output: &cfgen::generate::Output| {
+        let locked = emit::lock(&folder, || panic!("no other build")).unwrap();
+        let comparison = emit::compare(output, &folder, Some(locked.lock())).unwrap();
+        emit::write(output, &folder, &comparison, &locked).unwrap()
+    };
+    let all = generate(&project, &renderer, None, &Selection::default()).unwrap();
+    build(&all);
+    let out = tmp.path().join("deploy");
+    // One stale listed file in each of two families, and a hand edit of a compose file.
+    let manifest = out.join(emit::MANIFEST_NAME);
+    let mut listed = std::fs::read_to_string(&manifest).unwrap();
+    for stale in ["k8s/staging/old.yaml", "nginx/old.conf"] {
+        std::fs::write(out.join(stale), "old\n").unwrap();
+        listed.push_str(&format!("{} 644 {stale}\n", emit::record::hash(b"old\n")));
+    }
+    std::fs::write(&manifest, listed).unwrap();
+    std::fs::write(out.join("docker-compose.yml"), "edited\n").unwrap();
+    std::fs::remove_file(out.join("k8s/production/configmap.yaml")).unwrap();
+
+    let kubernetes = Selection {
+        environment: None,
+        targets: vec![Target::Kubernetes],
+    };
+    let narrowed = generate(&project, &renderer, None, &kubernetes).unwrap();
+    assert!(narrowed.files.keys().all(|p| p.starts_with("k8s/")));
+    let comparison = emit::compare(&narrowed, &folder, None).unwrap();
+    let mut changes: Vec<String> = comparison
+        .changes
+        .iter()
+        .map(|c| match c {
+            Change::Added(p) => format!("added {p}"),
+            Change::Removed(p) => format!("removed {p}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    changes.sort();
+    // The compose file's hand edit and the stale nginx file are not this run's business.
+    assert_eq!(
+        changes,
+        [
+            "added k8s/production/configmap.yaml",
+            "removed k8s/staging/old.yaml"
+        ]
+    );
+    let summary = build(&narrowed);
+    assert_eq!(summary.pruned, 1);
+    assert!(out.join("k8s/production/configmap.yaml").exists());
+    assert!(
+        out.join("nginx/old.conf").exists(),
+        "another family's file is kept"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("docker-compose.yml")).unwrap(),
+        "edited\n"
+    );
+    // The manifest still lists the other families' files: a full build prunes nginx/old.conf.
+    let listed = std::fs::read_to_string(&manifest).unwrap();
+    assert!(listed.contains(" nginx/old.conf\n") && listed.contains(" docker-compose.yml\n"));
+    assert!(!listed.contains("k8s/staging/old.yaml"));
 }

@@ -16,7 +16,13 @@ use crate::common::copy_example_inputs;
 
 fn outputs(dir: &Path, renderer: &Renderer) -> Option<BTreeMap<String, String>> {
     let project = check_project(dir).project?;
-    let output = generate(&project, renderer, None, None).ok()?;
+    let output = generate(
+        &project,
+        renderer,
+        None,
+        &cfgen::generate::Selection::default(),
+    )
+    .ok()?;
     Some(output.files.into_iter().map(|(k, v)| (k, v.text)).collect())
 }
 
@@ -121,7 +127,14 @@ fn what_artifacts_read_is_what_changes_the_output() {
     let renderer = Renderer::new(None).unwrap();
     let baseline = outputs(dir, &renderer).expect("the example builds");
     let project = check_project(dir).project.unwrap();
-    let reads = generate(&project, &renderer, None, None).unwrap().reads;
+    let reads = generate(
+        &project,
+        &renderer,
+        None,
+        &cfgen::generate::Selection::default(),
+    )
+    .unwrap()
+    .reads;
     let unused = cfgen::usage::unused(&project, &reads);
     let unexplained: Vec<&str> = unused
         .iter()

@@ -7,6 +7,7 @@ use crate::diagnostics::{Diagnostic, render_all};
 use crate::emit::{self, Change};
 use crate::generate::{Output, generate};
 use crate::messages;
+use crate::model::manifest::Target;
 use crate::render::Renderer;
 use crate::validate::check_project;
 
@@ -21,6 +22,10 @@ pub struct BuildArgs {
     /// Build only this environment's per-environment artifacts (nothing is pruned).
     #[arg(long, value_name = "NAME")]
     pub env: Option<String>,
+    /// Build only this artifact family (repeatable): image, compose, kubernetes, monitoring,
+    /// workflow, scripts or checklist. The run writes, compares and prunes only its families.
+    #[arg(long = "target", value_name = "FAMILY", value_parser = parse_target)]
+    pub targets: Vec<Target>,
     /// Write nothing; exit 1 with a unified diff when the output on disk is stale.
     #[arg(long)]
     pub check: bool,
@@ -29,6 +34,20 @@ pub struct BuildArgs {
     pub templates: Option<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+/// A `--target` name.
+fn parse_target(s: &str) -> Result<Target, String> {
+    Target::ALL
+        .into_iter()
+        .find(|t| t.name() == s)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+            match crate::diagnostics::closest(s, names.iter().copied()) {
+                Some(near) => format!("no family `{s}`; did you mean `{near}`?"),
+                None => format!("no family `{s}`; the families are {}", names.join(", ")),
+            }
+        })
 }
 
 /// What the command does after rendering.
@@ -100,6 +119,25 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
         ));
         return result;
     }
+    if let Some(t) = args
+        .targets
+        .iter()
+        .find(|t| !project.config.manifest.wants(**t))
+    {
+        result.usage_error = Some(Diagnostic::unlocated(
+            "usage",
+            format!(
+                "the project `{}` renders no `{}` artifacts (cfgen.yaml `targets`, or a family that does not apply)",
+                project.config.manifest.name.peek(),
+                t.name()
+            ),
+        ));
+        return result;
+    }
+    let selection = crate::generate::Selection {
+        environment: args.env.clone(),
+        targets: args.targets.clone(),
+    };
     let folder = match &args.out {
         Some(out) => emit::Folder::trusted(out),
         None => match emit::Folder::of_project(dir, &project.config.manifest.output) {
@@ -112,7 +150,7 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
             }
         },
     };
-    match generate(&project, renderer, args.out.as_deref(), args.env.as_deref()) {
+    match generate(&project, renderer, args.out.as_deref(), &selection) {
         Ok(output) => {
             let unused = crate::usage::unused(&project, &output.reads);
             if !unused.is_empty() {

@@ -441,9 +441,9 @@ pub fn compare(
         };
         result.changes.push(Change::Modified(rel.clone(), diff));
     }
-    if output.only_environment.is_none() {
+    {
         for (rel, entry) in &record.entries {
-            if output.files.contains_key(rel) {
+            if output.files.contains_key(rel) || !output.selection.owns(rel) {
                 continue;
             }
             match dir.read(rel, MAX_FILE_BYTES) {
@@ -630,8 +630,9 @@ pub fn write(
         }
     }
     let mut listed: BTreeMap<&str, Entry> = generated;
-    if output.only_environment.is_some() {
-        for (rel, entry) in &comparison.record.entries {
+    // A narrowed run keeps the entries of what it does not own (nor rebuild).
+    for (rel, entry) in &comparison.record.entries {
+        if !output.selection.owns(rel) {
             listed.entry(rel.as_str()).or_insert_with(|| entry.clone());
         }
     }

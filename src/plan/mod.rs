@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::model::manifest::Target;
 use crate::provenance::{self, Reads};
 use crate::validate::Project;
 
@@ -73,6 +74,8 @@ pub struct Artifact {
     pub environment: Option<String>,
     /// The input values its view read (see [`crate::provenance`]).
     pub reads: Reads,
+    /// Its artifact family (set by [`plan`]).
+    pub family: Target,
 }
 
 impl Artifact {
@@ -93,6 +96,7 @@ impl Artifact {
             executable: false,
             environment: None,
             reads: Reads::default(),
+            family: Target::Kubernetes,
         }
     }
 
@@ -126,6 +130,32 @@ pub struct Plan {
     pub artifacts: Vec<Artifact>,
     /// Every input value some artifact read.
     pub reads: Reads,
+}
+
+/// The family an output file belongs to, by its path (the same layout for
+/// every project): what a run narrowed with `--target` may prune.
+#[must_use]
+pub fn family_of_path(rel: &str) -> Option<Target> {
+    Some(if rel.starts_with("Dockerfile") {
+        Target::Image
+    } else if rel == "docker-compose.yml"
+        || rel == "compose-secrets.sh"
+        || rel.starts_with("nginx/")
+    {
+        Target::Compose
+    } else if rel.starts_with("k8s/") {
+        Target::Kubernetes
+    } else if rel.starts_with("monitoring/") {
+        Target::Monitoring
+    } else if rel.starts_with(".github/workflows/") {
+        Target::Workflow
+    } else if rel.starts_with("scripts/") {
+        Target::Scripts
+    } else if rel == ".github/pull_request_template.md" {
+        Target::Checklist
+    } else {
+        return None;
+    })
 }
 
 /// A target family's planner.
@@ -190,19 +220,19 @@ pub(crate) fn view_of(project: &Project, path: &str) -> serde_json::Value {
 /// Plans every target of a project.
 #[must_use]
 pub fn plan(project: &Project) -> Plan {
-    const FAMILIES: [Family; 8] = [
-        checklist::plan,
-        docker::plan,
-        kubernetes::plan,
-        scripts::plan,
-        workflow::plan,
-        monitoring::plan,
-        compose::plan,
-        nginx::plan,
+    const FAMILIES: [(Target, Family); 8] = [
+        (Target::Checklist, checklist::plan),
+        (Target::Image, docker::plan),
+        (Target::Kubernetes, kubernetes::plan),
+        (Target::Scripts, scripts::plan),
+        (Target::Workflow, workflow::plan),
+        (Target::Monitoring, monitoring::plan),
+        (Target::Compose, compose::plan),
+        (Target::Compose, nginx::plan),
     ];
     let mut artifacts = Vec::new();
     let mut all = Reads::default();
-    for family in FAMILIES {
+    for (target, family) in FAMILIES {
         let (planned, reads) = provenance::record(|| family(project));
         all.extend(&reads);
         // An artifact whose planner recorded its own reads keeps them;
@@ -211,6 +241,7 @@ pub fn plan(project: &Project) -> Plan {
             if a.reads.is_empty() {
                 a.reads = reads.clone();
             }
+            a.family = target;
             a
         }));
     }
