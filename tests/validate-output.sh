@@ -293,6 +293,7 @@ validate_out() {
   if ((${#wfs[@]} == 0)); then artifact "$L" "$OUT/.github/workflows/deploy.yml" || true; fi
   for f in "${wfs[@]}"; do
     check "$L: actionlint ${f#"$OUT"/}" actionlint_file "$f"
+    check "$L: cfgen policy ${f#"$OUT"/} (every action pinned by commit SHA)" policy workflow-policy "$f"
     check "$L: check-jsonschema github-workflows ${f#"$OUT"/}" jsonschema_file vendor.github-workflows "$f"
   done
 

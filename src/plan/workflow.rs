@@ -8,6 +8,44 @@ use super::scripts::{DeployStep, deploy_steps, severities_from, timeout_minutes}
 use super::{Artifact, Check, Syntax};
 use crate::validate::Project;
 
+/// Every action the workflow uses, pinned by full commit SHA (a tag can be
+/// moved; zizmor's `unpinned-uses`), with the release it is: (key, `uses:` value).
+/// Update together, from each action's release page.
+pub const ACTIONS: &[(&str, &str)] = &[
+    (
+        "checkout",
+        "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
+    ),
+    (
+        "setup_buildx",
+        "docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e # v4.3.0",
+    ),
+    (
+        "login",
+        "docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121 # v4.1.0",
+    ),
+    (
+        "build_push",
+        "docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a # v7.3.0",
+    ),
+    (
+        "trivy",
+        "aquasecurity/trivy-action@57a97c7e7821a5776cebc9bb87c984fa69cba8f1 # v0.35.0",
+    ),
+    (
+        "upload_sarif",
+        "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e # v4.36.2",
+    ),
+    (
+        "setup_python",
+        "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0",
+    ),
+    (
+        "upload_artifact",
+        "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0",
+    ),
+];
+
 /// Names that mark the environment deployed last, only from `main` or a release.
 const PRODUCTION_NAMES: &[&str] = &["production", "prod"];
 
@@ -80,6 +118,8 @@ struct View {
     jobs: Vec<DeployJob>,
     /// The output folder, relative to the project.
     output: String,
+    /// `uses:` of each action, by key ([`ACTIONS`]).
+    actions: std::collections::BTreeMap<&'static str, &'static str>,
     /// Debian packages of the clients a step runs that the runner lacks.
     apt_packages: Vec<&'static str>,
     /// Python version to set up when a step runs pytest/python.
@@ -282,6 +322,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         scan,
         jobs,
         output: output.to_owned(),
+        actions: ACTIONS.iter().copied().collect(),
         apt_packages,
         python: needs_python.then(|| {
             python_version(

@@ -393,6 +393,23 @@ def lacks_tool(stage_from: str, stage: list[str], tool: str) -> bool:
     return not installs and bool(NO_HTTP_CLIENT.search(stage_from))
 
 
+def workflow_policy(path: str) -> int:
+    """A workflow: every action pinned by a full commit SHA (a tag can be moved)."""
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh) or {}
+    bad = []
+    for job_id, job in (doc.get("jobs") or {}).items():
+        for i, step in enumerate((job or {}).get("steps") or []):
+            uses = (step or {}).get("uses")
+            if uses and not uses.startswith("./") and not re.fullmatch(r"[^@\s]+@[0-9a-f]{40}", uses):
+                bad.append(f"jobs.{job_id}.steps[{i}]: `uses: {uses}` is not pinned by a full commit SHA")
+    for b in bad:
+        print(f"{path}: {b}")
+    return 1 if bad else 0
+
+
 def dockerfile_policy(path: str) -> int:
     """Dockerfile: the HEALTHCHECK must not call curl/wget that the final image lacks."""
     stage_from, stage = final_stage(path)
@@ -419,6 +436,8 @@ def main(argv: list[str]) -> int:
         return crd_validate(argv[1:])
     if len(argv) >= 2 and argv[0] == "compose-policy":
         return compose_policy(argv[1])
+    if len(argv) >= 2 and argv[0] == "workflow-policy":
+        return workflow_policy(argv[1])
     if len(argv) >= 2 and argv[0] == "dockerfile-policy":
         return dockerfile_policy(argv[1])
     if argv[:1] == ["kv-findings"]:
