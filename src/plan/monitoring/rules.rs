@@ -1059,7 +1059,21 @@ pub fn groups(
     groups
 }
 
-fn alert_rule(config: &Config, a: &Alert) -> Rule {
+/// Seconds an alert's condition must hold, whatever its severity's escalation
+/// says: AppDown waits one minute, so one failed scrape (30 s apart) never pages.
+fn min_wait_secs(alert: &Alert) -> u64 {
+    if alert.name == APP_DOWN { 60 } else { 0 }
+}
+
+/// The `for:` of an alert: its severity's escalation wait, at least [`min_wait_secs`].
+fn alert_wait(alerts: &crate::model::monitoring::Alerts, a: &Alert) -> u64 {
+    let severity = routing::severity(alerts, a.class);
+    routing::wait(alerts, severity)
+        .map_or(0, |d| d.as_secs())
+        .max(min_wait_secs(a))
+}
+
+pub(super) fn alert_rule(config: &Config, a: &Alert) -> Rule {
     let alerts = &config.monitoring.alerts;
     let severity = routing::severity(alerts, a.class);
     Rule {
@@ -1068,7 +1082,9 @@ fn alert_rule(config: &Config, a: &Alert) -> Rule {
         alert: Some(a.name.clone()),
         inline: a.expr.len() == 1 && plain_safe(&a.expr[0]),
         expr: a.expr.clone(),
-        wait: routing::wait(alerts, severity).map(|d| d.to_string()),
+        wait: Some(alert_wait(alerts, a))
+            .filter(|s| *s > 0)
+            .map(|s| crate::model::values::Duration::from_secs(s).to_string()),
         severity: Some(routing::severity_name(severity)),
         summary: Some(yaml_quoted(&a.summary)),
         description: Some(yaml_quoted(&a.description)),
@@ -1190,7 +1206,7 @@ pub fn tests(
     let levels = &config.monitoring.alerts;
     for a in alerts {
         let severity = routing::severity(levels, a.class);
-        let wait = routing::wait(levels, severity).map_or(0, |d| d.as_secs());
+        let wait = alert_wait(levels, a);
         for s in &a.scenarios {
             let fire_at = s.ready + wait;
             let samples = fire_at / 60 + 2;

@@ -666,3 +666,15 @@ fn checkers_accept_varied_configs() {
         }
     }
 }
+
+#[test]
+fn app_down_waits_a_minute_even_when_critical_is_immediate() {
+    let p = example();
+    let names = Names::new(&p.config).unwrap();
+    let service = service_alerts(&p.config, &names);
+    let down = find(&service, APP_DOWN);
+    // the example escalates critical `immediate`, yet one failed scrape must not page
+    assert_eq!(alert_rule(&p.config, down).wait.as_deref(), Some("1m"));
+    let other = find(&service, APP_NOT_READY);
+    assert_eq!(alert_rule(&p.config, other).wait, None);
+}
