@@ -341,7 +341,14 @@ def compose_policy(path: str) -> int:
                 bad.append(f"services.{name}.environment.{k}: an inline secret value; "
                            "use `${VAR}` from the environment or a `secrets:` file (`{k}_FILE`)")
         hc = svc.get("healthcheck")
-        if not hc or hc.get("disable"):
+        # a one-shot job (a migration) is waited for until it completes, not until healthy
+        one_shot = str(svc.get("restart", "")) == "no" and any(
+            ((other or {}).get("depends_on") or {}).get(name, {}).get("condition")
+            == "service_completed_successfully"
+            for other in (doc.get("services") or {}).values()
+            if isinstance(((other or {}).get("depends_on") or {}), dict)
+        )
+        if (not hc or hc.get("disable")) and not one_shot:
             bad.append(f"services.{name}: no healthcheck")
         elif svc.get("build"):
             # the healthcheck runs in the image built from our Dockerfile: its tool must be there
