@@ -25,7 +25,12 @@ pub const REASONS: &[(FileKind, &str, &str)] = &[
     (
         Docker,
         "docker_config.base_images.node",
-        "documentation only: no Node.js stage in the app images",
+        "only a `build.runtime: node` image is built from it; this project builds none",
+    ),
+    (
+        Docker,
+        "docker_config.build.multi_stage",
+        "the node, go, java and rust recipes are always multi-stage: compilers and package caches stay in the build stage",
     ),
     (
         Docker,

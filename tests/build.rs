@@ -166,3 +166,97 @@ fn a_run_narrowed_to_a_family_writes_compares_and_prunes_only_that_family() {
     assert!(listed.contains(" nginx/old.conf\n") && listed.contains(" docker-compose.yml\n"));
     assert!(!listed.contains("k8s/staging/old.yaml"));
 }
+
+/// The Dockerfile and ignore file of a project folder, rendered.
+fn image_files(dir: &std::path::Path) -> Vec<(String, String)> {
+    let outcome = check_project(dir);
+    let project = outcome.project.unwrap_or_else(|| {
+        let errors: Vec<&str> = outcome
+            .diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        panic!("{} is invalid: {errors:?}", dir.display())
+    });
+    let renderer = Renderer::new(None).expect("templates compile");
+    let output = generate(
+        &project,
+        &renderer,
+        None,
+        &cfgen::generate::Selection::default(),
+    )
+    .expect("renders");
+    output
+        .files
+        .into_iter()
+        .filter(|(path, _)| path.starts_with("Dockerfile"))
+        .map(|(path, file)| (path, file.text))
+        .collect()
+}
+
+/// Each recipe's Dockerfile as a reviewer reads it: the node and go examples, and the
+/// variants no example shows (pnpm and yarn through corepack, java with Maven and with
+/// Gradle, without layer caching, with a log folder).
+#[test]
+fn the_dockerfile_of_every_recipe() {
+    let mut cases: Vec<(String, Vec<(String, String)>)> = ["node-api", "go-service"]
+        .iter()
+        .map(|name| {
+            let dir = crate::common::repo().join("examples").join(name);
+            (name.to_string(), image_files(&dir))
+        })
+        .collect();
+    let variants = [
+        (
+            "node-pnpm",
+            "runtime: node\n  entrypoint: server.js\n  package_manager: pnpm",
+            None,
+        ),
+        (
+            "node-yarn-uncached",
+            "runtime: node\n  entrypoint: src/index.mjs\n  package_manager: yarn\n  sources: [src/, lib/]",
+            Some("docker_config:\n  build:\n    layer_caching: false\n"),
+        ),
+        (
+            "java-maven",
+            "runtime: java\n  entrypoint: target/ledger.jar",
+            None,
+        ),
+        (
+            "java-gradle-uncached",
+            "runtime: java\n  build_tool: gradle\n  entrypoint: build/libs/ledger.jar",
+            Some("docker_config:\n  build:\n    layer_caching: false\n"),
+        ),
+        (
+            "go-uncached",
+            "runtime: go\n  entrypoint: .",
+            Some("docker_config:\n  build:\n    layer_caching: false\n"),
+        ),
+    ];
+    for (name, build, docker) in variants {
+        let tmp = tempfile::tempdir().unwrap();
+        let manifest = format!(
+            "version: 2\nname: {name}\nimage: ghcr.io/acme/{name}\nbuild:\n  {build}\nprocesses:\n  web:\n    port: 8080\nenvironments:\n  staging: {{ host: staging.example.com }}\n"
+        );
+        std::fs::write(tmp.path().join("cfgen.yaml"), manifest).unwrap();
+        std::fs::create_dir_all(tmp.path().join("config/deployment")).unwrap();
+        if let Some(docker) = docker {
+            std::fs::write(tmp.path().join("config/deployment/docker.yaml"), docker).unwrap();
+        }
+        // a file handler: the log folder owned by the app
+        std::fs::copy(
+            crate::common::example().join("config/deployment/logging.yaml"),
+            tmp.path().join("config/deployment/logging.yaml"),
+        )
+        .unwrap();
+        cases.push((name.to_owned(), image_files(tmp.path())));
+    }
+    for (name, files) in cases {
+        assert_eq!(files.len(), 2, "{name}: Dockerfile and its ignore file");
+        for (path, text) in files {
+            insta::with_settings!({ snapshot_suffix => format!("{name}@{path}"), omit_expression => true, description => format!("{name}: {path}") }, {
+                insta::assert_snapshot!(text);
+            });
+        }
+    }
+}

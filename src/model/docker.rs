@@ -41,9 +41,21 @@ pub struct BaseImages {
     /// Runtime base of Rust app images, e.g. `debian:bookworm-slim`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rust_runtime: Option<Tracked<ImageRef>>,
-    /// Node.js image for front-end asset builds (not used by the app images cfgen renders).
+    /// Base of Node.js app images (`build.runtime: node`): the dependency stage, and the runtime stage unless `node_runtime` names another (default `node:24-bookworm-slim`). Node 18 and 20 are end of life: use 22 or newer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<Tracked<ImageRef>>,
+    /// Runtime base of Node.js app images, when it differs from `node` (e.g. `node` a full image that compiles native addons, this its slim variant of the same Node and Debian release).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_runtime: Option<Tracked<ImageRef>>,
+    /// Base of Go build stages, e.g. `golang:1.27-bookworm` (the default). Go apps run on an empty image (`scratch`): a static binary needs no base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go: Option<Tracked<ImageRef>>,
+    /// Base of Java build stages (a JDK; with Maven, one that has `mvn`), e.g. `maven:3.9-eclipse-temurin-21` (default for Maven) or `eclipse-temurin:21-jdk` (default for Gradle, which runs its wrapper).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub java: Option<Tracked<ImageRef>>,
+    /// Runtime base of Java app images (a JRE of the build's Java release or newer), e.g. `eclipse-temurin:21-jre` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub java_runtime: Option<Tracked<ImageRef>>,
     /// Reverse-proxy image, used by the compose `nginx` service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nginx: Option<Tracked<ImageRef>>,

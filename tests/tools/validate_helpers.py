@@ -347,11 +347,16 @@ def compose_policy(path: str) -> int:
                 bad.append(f"services.{name}.environment.{k}: an inline secret value; "
                            "use `${VAR}` from the environment or a `secrets:` file (`{k}_FILE`)")
         hc = svc.get("healthcheck")
-        one_shot = str(svc.get("restart", "")) == "no"
-        # optional tooling of a profile (monitoring): not part of the workload's health
+        # a one-shot job (a migration) is waited for until it completes, not until healthy
+        one_shot = str(svc.get("restart", "")) == "no" and any(
+            ((other or {}).get("depends_on") or {}).get(name, {}).get("condition")
+            == "service_completed_successfully"
+            for other in (doc.get("services") or {}).values()
+            if isinstance(((other or {}).get("depends_on") or {}), dict)
+        )
+        # optional tooling of a profile (monitoring, scheduled jobs): not the workload's health
         optional = bool(svc.get("profiles"))
         if (not hc or hc.get("disable")) and not one_shot and not optional:
-            # a one-shot job (a migration) completes instead of staying healthy
             bad.append(f"services.{name}: no healthcheck")
         elif svc.get("build"):
             # the healthcheck runs in the image built from our Dockerfile: its tool must be there

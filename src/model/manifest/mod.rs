@@ -124,22 +124,22 @@ pub struct Build {
     /// The Docker build context, relative to this manifest.
     #[serde(default = "default_context")]
     pub context: Tracked<String>,
-    /// What the runtime starts: python `module:app` (the ASGI/WSGI application), node a script (`server.js`), go the main package (`./cmd/api`), java the jar the build produces (`target/app.jar`), rust the binary name.
+    /// What the runtime starts: python `module:app` (the ASGI/WSGI application), node a script (`server.js`), go the main package's folder (`./cmd/api`, or `.`), java the jar the build produces (`target/app.jar`, `build/libs/app.jar`), rust the binary name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<Tracked<String>>,
     /// python only: the server of the `web`-style process, `uvicorn` (ASGI) or `gunicorn` (WSGI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<Tracked<PythonServer>>,
-    /// node only: the package manager, whose lockfile the build installs from (`package-lock.json`, `pnpm-lock.yaml`, `yarn.lock`).
+    /// node only: the package manager, whose lockfile the build installs from (`package-lock.json`, `pnpm-lock.yaml`, `yarn.lock`); default `npm`. pnpm and yarn run through corepack.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package_manager: Option<Tracked<PackageManager>>,
-    /// java only: `maven` (`pom.xml`) or `gradle` (`build.gradle` with the Gradle wrapper).
+    /// java only: `maven` (`pom.xml`; the default) or `gradle` (`build.gradle` with the Gradle wrapper `gradlew`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build_tool: Option<Tracked<BuildTool>>,
     /// rust only: the Cargo package that holds the binary (default: the binary name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package: Option<Tracked<String>>,
-    /// python and node: files and folders, relative to the context, copied into the runtime image.
+    /// python and node: files and folders, relative to the context, copied into the runtime image (default: python `app/`; node the entrypoint's top-level file or folder, e.g. `src/` for `src/server.js`; node's `package.json` is always copied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<Tracked<Vec<String>>>,
 }
@@ -154,19 +154,28 @@ fn default_context() -> Tracked<String> {
 pub enum Runtime {
     /// Python: dependencies from `requirements.txt` into a virtualenv; uvicorn (ASGI) or gunicorn (WSGI).
     Python,
+    /// Node.js: production dependencies from the lockfile (npm, pnpm or yarn), the sources, `node <entrypoint>`.
+    Node,
+    /// Go: a static binary (`CGO_ENABLED=0 go build -trimpath`) of the main package, alone on an empty (`scratch`) image.
+    Go,
+    /// Java: a Maven or Gradle build of the jar, run by a JRE.
+    Java,
     /// Rust: a release build with Cargo, the binary alone in the runtime image.
     Rust,
 }
 
 impl Runtime {
     /// Every runtime, in documentation order.
-    pub const ALL: [Self; 2] = [Self::Python, Self::Rust];
+    pub const ALL: [Self; 5] = [Self::Python, Self::Node, Self::Go, Self::Java, Self::Rust];
 
     /// The name as written in `cfgen.yaml`.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Self::Python => "python",
+            Self::Node => "node",
+            Self::Go => "go",
+            Self::Java => "java",
             Self::Rust => "rust",
         }
     }

@@ -125,6 +125,17 @@ pub struct Scenario {
     pub fires: Option<(Vec<(String, String)>, f64)>,
 }
 
+impl Scenario {
+    /// The earliest second the condition can hold: a lone step's time (before it the
+    /// input keeps its healthy value), otherwise the start, since windows may fill early.
+    fn earliest(&self) -> u64 {
+        match self.series.as_slice() {
+            [(_, Values::Step { minutes, .. })] => minutes * 60,
+            _ => 0,
+        }
+    }
+}
+
 /// An alert with the scenarios that prove it.
 #[derive(Debug, Clone)]
 pub struct Alert {
@@ -1214,8 +1225,9 @@ pub fn tests(
             let name = match &s.fires {
                 Some((labels, value)) => {
                     if wait > 0 {
+                        // one evaluation before the wait can have ended: pending, not firing
                         checks.push(AlertCheck {
-                            eval_time: fmt_secs(wait.saturating_sub(60)),
+                            eval_time: fmt_secs((s.earliest() + wait).saturating_sub(60)),
                             alertname: a.name.clone(),
                             expected: Vec::new(),
                         });

@@ -388,7 +388,8 @@ fn rendered_rules_carry_severity_and_for() {
     };
     assert_eq!(
         (rule("AppDown").severity, rule("AppDown").wait.as_deref()),
-        (Some("critical"), None)
+        (Some("critical"), Some("1m")),
+        "one failed scrape never pages"
     );
     assert_eq!(
         (
@@ -425,9 +426,10 @@ fn tests_check_just_before_and_after_the_wait() {
         .iter()
         .find(|t| t.name.starts_with("AppDown fires"))
         .unwrap();
-    // immediate: fires at the first failed scrape
-    assert_eq!(down.alerts.len(), 1);
-    assert_eq!(down.alerts[0].eval_time, "2m");
+    // the scrape fails from 2m: pending at 2m, firing once the 1m wait has passed
+    let times: Vec<&str> = down.alerts.iter().map(|c| c.eval_time.as_str()).collect();
+    assert_eq!(times, ["2m", "3m"]);
+    assert!(down.alerts[0].expected.is_empty());
 }
 
 // --- routes ------------------------------------------------------------------------------------

@@ -3,9 +3,12 @@
 //! A recipe knows its runtime's build (the Dockerfile and its ignore file),
 //! the command that serves HTTP on a port, and how the final image can probe
 //! a URL with what it contains. Adding a runtime is a new variant of
-//! [`Runtime`], a module here with its [`Recipe`], its line in [`recipe`],
+//! [`Runtime`], a module here with its [`Recipe`], its line in [`of`],
 //! and its templates under `templates/docker/`.
 
+mod go;
+mod java;
+mod node;
 mod python;
 mod rust;
 
@@ -51,6 +54,9 @@ pub fn recipe(config: &Config) -> Option<&'static dyn Recipe> {
 pub fn of(runtime: Runtime) -> &'static dyn Recipe {
     match runtime {
         Runtime::Python => &python::Python,
+        Runtime::Node => &node::Node,
+        Runtime::Go => &go::Go,
+        Runtime::Java => &java::Java,
         Runtime::Rust => &rust::Rust,
     }
 }
@@ -149,4 +155,34 @@ pub fn base_image(
         || default.parse().expect("a valid default image"),
         |i| (**i).clone(),
     )
+}
+
+/// A probe's source as `printf '%s\n'` arguments: one single-quoted shell
+/// word per line. The source holds no single quote (each recipe's test says so).
+#[must_use]
+pub fn probe_lines(source: &str) -> Vec<String> {
+    debug_assert!(!source.contains('\''));
+    source.lines().map(|l| format!("'{l}'")).collect()
+}
+
+/// Whether the HEALTHCHECK runs `probe` (the recipe's own probe binary or
+/// class), so the builder must make it.
+#[must_use]
+pub fn runs_probe(image: &ImageContext<'_>, probe: &str) -> bool {
+    image
+        .healthcheck
+        .as_ref()
+        .is_some_and(|h| h.test.iter().any(|w| w == probe))
+}
+
+/// `path` is relative, inside the build context (no `..`, no leading `/`),
+/// and made of ordinary file-name characters.
+#[must_use]
+pub fn is_plain_relative_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/@+".contains(c))
+        && path.split('/').all(|part| part != "..")
 }

@@ -77,7 +77,7 @@ impl Recipe for Python {
             )),
             Some(e) if !is_python_app(e) => Some((
                 "expected `module:attribute`".into(),
-                "write the module path and the application object, e.g. `app.main:app` (FastAPI) or `mysite.wsgi:application` (Django); a script such as `server.js` needs another runtime".into(),
+                "write the module path and the application object, e.g. `app.main:app` (FastAPI) or `mysite.wsgi:application` (Django); a Node.js script such as `server.js` needs `runtime: node`".into(),
             )),
             Some(_) => None,
         }

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::{CommonView, ImageContext, Recipe, base_image};
+use super::{CommonView, ImageContext, Recipe, base_image, probe_lines, runs_probe};
 use crate::model::Config;
 use crate::plan::docker::DOCKERFILE;
 use crate::plan::{Artifact, Check, Syntax};
@@ -93,10 +93,7 @@ impl Recipe for Rust {
         let runtime = base_image(images.rust_runtime.as_ref(), DEFAULT_RUNTIME);
         let bin = bin(config);
         // The probe is built only when the HEALTHCHECK runs it.
-        let probe = image
-            .healthcheck
-            .as_ref()
-            .is_some_and(|h| h.test.first().map(String::as_str) == Some(PROBE));
+        let probe = runs_probe(image, PROBE);
         let view = View {
             common: CommonView::new(config, image, &[&builder, &runtime]),
             builder_image: builder.to_string(),
@@ -109,7 +106,7 @@ impl Recipe for Rust {
             bin_path: format!("{BIN_DIR}/{bin}"),
             bin,
             probe_lines: if probe {
-                PROBE_SOURCE.lines().map(shell_single_quoted).collect()
+                probe_lines(PROBE_SOURCE)
             } else {
                 Vec::new()
             },
@@ -135,11 +132,6 @@ impl Recipe for Rust {
             ),
         ]
     }
-}
-
-/// `s` as one single-quoted shell word (it holds no single quote).
-fn shell_single_quoted(s: &str) -> String {
-    format!("'{s}'")
 }
 
 #[derive(Serialize)]

@@ -49,7 +49,7 @@ fn image_and_build(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                         &["build"],
                     )
                     .with_label("no `runtime` or `dockerfile`")
-                    .with_help("add `runtime: python` (or rust) for a Dockerfile cfgen writes, `dockerfile: path/to/Dockerfile` for yours, or remove `build` to deploy `image` as a prebuilt image"),
+                    .with_help(format!("add `runtime: python` (or {}) for a Dockerfile cfgen writes, `dockerfile: path/to/Dockerfile` for yours, or remove `build` to deploy `image` as a prebuilt image", Runtime::ALL[1..].iter().map(|r| r.name()).collect::<Vec<_>>().join(", "))),
                 ),
                 _ => {}
             }
