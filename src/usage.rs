@@ -18,11 +18,6 @@ use FileKind::{Backup, Docker, Kubernetes, Logging, Manifest, Monitoring, Perfor
 /// wins. A value that matches none gets [`NO_READER`].
 pub const REASONS: &[(FileKind, &str, &str)] = &[
     (
-        Manifest,
-        "version",
-        "says which shape of manifest this is; cfgen reads it, no artifact does",
-    ),
-    (
         Docker,
         "docker_config.base_images.node",
         "only a `build.runtime: node` image is built from it; this project builds none",
@@ -173,6 +168,10 @@ pub fn unused(project: &Project, reads: &Reads) -> Vec<UnusedValue> {
         doc.root.leaves(&mut Vec::new(), &mut leaves);
         for (path, span) in leaves {
             if reads.covers(kind.id(), span) {
+                continue;
+            }
+            // The manifest's `version` marks the file's format, not a setting to remove.
+            if kind == Manifest && matches("version", &path) {
                 continue;
             }
             // An empty list or mapping is not a value anyone set.

@@ -242,6 +242,8 @@ struct View {
     secret_files: bool,
     /// The database or cache is external: its URL is written by hand.
     external_database: bool,
+    /// PostgreSQL serves TLS (security.yaml data.encryption_in_transit): the scripts require it.
+    postgres_tls: bool,
     external_cache: bool,
     /// Named volumes.
     volumes: Vec<String>,
@@ -608,6 +610,8 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             .cache
             .as_ref()
             .is_some_and(|c| is_external(c.external.as_deref())),
+        postgres_tls: database.as_ref().is_some_and(|d| d.engine == "postgres")
+            && *config.security.data.encryption_in_transit,
         secrets,
         services,
         database,

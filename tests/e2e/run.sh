@@ -229,12 +229,57 @@ server_names=$(sed -nE 's/^\s*server_name\s+([^;]+);.*/\1/p' "$out/nginx/nginx.c
 } >/etc/hosts
 echo "  hosts: $(tr '\n' ';' </etc/hosts)"
 
+# ================================ compose secrets ==============================================
+# File secrets (`file: ./secrets/<name>`, beside docker-compose.yml) are made by the generated
+# compose-secrets.sh, run unmodified in the copy of the output (random passwords, the URLs
+# that use them); each service reads them at /run/secrets/<name>. Secrets from `environment:`
+# (the version-1 shape) get values the e2e knows (below, after the database is up).
+section "compose secrets: the generated compose-secrets.sh"
+secret_path() { # NAME: the host file of a file secret, resolved beside docker-compose.yml
+  local f; f=$(compose --arg n "$1" '.secrets[$n].file // empty')
+  [[ -n $f ]] || return 1
+  [[ $f == /* ]] || f="$out/${f#./}"
+  printf '%s\n' "$f"
+}
+n_file_secrets=$(compose '[.secrets // {} | to_entries[] | select(.value.file)] | length')
+if ((n_file_secrets > 0)); then
+  [[ -f $out/compose-secrets.sh ]] || fatal "docker-compose.yml reads $n_file_secrets file secret(s) but the output has no compose-secrets.sh"
+  if bash "$out/compose-secrets.sh" >"$logs/compose-secrets.log" 2>&1; then
+    ok "compose-secrets.sh (generated, unmodified) exit 0: $(grep -c '^created ' "$logs/compose-secrets.log") file(s) created"
+  else
+    fatal "compose-secrets.sh failed: $(tail -n 3 "$logs/compose-secrets.log" | tr '\n' ' ')"
+  fi
+  missing_secrets=()
+  while IFS= read -r name; do
+    f=$(secret_path "$name")
+    [[ -s $f ]] || missing_secrets+=("$name (${f#"$out"/})")
+  done < <(compose '.secrets // {} | to_entries[] | select(.value.file) | .key')
+  check "compose-secrets.sh made every file secret docker-compose.yml reads${missing_secrets:+; missing: ${missing_secrets[*]}}" test "${#missing_secrets[@]}" = 0
+fi
+# mysql_password: the password of MYSQL_USER, as the mysql image's entrypoint reads it
+mysql_password() {
+  local pf name f
+  pf=$(compose '.services.mysql.environment.MYSQL_PASSWORD_FILE // empty')
+  if [[ -n $pf ]]; then
+    name=$(compose --arg t "$pf" '.services.mysql.secrets // [] | .[] | if type == "string" then {source: ., target: .} else . end
+      | select("/run/secrets/" + (.target // .source) == $t or .target == $t) | .source' | head -1)
+    [[ -n $name ]] && f=$(secret_path "$name") && [[ -s $f ]] || return 1
+    cat "$f"
+    return
+  fi
+  pf=$(compose '.services.mysql.environment.MYSQL_PASSWORD // empty')
+  [[ -n $pf ]] || pf=$(openssl rand -hex 16)   # the version-1 shape: the e2e chooses it
+  printf '%s' "$pf"
+}
+
 # ================================ MariaDB, Redis ===============================================
 section "MariaDB and Redis (compose services mysql, redis)"
 db_name=$(compose '.services.mysql.environment.MYSQL_DATABASE // empty')
 db_user=$(compose '.services.mysql.environment.MYSQL_USER // empty')
 [[ -n $db_name && -n $db_user ]] || fatal "compose mysql service names no MYSQL_DATABASE/MYSQL_USER"
-db_pass=$(openssl rand -hex 16)
+# the database user's password: the file compose's mysql service reads (MYSQL_PASSWORD_FILE, a
+# secret compose-secrets.sh made above), or its MYSQL_PASSWORD
+db_pass=$(mysql_password) || fatal "the compose mysql service gets no password the e2e can read (MYSQL_PASSWORD_FILE of a file secret, or MYSQL_PASSWORD)"
 exporter_pass=$(openssl rand -hex 16)
 t_db=$(now)
 mariadb-install-db --no-defaults --datadir="$work/db" --auth-root-authentication-method=normal \
@@ -274,7 +319,8 @@ run_healthcheck() { # SERVICE [PREFIX...]: the app's runs as the app service
 
 # ================================ secrets, migrate, app =======================================
 section "shop migrate, shop serve (compose services migrate, app)"
-# compose secrets: {name: {environment: VAR}} mounted at /run/secrets/<name>
+# compose secrets mounted at /run/secrets/<name>: a file secret's file (compose-secrets.sh made
+# it above), or, for a secret from `environment: VAR`, the value the e2e gives VAR
 declare -A SECRET_VALUE=(
   [DATABASE_URL]="mysql://$db_user:$db_pass@mysql:3306/$db_name"
   [REDIS_URL]="redis://redis:6379/0"
@@ -283,8 +329,13 @@ declare -A SECRET_VALUE=(
 )
 mkdir -p /run/secrets
 while IFS=$'\t' read -r name var; do
-  [[ -v SECRET_VALUE[$var] ]] || fatal "compose secret $name comes from \$$var, which the e2e does not know how to fill"
-  printf '%s\n' "${SECRET_VALUE[$var]}" >"/run/secrets/$name"
+  if f=$(secret_path "$name"); then
+    [[ -r $f ]] || fatal "compose secret $name: no file ${f#"$out"/}"
+    cp "$f" "/run/secrets/$name"
+  else
+    [[ -v SECRET_VALUE[$var] ]] || fatal "compose secret $name comes from neither a file nor a variable the e2e knows how to fill (environment: '$var')"
+    printf '%s\n' "${SECRET_VALUE[$var]}" >"/run/secrets/$name"
+  fi
   chmod 0444 "/run/secrets/$name"
 done < <(compose '.secrets // {} | to_entries[] | [.key, (.value.environment // "")] | @tsv')
 
@@ -331,7 +382,8 @@ if [[ $(compose '.services.migrate | type') == object ]]; then
   migrate_svc=migrate
   check "migrate: every *_FILE variable names a compose secret the service mounts" check_secret_files migrate
   mapfile -t mcmd < <(compose '.services.migrate.command | if type == "array" then .[] else split(" ")[] end')
-  [[ ${mcmd[0]:-} == shop ]] || ko "compose migrate command is '${mcmd[*]}', expected the app's binary (shop migrate)"
+  # the image's binary, by name or by its path in the image (/usr/local/bin/shop): run here as the built one
+  [[ ${mcmd[0]:-} == shop || ${mcmd[0]:-} == */shop ]] || ko "compose migrate command is '${mcmd[*]}', expected the app's binary (shop migrate)"
   mcmd[0]=$SHOP
 else
   mcmd=("$SHOP" migrate)

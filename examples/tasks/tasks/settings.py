@@ -21,6 +21,11 @@ MIDDLEWARE = []
 ROOT_URLCONF = "tasks.urls"
 WSGI_APPLICATION = "tasks.wsgi.application"
 USE_TZ = True
+# Django's default is America/Chicago: log times and the report's day in UTC instead
+TIME_ZONE = "UTC"
+# the primary key type of migrations/0001_initial.py (Django's default is AutoField, for which
+# `migrate` would report model changes without a migration and check warns W042)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _db = urlparse(secret("DATABASE_URL") or "postgres://tasks:tasks@localhost:5432/tasks")
 DATABASES = {

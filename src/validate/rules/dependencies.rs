@@ -37,6 +37,7 @@ pub fn dependencies_are_honourable(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     versions(ctx, &mut out);
     image_slots(ctx, &mut out);
+    postgres_certificate(ctx, &mut out);
     pools(ctx, &mut out);
     out
 }
@@ -170,6 +171,49 @@ fn image_slots(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     )),
             );
         }
+    }
+}
+
+/// Compose starts PostgreSQL with TLS on the image's own self-signed certificate (the
+/// Debian images' `ssl-cert-snakeoil`), since the scripts require TLS when security.yaml
+/// asks for encryption in transit; the Alpine images have no such certificate.
+fn postgres_certificate(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let config = ctx.config;
+    let Some(image) = config.docker.base_images.postgres.as_ref() else {
+        return;
+    };
+    let runs_postgres = config
+        .manifest
+        .dependencies
+        .database
+        .as_ref()
+        .is_some_and(|d| {
+            *d.engine.peek() == DatabaseEngine::Postgres
+                && !d.external.as_ref().is_some_and(|e| *e.peek())
+        });
+    let text = image.peek().to_string();
+    if !runs_postgres
+        || !config
+            .manifest
+            .wants(crate::model::manifest::Target::Compose)
+        || !*config.security.data.encryption_in_transit.peek()
+        || !text.contains("alpine")
+    {
+        return;
+    }
+    if let Some(d) = ctx.error_at(
+        "rule::postgres-tls-certificate",
+        format!("`{text}` has no certificate for the TLS that security.yaml asks for"),
+        image.origin(),
+    ) {
+        let d = d
+            .with_label("an Alpine image: no self-signed certificate to serve TLS with")
+            .with_help("use a Debian-based tag (e.g. `postgres:16`), whose ssl-cert certificate compose starts PostgreSQL with, or set security.yaml `data.encryption_in_transit: false`");
+        out.push(ctx.related_origin(
+            d,
+            config.security.data.encryption_in_transit.origin(),
+            "TLS required here",
+        ));
     }
 }
 
