@@ -102,7 +102,7 @@ printf 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n 
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: orphan\n  namespace: ecommerce-prod\n' >"$M/k8s/production/orphan.yaml"
 sub Dockerfile '^CMD \[.*\]$' 'CMD uvicorn app.main:app --host 0.0.0.0 --port 8000'
 sub docker-compose.yml '^    restart: unless-stopped$' '    restart: unless-stopped\n    healthchek: {}'
-sub .github/workflows/deploy.yml 'actions/checkout@v5' 'actions/checkout@v3'
+sub .github/workflows/deploy.yml 'actions/checkout@[0-9a-f]{40} # v7\.0\.1' 'actions/checkout@v3'
 # shellcheck disable=SC2016 # literal $url
 sub scripts/health_check.sh '^  curl (.*) "\$url"$' '  curl \1 $url'
 sub monitoring/prometheus.yml '^  evaluation_interval: 15s$' '  evaluation_interval: 15s\n  scrape_intervall: 15s'
