@@ -18,11 +18,6 @@ use FileKind::{Backup, Docker, Kubernetes, Logging, Manifest, Monitoring, Perfor
 /// wins. A value that matches none gets [`NO_READER`].
 pub const REASONS: &[(FileKind, &str, &str)] = &[
     (
-        Manifest,
-        "version",
-        "says which shape of manifest this is; cfgen reads it, no artifact does",
-    ),
-    (
         Docker,
         "docker_config.base_images.node",
         "documentation only: no Node.js stage in the app images",
@@ -114,6 +109,12 @@ pub const REASONS: &[(FileKind, &str, &str)] = &[
     ),
 ];
 
+/// Values that tell cfgen itself how to read and judge the project rather
+/// than describe the deployment: no artifact reads them by design, and cfgen
+/// acts on every one (the manifest's shape, the warnings it accepts), so
+/// listing them as unused would be noise. Patterns as in [`REASONS`].
+pub const READ_BY_CFGEN: &[(FileKind, &str)] = &[(Manifest, "version"), (Manifest, "accept.*")];
+
 /// The reason of a value no artifact read and no entry of [`REASONS`] explains.
 pub const NO_READER: &str = "no artifact cfgen renders for this project reads it";
 
@@ -156,7 +157,8 @@ pub struct UnusedValue {
     pub reason: &'static str,
 }
 
-/// Every leaf of the project's files that no artifact read.
+/// Every leaf of the project's files that no artifact read, but those of
+/// [`READ_BY_CFGEN`].
 #[must_use]
 pub fn unused(project: &Project, reads: &Reads) -> Vec<UnusedValue> {
     let mut out = Vec::new();
@@ -167,7 +169,11 @@ pub fn unused(project: &Project, reads: &Reads) -> Vec<UnusedValue> {
         let mut leaves = Vec::new();
         doc.root.leaves(&mut Vec::new(), &mut leaves);
         for (path, span) in leaves {
-            if reads.covers(kind.id(), span) {
+            if reads.covers(kind.id(), span)
+                || READ_BY_CFGEN
+                    .iter()
+                    .any(|(k, pattern)| *k == kind && matches(pattern, &path))
+            {
                 continue;
             }
             // An empty list or mapping is not a value anyone set.
