@@ -7,5 +7,7 @@ mod crash;
 mod editor;
 mod fixtures;
 mod hardening;
+mod init;
+mod people;
 mod schemas;
 mod usage;
