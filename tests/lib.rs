@@ -8,6 +8,8 @@ mod editor;
 mod fixtures;
 mod hardening;
 mod init;
+mod machines;
 mod people;
+mod robust;
 mod schemas;
 mod usage;
