@@ -4,6 +4,7 @@ mod build;
 mod cli;
 mod common;
 mod crash;
+mod distribution;
 mod editor;
 mod fixtures;
 mod hardening;
