@@ -373,7 +373,7 @@ pub fn adopted(project: &str, out: &str, paths: &[String]) -> String {
 #[must_use]
 pub fn kept(path: &str, why: &str) -> String {
     format!(
-        "warning: left `{path}` in place although cfgen no longer generates it: {why}; it is no longer listed in `.cfgen-manifest`, delete it yourself if it is not needed"
+        "left `{path}` in place although cfgen no longer generates it: {why}; it is no longer listed in `.cfgen-manifest`, delete it yourself if it is not needed"
     )
 }
 

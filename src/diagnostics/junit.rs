@@ -121,7 +121,7 @@ pub fn document(report: &RunReport) -> String {
             name: "validate",
             failures: errors(&p.diagnostics, false),
         }];
-        if p.files.is_some() || report.command != "validate" {
+        if p.files.is_some() || p.diagnostics.iter().any(|d| d.code.starts_with("emit::")) {
             cases.push(Case {
                 name: "output",
                 failures: errors(&p.diagnostics, true),
