@@ -753,3 +753,29 @@ pub fn init_next(dir: &str) -> String {
         dir.trim_end_matches('/')
     )
 }
+
+/// A warning shown once that other projects repeat at the same place.
+#[must_use]
+pub fn repeated_warning(code: &str, shown_in: &str, others: &[String]) -> String {
+    const NAMED: usize = 3;
+    let mut names: Vec<String> = others.iter().take(NAMED).cloned().collect();
+    if others.len() > NAMED {
+        names.push(format!("{} more", thousands(others.len() - NAMED)));
+        let last = names.pop().unwrap_or_default();
+        format!(
+            "the `{code}` warning of `{shown_in}` repeats at the same place in {}: {} and {last} (`--verbose` shows each)",
+            count(others.len(), "more project"),
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        format!(
+            "the `{code}` warning of `{shown_in}` repeats at the same place in {}: {} (`--verbose` shows each)",
+            count(others.len(), "more project"),
+            all_of(&names)
+        )
+    }
+}

@@ -53,6 +53,22 @@ fn a_no_change_build_of_many_projects_prints_warnings_and_one_summary() {
         "{stderr}"
     );
     assert!(!stderr.contains("written, 65 unchanged"), "{stderr}");
+    // The same warning at the same place of each copy is shown once.
+    assert_eq!(stderr.matches("cfgen::rule::rpo").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("the `rule::rpo` warning of `./a/config/deployment/backup.yaml` repeats at the same place in 2 more projects: `./b` and `./c` (`--verbose` shows each)\n"),
+        "{stderr}"
+    );
+    let out = cfgen(tmp.path())
+        .args(["-v", "build", "."])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("cfgen::rule::rpo").count(), 3, "{stderr}");
+    assert!(
+        stderr.contains("ecommerce: 0 written, 65 unchanged, 0 pruned in `./b/deploy`\n"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -39,23 +39,60 @@ pub fn finish(mut report: RunReport, format: Format, console: &Console, list_unu
             console::stderr(&diff);
         }
         Format::Human => {
-            let shown: Vec<Diagnostic> = report
-                .all_diagnostics()
-                .filter(|d| d.code != STALE)
-                .filter(|d| d.is_error() || console.level >= Level::Normal)
-                .cloned()
-                .collect();
+            let (shown, repeats) = fold_repeats(&report, console.level);
             console::stderr(&render_all(
                 &shown,
                 Format::Human,
                 console.color,
                 console.width,
             ));
+            for (d, others) in repeats {
+                let place = d.position().map(|(f, _, _)| f).unwrap_or_default();
+                console.say(&messages::repeated_warning(d.code, &place, &others));
+            }
             console::stdout(&diff);
             notes(&report, console, list_unused);
         }
     }
     report.exit_code
+}
+
+/// The diagnostics human output shows, and the warnings it folds: a warning
+/// that another project already showed, at the same place of the same file
+/// with the same words (30 copies of one template), is shown once, followed
+/// by one line naming the other projects; `--verbose` shows every one.
+fn fold_repeats(
+    report: &RunReport,
+    level: Level,
+) -> (Vec<Diagnostic>, Vec<(Diagnostic, Vec<String>)>) {
+    type Key = (&'static str, String, String, String, usize, usize);
+    let mut shown = Vec::new();
+    let mut first: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+    let mut repeats: Vec<(Diagnostic, Vec<String>)> = Vec::new();
+    let keep = |d: &Diagnostic| d.code != STALE && (d.is_error() || level >= Level::Normal);
+    shown.extend(report.diagnostics.iter().filter(|d| keep(d)).cloned());
+    for p in &report.projects {
+        let prefix = format!("{}/", p.path);
+        for d in p.diagnostics.iter().filter(|d| keep(d)) {
+            let key = d.position().and_then(|(file, line, col)| {
+                let rel = file.strip_prefix(&prefix)?.to_owned();
+                Some((d.code, d.message.clone(), d.label.clone(), rel, line, col))
+            });
+            match key {
+                Some(key) if d.is_warning() && level < Level::Verbose => match first.get(&key) {
+                    Some(&i) => repeats[i].1.push(p.path.clone()),
+                    None => {
+                        first.insert(key, repeats.len());
+                        repeats.push((d.clone(), Vec::new()));
+                        shown.push(d.clone());
+                    }
+                },
+                _ => shown.push(d.clone()),
+            }
+        }
+    }
+    repeats.retain(|(_, others)| !others.is_empty());
+    (shown, repeats)
 }
 
 /// The lines for people after the diagnostics: accepted warnings
