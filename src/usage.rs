@@ -114,6 +114,12 @@ pub const REASONS: &[(FileKind, &str, &str)] = &[
     ),
 ];
 
+/// Values that tell cfgen itself how to read and judge the project rather
+/// than describe the deployment: no artifact reads them by design, and cfgen
+/// acts on every one (the manifest's shape, the warnings it accepts), so
+/// listing them as unused would be noise. Patterns as in [`REASONS`].
+pub const READ_BY_CFGEN: &[(FileKind, &str)] = &[(Manifest, "version"), (Manifest, "accept.*")];
+
 /// The reason of a value no artifact read and no entry of [`REASONS`] explains.
 pub const NO_READER: &str = "no artifact cfgen renders for this project reads it";
 
@@ -156,7 +162,8 @@ pub struct UnusedValue {
     pub reason: &'static str,
 }
 
-/// Every leaf of the project's files that no artifact read.
+/// Every leaf of the project's files that no artifact read, but those of
+/// [`READ_BY_CFGEN`].
 #[must_use]
 pub fn unused(project: &Project, reads: &Reads) -> Vec<UnusedValue> {
     let mut out = Vec::new();
@@ -167,11 +174,11 @@ pub fn unused(project: &Project, reads: &Reads) -> Vec<UnusedValue> {
         let mut leaves = Vec::new();
         doc.root.leaves(&mut Vec::new(), &mut leaves);
         for (path, span) in leaves {
-            if reads.covers(kind.id(), span) {
-                continue;
-            }
-            // The manifest's `version` marks the file's format, not a setting to remove.
-            if kind == Manifest && matches("version", &path) {
+            if reads.covers(kind.id(), span)
+                || READ_BY_CFGEN
+                    .iter()
+                    .any(|(k, pattern)| *k == kind && matches(pattern, &path))
+            {
                 continue;
             }
             // An empty list or mapping is not a value anyone set.

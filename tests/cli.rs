@@ -125,7 +125,7 @@ fn schema_check_fails_with_a_diff_on_a_stale_schema() {
     }
     let stale = dir.join("checklist.schema.json");
     let text = std::fs::read_to_string(&stale).unwrap();
-    let edited = text.replacen("/schema/v1/", "/schema/v0/", 1);
+    let edited = text.replacen("/schema/", "/schema-old/", 1);
     assert_ne!(text, edited);
     std::fs::write(&stale, edited).unwrap();
     assert_cmd_snapshot!(cfgen(tmp.path()).args(["schema", "--check", "--dir", "schema"]));
@@ -133,7 +133,7 @@ fn schema_check_fails_with_a_diff_on_a_stale_schema() {
     assert!(
         std::fs::read_to_string(&stale)
             .unwrap()
-            .contains("/schema/v0/")
+            .contains("/schema-old/")
     );
 }
 

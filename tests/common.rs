@@ -65,3 +65,34 @@ pub fn render(diagnostics: &[Diagnostic], prefix: &Path) -> String {
     let prefix = format!("{}/", prefix.display());
     text.replace(&prefix, "")
 }
+
+/// The `cfgen` binary run in `dir` with a fixed, colourless environment.
+pub fn cfgen(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cfgen"));
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "80")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR")
+        .env_remove("COMPLETE")
+        .env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+/// A minimal project: a manifest of nine lines and nothing else.
+pub const MINIMAL_MANIFEST: &str = "version: 2
+name: api
+image: ghcr.io/acme/api
+build: { runtime: python, entrypoint: \"app.main:app\" }
+processes:
+  web: { port: 8000 }
+environments:
+  staging: { host: staging.api.example.com }
+  production: { host: api.example.com }
+";
+
+/// Writes the minimal project into `dir`.
+pub fn minimal_project(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("cfgen.yaml"), MINIMAL_MANIFEST).unwrap();
+}

@@ -629,7 +629,7 @@ fn diagnostics_are_rendered_in_linear_time_and_capped_per_file() {
         stderr.contains("… and 47,990 more in `p/config/deployment/docker.yaml`"),
         "{stderr}"
     );
-    assert!(stderr.contains("48000 errors"), "{stderr}");
+    assert!(stderr.contains("48,000 errors"), "{stderr}");
     let out = cfgen(tmp.path(), &["validate", "p", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["diagnostics"].as_array().unwrap().len(), 48_000);

@@ -1,7 +1,7 @@
 //! Load + validate on arbitrary bytes: the first byte picks which of the ten
 //! files of the example project the rest replaces; the project is then loaded
 //! and validated as `cfgen validate` does, and its diagnostics rendered in the
-//! three formats (masking, excerpts, the per-file cap). Any panic, hang
+//! five formats (masking, excerpts, the per-file cap). Any panic, hang
 //! (libFuzzer's `-timeout`) or runaway memory (`-rss_limit_mb`) is a finding.
 #![no_main]
 
@@ -55,7 +55,13 @@ fuzz_target!(|data: &[u8]| {
     let path = project.dir.join(kind.relative_path());
     std::fs::write(&path, content).expect("write the input");
     let outcome = cfgen::validate::check_project(&project.dir);
-    for format in [Format::Human, Format::Json, Format::Github] {
+    for format in [
+        Format::Human,
+        Format::Json,
+        Format::Github,
+        Format::Sarif,
+        Format::Junit,
+    ] {
         let _ = render_all(&outcome.diagnostics, format, false, 80);
     }
     std::fs::write(&path, &project.originals[index]).expect("restore");

@@ -2,10 +2,13 @@
 
 use std::path::PathBuf;
 
-use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, OutputArgs};
-use crate::diagnostics::{Diagnostic, render_all};
+use super::console::Console;
+use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, OutputArgs, output};
+use crate::diagnostics::Diagnostic;
+use crate::diagnostics::report::{Files, ProjectReport, RunReport, Stale, Unused};
 use crate::emit::{self, Change};
 use crate::generate::{Output, generate};
+use crate::load::SourceFile;
 use crate::messages;
 use crate::model::manifest::Target;
 use crate::render::Renderer;
@@ -14,13 +17,15 @@ use crate::validate::check_project;
 /// Arguments of `cfgen build` and `cfgen diff`.
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
-    /// Projects to build: folders searched for `cfgen.yaml` (default: the current folder).
+    /// Projects to build: folders searched for `cfgen.yaml`, or files inside a project
+    /// (its enclosing project); `-` reads these paths from stdin, one per line (default: `.`).
     pub paths: Vec<PathBuf>,
     /// Write into this folder instead of the manifest's `output` (one project only).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Build only this environment's per-environment artifacts (nothing is pruned).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other,
+          add = clap_complete::engine::ArgValueCompleter::new(super::complete::environments))]
     pub env: Option<String>,
     /// Build only this artifact family (repeatable): image, compose, kubernetes, monitoring,
     /// workflow, scripts or checklist. The run writes, compares and prunes only its families.
@@ -32,6 +37,9 @@ pub struct BuildArgs {
     /// Folder of template overrides: a file here replaces the built-in template of the same relative name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// List every config value that influences no artifact, with the reason (default: their count).
+    #[arg(long)]
+    pub unused: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -55,80 +63,67 @@ fn parse_target(s: &str) -> Result<Target, String> {
 pub enum Mode {
     /// Write (or, with `--check`, compare).
     Build,
-    /// Print the diff, exit 0.
+    /// Print the diff; exit 0 (1 with `--check` when stale).
     Diff,
-}
-
-fn report(args: &BuildArgs, diagnostics: &[Diagnostic]) {
-    let out = &args.output;
-    let text = render_all(diagnostics, out.format, out.color(), out.width());
-    match out.format {
-        crate::diagnostics::Format::Human => eprint!("{text}"),
-        _ => super::stdout(&text),
-    }
-}
-
-/// Prints `diagnostics` and empties the list; a JSON document is printed
-/// once, at the `last` call, so that it holds every diagnostic of the run.
-fn flush(args: &BuildArgs, diagnostics: &mut Vec<Diagnostic>, last: bool) {
-    let json = args.output.format == crate::diagnostics::Format::Json;
-    if (last && json) || (!json && !diagnostics.is_empty()) {
-        report(args, diagnostics);
-        diagnostics.clear();
-    }
 }
 
 /// What one worker found for one project.
 struct ProjectResult {
-    diagnostics: Vec<Diagnostic>,
+    report: ProjectReport,
     io_failure: bool,
-    /// `--env` names an environment the project does not have.
+    /// `--env` or `--target` asks for what the project does not have.
     usage_error: Option<Diagnostic>,
-    unused_report: Vec<String>,
-    /// The project's name, its verified output and its output folder.
-    output: Option<(String, Output, emit::Folder)>,
+    /// The verified output and its output folder.
+    output: Option<(Output, emit::Folder)>,
 }
 
 /// Validates, plans, renders, verifies and compares one project (no writes).
 fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -> ProjectResult {
     let outcome = check_project(dir);
+    let deny = args.output.deny_warnings;
     let mut result = ProjectResult {
-        diagnostics: outcome.diagnostics,
+        report: ProjectReport {
+            path: dir.display().to_string(),
+            diagnostics: outcome
+                .diagnostics
+                .into_iter()
+                .map(|d| if deny { d.denied() } else { d })
+                .collect(),
+            ..ProjectReport::default()
+        },
         io_failure: outcome.io_failure,
         usage_error: None,
-        unused_report: Vec::new(),
         output: None,
     };
     let Some(project) = outcome.project else {
         return result;
     };
+    let manifest = &project.config.manifest;
+    result.report.name = Some(manifest.name.peek().to_string());
+    if result.report.diagnostics.iter().any(Diagnostic::is_error) {
+        return result;
+    }
     if let Some(env) = &args.env
-        && !project
-            .config
-            .manifest
+        && !manifest.environments.keys().any(|k| k.as_str() == env)
+    {
+        let names: Vec<String> = manifest
             .environments
             .keys()
-            .any(|k| k.as_str() == env)
-    {
+            .map(|k| k.as_str().to_owned())
+            .collect();
+        let shown = dir.join(crate::model::MANIFEST_FILE).display().to_string();
         result.usage_error = Some(Diagnostic::unlocated(
             "usage",
-            format!(
-                "no environment `{env}` in `{}`",
-                dir.join("cfgen.yaml").display()
-            ),
+            messages::no_environment(env, &shown, &names),
         ));
         return result;
     }
-    if let Some(t) = args
-        .targets
-        .iter()
-        .find(|t| !project.config.manifest.wants(**t))
-    {
+    if let Some(t) = args.targets.iter().find(|t| !manifest.wants(**t)) {
         result.usage_error = Some(Diagnostic::unlocated(
             "usage",
             format!(
                 "the project `{}` renders no `{}` artifacts (cfgen.yaml `targets`, or a family that does not apply)",
-                project.config.manifest.name.peek(),
+                manifest.name.peek(),
                 t.name()
             ),
         ));
@@ -140,40 +135,35 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
     };
     let folder = match &args.out {
         Some(out) => emit::Folder::trusted(out),
-        None => match emit::Folder::of_project(dir, &project.config.manifest.output) {
+        None => match emit::Folder::of_project(dir, &manifest.output) {
             Ok(folder) => folder,
             Err(e) => {
                 result
+                    .report
                     .diagnostics
                     .push(Diagnostic::unlocated("emit::outside", e.message()));
                 return result;
             }
         },
     };
+    result.report.output = Some(folder.shown().display().to_string());
     match generate(&project, renderer, args.out.as_deref(), &selection) {
         Ok(output) => {
-            let unused = crate::usage::unused(&project, &output.reads);
-            if !unused.is_empty() {
-                result.unused_report.push(messages::unused_heading(
-                    project.config.manifest.name.as_str(),
-                    unused.len(),
-                ));
-                for u in unused {
-                    if let Some(doc) = project.documents.get(u.kind) {
-                        let (line, col) = doc.source.line_col(u.span.start);
-                        result.unused_report.push(messages::unused_line(
-                            &doc.source.path().display().to_string(),
-                            line,
-                            col,
-                            &u.path,
-                            u.reason,
-                        ));
-                    }
+            for u in crate::usage::unused(&project, &output.reads) {
+                if let Some(doc) = project.documents.get(u.kind) {
+                    let (line, column) = doc.source.line_col(u.span.start);
+                    result.report.unused.push(Unused {
+                        file: doc.source.path().display().to_string(),
+                        line,
+                        column,
+                        path: u.path,
+                        reason: u.reason,
+                    });
                 }
             }
-            result.output = Some((project.config.manifest.name.to_string(), output, folder));
+            result.output = Some((output, folder));
         }
-        Err(d) => result.diagnostics.push(*d),
+        Err(d) => result.report.diagnostics.push(*d),
     }
     result
 }
@@ -199,7 +189,7 @@ fn bad_entries(folder: &emit::Folder, comparison: &emit::Comparison) -> Vec<Diag
     if comparison.bad_entries.is_empty() {
         return Vec::new();
     }
-    let source = crate::load::SourceFile::new(
+    let source = SourceFile::new(
         folder.shown().join(emit::MANIFEST_NAME),
         comparison.manifest_text.clone(),
     );
@@ -219,9 +209,156 @@ fn bad_entries(folder: &emit::Folder, comparison: &emit::Comparison) -> Vec<Diag
         .collect()
 }
 
+/// The warnings of listed files cfgen no longer generates and leaves in place.
+fn kept(folder: &emit::Folder, comparison: &emit::Comparison) -> Vec<Diagnostic> {
+    comparison
+        .kept
+        .iter()
+        .map(|(rel, why)| {
+            let why = match why {
+                emit::KeptBecause::Changed => messages::KEPT_CHANGED.to_owned(),
+                emit::KeptBecause::NoHash => messages::KEPT_NO_HASH.to_owned(),
+                emit::KeptBecause::NotRegular(kind) => format!("it is {}", kind.words()),
+            };
+            let path = path_in(folder, rel);
+            Diagnostic {
+                severity: crate::diagnostics::Severity::Warning,
+                ..Diagnostic::unlocated("emit::kept", messages::kept(&path, &why))
+            }
+        })
+        .collect()
+}
+
+/// The shown path of `rel` in `folder`.
+fn path_in(folder: &emit::Folder, rel: &str) -> String {
+    rel.split('/')
+        .fold(folder.shown(), |p, c| p.join(c))
+        .display()
+        .to_string()
+}
+
+/// One change as a unified diff, and its name in the report.
+fn change_text(output: &Output, change: &Change) -> (String, &'static str, String) {
+    match change {
+        Change::Added(rel) => (
+            rel.clone(),
+            "added",
+            similar::TextDiff::from_lines("", output.files[rel].text.as_str())
+                .unified_diff()
+                .header("/dev/null", &format!("b/{rel}"))
+                .to_string(),
+        ),
+        Change::Modified(rel, diff) => (rel.clone(), "modified", diff.clone()),
+        Change::Mode {
+            path,
+            found,
+            wanted,
+        } => (
+            path.clone(),
+            "mode",
+            format!("--- a/{path}\n+++ b/{path}\n(mode {found:03o} -> {wanted:03o})\n"),
+        ),
+        Change::Removed(rel) => (
+            rel.clone(),
+            "pruned",
+            format!("--- a/{rel}\n+++ /dev/null\n(pruned: no longer generated)\n"),
+        ),
+        Change::Leftover(rel) => (
+            rel.clone(),
+            "leftover",
+            format!(
+                "--- a/{rel}\n+++ /dev/null\n(removed: a temporary file an interrupted build left)\n"
+            ),
+        ),
+    }
+}
+
+/// The files of a comparison: what is unchanged, adopted and kept, and (when
+/// not writing) what is stale, with the diff and, with `--check`, one error per stale file.
+fn files_of(
+    output: &Output,
+    folder: &emit::Folder,
+    comparison: &emit::Comparison,
+    project: &mut ProjectReport,
+    stale_is_error: bool,
+    writing: bool,
+) {
+    let changed: std::collections::BTreeSet<&str> = comparison
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Added(p) | Change::Modified(p, _) | Change::Mode { path: p, .. } => {
+                Some(p.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut files = Files {
+        unchanged: output
+            .files
+            .keys()
+            .filter(|k| !changed.contains(k.as_str()))
+            .cloned()
+            .collect(),
+        adopted: comparison.adopted.clone(),
+        kept: comparison.kept.iter().map(|(p, _)| p.clone()).collect(),
+        ..Files::default()
+    };
+    for change in &comparison.changes {
+        let (rel, kind, diff) = change_text(output, change);
+        if writing {
+            match kind {
+                "added" | "modified" => files.written.push(rel),
+                "mode" => files.modes_repaired.push(rel),
+                "pruned" => files.pruned.push(rel),
+                _ => files.swept.push(rel),
+            }
+            continue;
+        }
+        project.diff.push_str(&diff);
+        if stale_is_error {
+            let shown = path_in(folder, &rel);
+            project.diagnostics.push(
+                Diagnostic::error(
+                    output::STALE,
+                    messages::stale_file(&shown, kind),
+                    &SourceFile::new(&shown, String::new()),
+                    crate::load::Span::new(0, 0),
+                )
+                .with_help(messages::STALE_FILE_HELP),
+            );
+        }
+        files.stale.push(Stale {
+            path: rel,
+            change: kind,
+        });
+    }
+    project.files = Some(files);
+}
+
 /// Runs the command.
+pub fn run(args: &BuildArgs, mode: Mode, console: &Console) -> i32 {
+    let mut report = RunReport {
+        command: if mode == Mode::Build { "build" } else { "diff" },
+        check: args.check,
+        ..RunReport::default()
+    };
+    let code = execute(args, mode, console, &mut report);
+    report.exit_code = code;
+    output::finish(report, args.output.format, console, args.unused)
+}
+
+/// A usage error of the run.
+fn usage(report: &mut RunReport, message: String) -> i32 {
+    report
+        .diagnostics
+        .push(Diagnostic::unlocated("usage", message));
+    EXIT_USAGE
+}
+
+/// Does the work, filling `report`; returns the exit code.
 #[allow(clippy::too_many_lines)]
-pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
+fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunReport) -> i32 {
     // Compile the schemas on another core while this one finds and loads the
     // first project: the config schemas first (last file first, meeting this
     // thread, which compiles from the first), then the vendored output schemas.
@@ -229,58 +366,48 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
         crate::validate::schema::warm();
         crate::verify::warm();
     });
-    let projects = match super::validate::find_projects(args.paths.clone()) {
+    let projects = match super::paths::find_projects(&args.paths) {
         Ok(p) => p,
         Err(d) => {
-            report(args, &[*d]);
+            report.diagnostics.push(*d);
             return EXIT_USAGE;
         }
     };
     if args.out.is_some() && projects.len() > 1 {
-        report(
-            args,
-            &[Diagnostic::unlocated(
-                "usage",
-                "`--out` needs exactly one project; found several",
-            )],
+        return usage(
+            report,
+            "`--out` needs exactly one project; found several".into(),
         );
-        return EXIT_USAGE;
     }
     if let Some(dir) = &args.templates
         && !dir.is_dir()
     {
-        report(
-            args,
-            &[Diagnostic::unlocated(
-                "usage",
-                messages::no_such_path(&dir.display().to_string()),
-            )],
-        );
-        return EXIT_USAGE;
+        return usage(report, messages::no_such_path(&dir.display().to_string()));
     }
     let renderer = match Renderer::new(args.templates.as_deref()) {
         Ok(r) => r,
         Err(e) => {
-            report(
-                args,
-                &[Diagnostic::unlocated("render", e.message("-"))
-                    .with_help(messages::template_fault_help(e.overridden))],
+            report.diagnostics.push(
+                Diagnostic::unlocated("render", e.message("-"))
+                    .with_help(messages::template_fault_help(e.overridden)),
             );
             return EXIT_INVALID;
         }
     };
     // Validate, render, verify and compare everything in memory first, one
     // project per core at a time: any failure writes nothing.
-    let progress = (projects.len() >= 20 && std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .then(|| {
-            let bar = indicatif::ProgressBar::new(projects.len() as u64);
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} projects {msg}")
-            {
-                bar.set_style(style);
-            }
-            bar
-        });
+    let progress = (projects.len() >= 20
+        && console.level >= super::console::Level::Normal
+        && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+    .then(|| {
+        let bar = indicatif::ProgressBar::new(projects.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} projects {msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    });
     let results = crate::parallel::map(&projects, |dir| {
         let result = build_project(args, &renderer, dir);
         if let Some(bar) = &progress {
@@ -291,35 +418,26 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    let mut diagnostics = Vec::new();
-    // Each project's name, verified output and output folder.
-    let mut built: Vec<(String, Output, emit::Folder)> = Vec::new();
-    let mut unused_report = Vec::new();
+    // Each project's index in the report, verified output and output folder.
+    let mut built: Vec<(usize, Output, emit::Folder)> = Vec::new();
     let mut io_failure = false;
     for result in results {
         io_failure |= result.io_failure;
-        diagnostics.extend(result.diagnostics);
         if let Some(usage) = result.usage_error {
-            report(args, &[usage]);
+            report.diagnostics.push(usage);
             return EXIT_USAGE;
         }
-        unused_report.extend(result.unused_report);
-        built.extend(result.output);
+        if let Some((output, folder)) = result.output {
+            built.push((report.projects.len(), output, folder));
+        }
+        report.projects.push(result.report);
     }
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if io_failure {
-        report(args, &diagnostics);
         return EXIT_USAGE;
     }
-    if errors > 0 {
-        report(args, &diagnostics);
-        eprintln!(
-            "{}",
-            messages::validate_summary(projects.len(), errors, diagnostics.len() - errors)
-        );
+    if report.errors() > 0 {
         return EXIT_INVALID;
     }
-    flush(args, &mut diagnostics, false);
     let writing = mode == Mode::Build && !args.check;
     // A build locks every output folder before it reads one, in one order in
     // every process (so two builds never wait on each other in a circle);
@@ -336,13 +454,12 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
         for i in order {
             let shown = built[i].2.shown().display().to_string();
             match emit::lock(&built[i].2, || {
-                eprintln!("{}", messages::waiting_for_lock(&shown));
+                console.say(&messages::waiting_for_lock(&shown));
             }) {
                 Ok(l) => locks[i] = Some(l),
                 Err(e) => {
                     let (d, io) = emit_failure(&e);
-                    diagnostics.push(d);
-                    flush(args, &mut diagnostics, true);
+                    report.projects[built[i].0].diagnostics.push(d);
                     abandon(locks);
                     return if io { EXIT_USAGE } else { EXIT_INVALID };
                 }
@@ -354,144 +471,68 @@ pub fn run(args: &BuildArgs, mode: Mode) -> i32 {
         let (_, output, folder) = &built[i];
         emit::compare(output, folder, locks[i].as_ref().map(emit::Locked::lock))
     });
+    let deny = args.output.deny_warnings;
     let mut comparisons = Vec::new();
     let mut failure_code = None;
-    for (i, c) in compared.into_iter().enumerate() {
+    for ((index, output, folder), c) in built.iter().zip(compared) {
+        let project = &mut report.projects[*index];
         match c {
             Ok(c) => {
-                diagnostics.extend(bad_entries(&built[i].2, &c));
+                project.diagnostics.extend(bad_entries(folder, &c));
+                project.diagnostics.extend(
+                    kept(folder, &c)
+                        .into_iter()
+                        .map(|d| if deny { d.denied() } else { d }),
+                );
+                files_of(output, folder, &c, project, args.check, writing);
                 comparisons.push(c);
             }
             Err(e) => {
                 let (d, io) = emit_failure(&e);
-                diagnostics.push(d);
+                project.diagnostics.push(d);
                 failure_code = Some(if io { EXIT_USAGE } else { EXIT_INVALID });
                 comparisons.push(emit::Comparison::default());
             }
         }
     }
-    if failure_code.is_none() && diagnostics.iter().any(Diagnostic::is_error) {
+    if failure_code.is_none() && report.errors() > 0 {
         failure_code = Some(EXIT_INVALID);
     }
-    if mode == Mode::Build {
-        for line in &unused_report {
-            eprintln!("{line}");
-        }
-    }
     if let Some(code) = failure_code {
-        flush(args, &mut diagnostics, true);
         abandon(locks);
         return code;
     }
-    for (((_, _, folder), comparison), _) in built.iter().zip(&comparisons).zip(&locks) {
-        for (rel, why) in &comparison.kept {
-            let why = match why {
-                emit::KeptBecause::Changed => messages::KEPT_CHANGED.to_owned(),
-                emit::KeptBecause::NoHash => messages::KEPT_NO_HASH.to_owned(),
-                emit::KeptBecause::NotRegular(kind) => format!("it is {}", kind.words()),
-            };
-            let path = rel
-                .split('/')
-                .fold(folder.shown(), |p, c| p.join(c))
-                .display()
-                .to_string();
-            eprintln!("{}", messages::kept(&path, &why));
-        }
-    }
     if !writing {
-        flush(args, &mut diagnostics, true);
-        let mut stale = 0;
-        for ((_, output, folder), comparison) in built.iter().zip(&comparisons) {
-            for change in &comparison.changes {
-                match change {
-                    Change::Added(rel) => {
-                        let text = &output.files[rel].text;
-                        super::stdout(
-                            &similar::TextDiff::from_lines("", text.as_str())
-                                .unified_diff()
-                                .header("/dev/null", &format!("b/{rel}"))
-                                .to_string(),
-                        );
-                    }
-                    Change::Modified(_, diff) => super::stdout(diff),
-                    Change::Mode {
-                        path,
-                        found,
-                        wanted,
-                    } => super::stdout(&format!(
-                        "--- a/{path}\n+++ b/{path}\n(mode {found:03o} -> {wanted:03o})\n"
-                    )),
-                    Change::Removed(rel) => {
-                        super::stdout(&format!(
-                            "--- a/{rel}\n+++ /dev/null\n(pruned: no longer generated)\n"
-                        ));
-                    }
-                    Change::Leftover(rel) => {
-                        super::stdout(&format!(
-                            "--- a/{rel}\n+++ /dev/null\n(removed: a temporary file an interrupted build left)\n"
-                        ));
-                    }
-                }
-            }
-            if !comparison.changes.is_empty() {
-                stale += comparison.changes.len();
-                eprintln!(
-                    "{}",
-                    messages::stale_output(
-                        comparison.changes.len(),
-                        &folder.shown().display().to_string()
-                    )
-                );
-            }
-        }
-        return if mode == Mode::Build && stale > 0 {
+        let stale = report.count(|f| f.stale.len());
+        return if args.check && stale > 0 {
             EXIT_INVALID
         } else {
             EXIT_OK
         };
     }
-    let foreign: Vec<Diagnostic> = comparisons
-        .iter()
-        .flat_map(|c| &c.foreign)
-        .map(|p| {
-            Diagnostic::unlocated("emit::foreign", messages::not_ours(p))
-                .with_help(messages::NOT_OURS_HELP)
-        })
-        .collect();
-    if !foreign.is_empty() {
-        diagnostics.extend(foreign);
-        flush(args, &mut diagnostics, true);
+    let mut foreign = false;
+    for ((index, _, _), comparison) in built.iter().zip(&comparisons) {
+        for p in &comparison.foreign {
+            foreign = true;
+            report.projects[*index].diagnostics.push(
+                Diagnostic::unlocated("emit::foreign", messages::not_ours(p))
+                    .with_help(messages::NOT_OURS_HELP),
+            );
+        }
+    }
+    if foreign {
         abandon(locks);
         return EXIT_INVALID;
     }
-    for (((name, output, folder), comparison), locked) in built.iter().zip(&comparisons).zip(&locks)
+    for (((index, output, folder), comparison), locked) in
+        built.iter().zip(&comparisons).zip(&locks)
     {
         let Some(locked) = locked else { continue };
-        let shown = folder.shown().display().to_string();
-        match emit::write(output, folder, comparison, locked) {
-            Ok(s) => {
-                if s.swept > 0 {
-                    eprintln!("{}", messages::swept(s.swept, &shown));
-                }
-                if s.modes > 0 {
-                    eprintln!("{}", messages::modes_repaired(s.modes, &shown));
-                }
-                if !comparison.adopted.is_empty() {
-                    eprintln!("{}", messages::adopted(name, &shown, &comparison.adopted));
-                }
-                eprintln!(
-                    "{}",
-                    messages::build_summary(name, &shown, s.written, s.unchanged, s.pruned)
-                );
-            }
-            Err(e) => {
-                let (d, io) = emit_failure(&e);
-                diagnostics.push(d);
-                flush(args, &mut diagnostics, true);
-                return if io { EXIT_USAGE } else { EXIT_INVALID };
-            }
+        if let Err(e) = emit::write(output, folder, comparison, locked) {
+            let (d, io) = emit_failure(&e);
+            report.projects[*index].diagnostics.push(d);
+            return if io { EXIT_USAGE } else { EXIT_INVALID };
         }
     }
-    flush(args, &mut diagnostics, true);
     EXIT_OK
 }

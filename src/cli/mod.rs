@@ -1,11 +1,13 @@
 //! The command line: arguments (clap) and one module per subcommand.
 
 mod build;
+mod complete;
+pub mod console;
+mod init;
+mod output;
+mod paths;
 mod schema;
 mod validate;
-
-use std::io::IsTerminal;
-use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -25,16 +27,28 @@ pub struct Args {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Print errors only: no warnings, notes or summary.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print every project's result and the warnings accepted in cfgen.yaml.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// Colour human output: `auto` (a terminal, unless `NO_COLOR`; `FORCE_COLOR` or
+    /// `CLICOLOR_FORCE` colour a pipe too), `always` or `never`.
+    #[arg(long, value_enum, global = true, default_value_t = console::ColorChoice::Auto, value_name = "WHEN")]
+    pub color: console::ColorChoice,
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a project: write a commented `cfgen.yaml` into DIR that builds as it is.
+    Init(init::InitArgs),
     /// Check projects: YAML syntax, JSON Schemas, types and cross-file rules.
     Validate(validate::ValidateArgs),
     /// Render every artifact of the projects, verify them, and write them (or check them with `--check`).
     Build(build::BuildArgs),
-    /// Show what `cfgen build` would change, as a unified diff; exit 0.
+    /// Show what `cfgen build` would change, as a unified diff; exit 0 (1 with `--check` when stale).
     Diff(build::BuildArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
@@ -48,47 +62,21 @@ pub enum Command {
 /// Options shared by commands that print diagnostics.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OutputArgs {
-    /// How to print diagnostics.
+    /// How to report: `human` text on stderr, or one document on stdout (`json`, `sarif`,
+    /// `junit`), or GitHub Actions annotations (`github`).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-}
-
-impl OutputArgs {
-    /// Whether to colour human output: stderr is a terminal and `NO_COLOR` is unset.
-    #[must_use]
-    pub fn color(&self) -> bool {
-        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
-    }
-
-    /// Width of human output.
-    #[must_use]
-    pub fn width(&self) -> usize {
-        std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(100)
-    }
-}
-
-/// Writes to stdout, ignoring a closed pipe (`cfgen diff | head` must not panic).
-pub(crate) fn stdout(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-}
-
-/// Default for path arguments: the current folder.
-fn default_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
-    if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths
-    }
+    /// Make every warning not accepted in cfgen.yaml an error (for CI).
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// Parses `std::env::args` and runs the command; returns the exit code.
 #[must_use]
 pub fn main() -> i32 {
+    // `COMPLETE=bash cfgen` prints the dynamic completion script; the shell
+    // then calls cfgen to complete each word (environment names for `--env`).
+    clap_complete::CompleteEnv::with_factory(<Args as clap::CommandFactory>::command).complete();
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) => {
@@ -96,17 +84,19 @@ pub fn main() -> i32 {
             return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
+    let console = console::Console::new(args.quiet, args.verbose, args.color);
     match args.command {
-        Command::Validate(a) => validate::run(&a),
-        Command::Schema(a) => schema::run(&a),
+        Command::Init(a) => init::run(&a, &console),
+        Command::Validate(a) => validate::run(&a, &console),
+        Command::Schema(a) => schema::run(&a, &console),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Args::command(), "cfgen", &mut script);
-            stdout(&String::from_utf8_lossy(&script));
+            console::stdout(&String::from_utf8_lossy(&script));
             EXIT_OK
         }
-        Command::Build(a) => build::run(&a, build::Mode::Build),
-        Command::Diff(a) => build::run(&a, build::Mode::Diff),
+        Command::Build(a) => build::run(&a, build::Mode::Build, &console),
+        Command::Diff(a) => build::run(&a, build::Mode::Diff, &console),
     }
 }

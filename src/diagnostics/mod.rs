@@ -1,12 +1,18 @@
 //! One place for diagnostics: the [`Diagnostic`] type every stage produces, and
-//! its three renderings (`human` via miette, `json`, `github` annotations).
+//! its renderings (`human` via miette, `github` annotations, and the documents
+//! of a whole run: [`json`], [`sarif`], [`junit`]).
 //! The wording of messages lives in [`crate::messages`].
 
+pub mod json;
+pub mod junit;
 pub mod mask;
 mod render;
+pub mod report;
+pub mod sarif;
 
 use crate::load::{Source, Span};
 
+pub(crate) use render::masked;
 pub use render::{Format, MAX_SHOWN_PER_FILE, render_all, render_human};
 
 /// How bad a diagnostic is.
@@ -47,6 +53,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Other places involved.
     pub related: Vec<Related>,
+    /// For a warning the project accepts in `cfgen.yaml`: the reason given there.
+    pub accepted: Option<String>,
 }
 
 impl Diagnostic {
@@ -66,6 +74,7 @@ impl Diagnostic {
             label: String::new(),
             help: None,
             related: Vec::new(),
+            accepted: None,
         }
     }
 
@@ -94,6 +103,7 @@ impl Diagnostic {
             label: String::new(),
             help: None,
             related: Vec::new(),
+            accepted: None,
         }
     }
 
@@ -133,6 +143,32 @@ impl Diagnostic {
     #[must_use]
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// Whether this is a warning the project has not accepted.
+    #[must_use]
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning && self.accepted.is_none()
+    }
+
+    /// Whether this is a warning the project accepts.
+    #[must_use]
+    pub fn is_accepted(&self) -> bool {
+        self.accepted.is_some()
+    }
+
+    /// A warning made an error by `--deny-warnings` (an accepted one stays as it is).
+    #[must_use]
+    pub fn denied(mut self) -> Self {
+        if self.is_warning() {
+            self.severity = Severity::Error;
+            let note = crate::messages::DENIED_WARNING;
+            self.help = Some(match self.help {
+                Some(h) => format!("{h}\n{note}"),
+                None => note.to_owned(),
+            });
+        }
+        self
     }
 
     /// `(path, line, column)` of the primary location, 1-based.

@@ -19,6 +19,18 @@ pub enum Format {
     Json,
     /// GitHub Actions workflow commands (`::error file=…`), for annotations on pull requests.
     Github,
+    /// SARIF 2.1.0, for GitHub code scanning and other static-analysis viewers.
+    Sarif,
+    /// JUnit XML, for CI test reports.
+    Junit,
+}
+
+impl Format {
+    /// Whether the format is one document on stdout (JSON, SARIF, JUnit).
+    #[must_use]
+    pub fn is_document(self) -> bool {
+        matches!(self, Self::Json | Self::Sarif | Self::Junit)
+    }
 }
 
 /// Diagnostics shown per file by `human` and `github`; the rest are counted
@@ -27,19 +39,32 @@ pub const MAX_SHOWN_PER_FILE: usize = 10;
 
 /// Renders all diagnostics in `format`. `color` and `width` apply to `human`.
 /// Secrets are masked in every format ([`super::mask`]); `human` and `github`
-/// show at most [`MAX_SHOWN_PER_FILE`] per file. Time is linear in the
-/// number of diagnostics and the size of their files.
+/// show at most [`MAX_SHOWN_PER_FILE`] per file and leave out the warnings a
+/// project accepts. Time is linear in the number of diagnostics and the size
+/// of their files. The document formats hold these diagnostics alone (a
+/// command's full document is [`super::report::RunReport`]'s).
 #[must_use]
 pub fn render_all(diagnostics: &[Diagnostic], format: Format, color: bool, width: usize) -> String {
     let masked = masked(diagnostics);
+    let report = |masked: Vec<Diagnostic>| super::report::RunReport {
+        diagnostics: masked,
+        ..Default::default()
+    };
+    let shown: Vec<Diagnostic> = masked
+        .iter()
+        .filter(|d| !d.is_accepted())
+        .cloned()
+        .collect();
     match format {
         Format::Human => capped(
-            &masked,
+            &shown,
             |d| render_one(d, color, width),
             |n, file| format!("{}\n\n", crate::messages::more_in_file(n, file)),
         ),
-        Format::Json => render_json(&masked),
-        Format::Github => capped(&masked, render_github, |n, file| {
+        Format::Json => super::json::document(&report(masked)),
+        Format::Sarif => super::sarif::document(&report(masked)),
+        Format::Junit => super::junit::document(&report(masked)),
+        Format::Github => capped(&shown, render_github, |n, file| {
             format!(
                 "::notice file={}::{}\n",
                 github_escape(file, true),
@@ -88,7 +113,7 @@ fn capped(
 /// The diagnostics with secrets masked: each file's masked text computed
 /// once, shared by all its diagnostics; secrets quoted in a message, label
 /// or help near the diagnostic's place replaced too.
-fn masked(diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
+pub(crate) fn masked(diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
     use std::collections::HashMap;
     use std::ops::Range;
     type Masked = (crate::load::Source, Vec<Range<usize>>);
@@ -252,59 +277,6 @@ fn wrap(text: &str, width: usize) -> String {
             line_width += w;
         }
     }
-    out
-}
-
-fn render_json(diagnostics: &[Diagnostic]) -> String {
-    let items: Vec<serde_json::Value> = diagnostics
-        .iter()
-        .map(|d| {
-            let mut item = serde_json::json!({
-                "severity": d.severity,
-                "code": d.code,
-                "message": d.message,
-            });
-            if let Some((source, span)) = &d.location {
-                let (line, column) = source.line_col(span.start);
-                let (end_line, end_column) = source.line_col(span.end);
-                item["file"] = source.path().display().to_string().into();
-                item["line"] = line.into();
-                item["column"] = column.into();
-                item["end_line"] = end_line.into();
-                item["end_column"] = end_column.into();
-            }
-            if !d.label.is_empty() {
-                item["label"] = d.label.clone().into();
-            }
-            if let Some(help) = &d.help {
-                item["help"] = help.clone().into();
-            }
-            if !d.related.is_empty() {
-                item["related"] = d
-                    .related
-                    .iter()
-                    .map(|r| {
-                        let (line, column) = r.source.line_col(r.span.start);
-                        serde_json::json!({
-                            "file": r.source.path().display().to_string(),
-                            "line": line,
-                            "column": column,
-                            "label": r.label,
-                        })
-                    })
-                    .collect();
-            }
-            item
-        })
-        .collect();
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let doc = serde_json::json!({
-        "errors": errors,
-        "warnings": diagnostics.len() - errors,
-        "diagnostics": items,
-    });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    out.push('\n');
     out
 }
 
@@ -509,12 +481,19 @@ impl SourceCode for SourceFile {
         let shifted = SourceSpan::new((start - from).into(), end - start);
         let inner = window.read_span(&shifted, context_lines_before, context_lines_after)?;
         let lines_before = from_line;
+        // miette counts the column of its `[file:line:col]` header in bytes;
+        // cfgen's columns are characters in every format, as editors count them.
+        let column = if context_lines_before == 0 {
+            self.line_col(start).1 - 1
+        } else {
+            inner.column()
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.path().display().to_string(),
             inner.data(),
             SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
             inner.line() + lines_before,
-            inner.column(),
+            column,
             inner.line_count() + lines_before,
         )))
     }

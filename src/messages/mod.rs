@@ -373,7 +373,7 @@ pub fn adopted(project: &str, out: &str, paths: &[String]) -> String {
 #[must_use]
 pub fn kept(path: &str, why: &str) -> String {
     format!(
-        "warning: left `{path}` in place although cfgen no longer generates it: {why}; it is no longer listed in `.cfgen-manifest`, delete it yourself if it is not needed"
+        "left `{path}` in place although cfgen no longer generates it: {why}; it is no longer listed in `.cfgen-manifest`, delete it yourself if it is not needed"
     )
 }
 
@@ -541,4 +541,241 @@ pub const SCRIPT_OUTSIDE_PROJECT_HELP: &str =
 #[must_use]
 pub fn file_where_folder_is_needed(path: &str) -> String {
     format!("refusing to use `{path}`: it is a file, and cfgen needs a folder there for its output")
+}
+
+/// The note a warning made an error by `--deny-warnings` carries.
+pub const DENIED_WARNING: &str = "a warning, made an error by `--deny-warnings`; fix it, or accept it in cfgen.yaml with `accept: [{ code: …, reason: … }]`";
+
+/// An `accept` entry that matches no warning.
+#[must_use]
+pub fn accept_unmatched(code: &str, file: Option<&str>) -> String {
+    match file {
+        Some(file) => format!(
+            "`accept` lists `{code}` in `{file}`, but the project has no such warning there"
+        ),
+        None => format!("`accept` lists `{code}`, but the project has no such warning"),
+    }
+}
+
+/// Label of [`accept_unmatched`].
+pub const ACCEPT_UNMATCHED_LABEL: &str = "this entry accepts nothing";
+
+/// Help for [`accept_unmatched`].
+pub const ACCEPT_UNMATCHED_HELP: &str =
+    "remove the entry (the warning it accepted is gone), or correct its `code` or `file`";
+
+/// `n word` with an `s` when `n` is not 1, the number with thousands separators.
+#[must_use]
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{} {word}s", thousands(n))
+    }
+}
+
+/// The one summary line of a run: the grand total over its projects.
+#[must_use]
+pub fn run_summary(report: &crate::diagnostics::report::RunReport) -> String {
+    let projects = report.projects.len();
+    let errors = report.errors();
+    let mut tail = format!(
+        "{}, {}",
+        count(errors, "error"),
+        count(report.warnings(), "warning")
+    );
+    if report.accepted() > 0 {
+        tail.push_str(&format!(" ({} accepted)", thousands(report.accepted())));
+    }
+    let built = report.projects.iter().any(|p| p.files.is_some());
+    let head = match report.command {
+        "build" | "diff" if built && (report.check || report.command == "diff") => format!(
+            "{}: {} stale",
+            count(projects, "project"),
+            count(report.count(|f| f.stale.len()), "file")
+        ),
+        "build" if built => format!(
+            "{}: {} written, {} unchanged, {} pruned",
+            count(projects, "project"),
+            thousands(report.count(|f| f.written.len())),
+            thousands(report.count(|f| f.unchanged.len())),
+            thousands(report.count(|f| f.pruned.len()))
+        ),
+        "schema" => (if errors == 0 {
+            "schemas fresh"
+        } else {
+            "schemas stale"
+        })
+        .to_owned(),
+        "init" if errors == 0 => format!("{} scaffolded", count(projects, "project")),
+        _ => format!(
+            "{}: {}",
+            count(projects, "project"),
+            if errors == 0 { "valid" } else { "invalid" }
+        ),
+    };
+    format!("{head}; {tail}")
+}
+
+/// The unused-value count when the list is not asked for.
+#[must_use]
+pub fn unused_count(values: usize, projects: usize) -> String {
+    format!(
+        "{} in {} influence no artifact; `--unused` lists them with the reason",
+        count(values, "config value"),
+        count(projects, "project")
+    )
+}
+
+/// A warning accepted in cfgen.yaml, shown with `--verbose`.
+#[must_use]
+pub fn accepted_line(code: &str, place: &str, reason: &str) -> String {
+    format!("accepted `{code}` at {place}: {reason}")
+}
+
+/// The message of a JUnit failure.
+#[must_use]
+pub fn junit_failure(count: usize, first: &str) -> String {
+    if count == 1 {
+        first.to_owned()
+    } else {
+        format!("{first} (and {} more)", thousands(count - 1))
+    }
+}
+
+/// A generated file a build would change.
+#[must_use]
+pub fn stale_file(path: &str, change: &str) -> String {
+    match change {
+        "added" => format!("generated file `{path}` is missing"),
+        "pruned" => format!("`{path}` is no longer generated and would be pruned"),
+        "leftover" => format!("`{path}` is a temporary file an interrupted build left"),
+        "mode" => format!("generated file `{path}` has the wrong mode"),
+        _ => format!("generated file `{path}` is stale"),
+    }
+}
+
+/// Help for [`stale_file`].
+pub const STALE_FILE_HELP: &str = "run `cfgen build` and commit the result";
+
+/// `--env` names an environment the project lacks.
+#[must_use]
+pub fn no_environment(env: &str, manifest: &str, names: &[String]) -> String {
+    let suggestion = crate::diagnostics::closest(env, names.iter().map(String::as_str));
+    match suggestion {
+        Some(near) => format!("no environment `{env}` in `{manifest}`; did you mean `{near}`?"),
+        None => format!(
+            "no environment `{env}` in `{manifest}`; its environments are {}",
+            all_of(names)
+        ),
+    }
+}
+
+/// `-` given twice.
+pub const STDIN_TWICE: &str = "`-` (paths from stdin) may be given once";
+
+/// `-` given and stdin held no path.
+pub const STDIN_EMPTY: &str = "`-` reads paths from stdin, one per line, and stdin held none";
+
+/// A file path whose folders up to the working folder or repository hold no project.
+#[must_use]
+pub fn no_enclosing_project(path: &str) -> String {
+    format!(
+        "`{path}` is in no cfgen project: no folder above it holds `cfgen.yaml` (searched up to the working folder or the repository root)"
+    )
+}
+
+/// A committed schema that differs from the model.
+#[must_use]
+pub fn stale_schema(path: &str) -> String {
+    format!("schema `{path}` differs from the model")
+}
+
+/// Help for [`stale_schema`].
+pub const STALE_SCHEMA_HELP: &str = "run `cfgen schema` and commit the result";
+
+/// `cfgen init` where a manifest exists.
+#[must_use]
+pub fn init_exists(path: &str) -> String {
+    format!("`{path}` exists; `cfgen init` never overwrites a manifest")
+}
+
+/// `cfgen init` found no marker file and was given no runtime.
+#[must_use]
+pub fn init_no_runtime(dir: &str) -> String {
+    format!(
+        "no runtime given and none detected in `{dir}` (it has no `package.json`, `pyproject.toml`, `requirements.txt`, `go.mod`, `Cargo.toml`, `pom.xml` or `build.gradle`)"
+    )
+}
+
+/// Help naming the runtimes this cfgen has.
+#[must_use]
+pub fn init_runtime_help(available: &[String]) -> String {
+    format!(
+        "pass `--runtime` with one this cfgen has a recipe for: {}; for your own Dockerfile, write `build: {{ dockerfile: Dockerfile }}` in cfgen.yaml instead",
+        one_of(available)
+    )
+}
+
+/// A runtime this cfgen has no recipe for.
+#[must_use]
+pub fn init_runtime_unavailable(runtime: &str, file: Option<&str>) -> String {
+    match file {
+        Some(file) => format!(
+            "`{file}` makes this a {runtime} project, but this cfgen has no {runtime} recipe yet; no manifest was written"
+        ),
+        None => format!("this cfgen has no `{runtime}` recipe; no manifest was written"),
+    }
+}
+
+/// A dependency engine `init` does not know.
+#[must_use]
+pub fn init_bad_engine(slot: &str, engine: &str) -> String {
+    let known = if slot == "cache" {
+        "`redis`"
+    } else {
+        "`postgres`, `mysql` or `mariadb`"
+    };
+    format!("no {slot} engine `{engine}`; the {slot} engines are {known}")
+}
+
+/// `cfgen init` wrote the manifest.
+#[must_use]
+pub fn init_done(path: &str, facts: &str) -> String {
+    format!("wrote `{path}`: {facts}")
+}
+
+/// The next step after `cfgen init`.
+#[must_use]
+pub fn init_next(dir: &str) -> String {
+    format!(
+        "next: set `image:` to your registry, then run `cfgen build {dir}` (the artifacts go to `{}/deploy/`)",
+        dir.trim_end_matches('/')
+    )
+}
+
+/// A warning shown once that other projects repeat at the same place.
+#[must_use]
+pub fn repeated_warning(code: &str, shown_in: &str, others: &[String]) -> String {
+    const NAMED: usize = 3;
+    let mut names: Vec<String> = others.iter().take(NAMED).cloned().collect();
+    if others.len() > NAMED {
+        names.push(format!("{} more", thousands(others.len() - NAMED)));
+        let last = names.pop().unwrap_or_default();
+        format!(
+            "the `{code}` warning of `{shown_in}` repeats at the same place in {}: {} and {last} (`--verbose` shows each)",
+            count(others.len(), "more project"),
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        format!(
+            "the `{code}` warning of `{shown_in}` repeats at the same place in {}: {} (`--verbose` shows each)",
+            count(others.len(), "more project"),
+            all_of(&names)
+        )
+    }
 }

@@ -167,16 +167,31 @@ impl FileKind {
                 "$schema".into(),
                 object.remove("$schema").unwrap_or_default(),
             );
-            ordered.insert(
-                "$id".into(),
-                format!("https://cfgen.invalid/schema/v1/{}", self.schema_file()).into(),
-            );
+            ordered.insert("$id".into(), schema_url(self).into());
             ordered.extend(std::mem::take(object));
             *object = ordered;
         }
         for_editors(&mut value);
         value
     }
+}
+
+/// Where the schema of `kind` is published: the file at this version's tag in
+/// the repository (`repository` in Cargo.toml), as a raw URL any editor can
+/// fetch, e.g. for a `# yaml-language-server: $schema=…` modeline.
+#[must_use]
+pub fn schema_url(kind: FileKind) -> String {
+    let repository = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+    let raw = repository.replacen(
+        "https://github.com/",
+        "https://raw.githubusercontent.com/",
+        1,
+    );
+    format!(
+        "{raw}/v{}/schema/{}",
+        env!("CARGO_PKG_VERSION"),
+        kind.schema_file()
+    )
 }
 
 /// Adds what editors (yaml-language-server) need beyond the standard keywords:

@@ -3,11 +3,13 @@
 //! 1. load each of the ten files ([`crate::load`]);
 //! 2. check each against its JSON Schema, reporting every error at its source ([`schema`]);
 //! 3. deserialize into the typed model ([`typed`]);
-//! 4. run the cross-file rules ([`rules`]), each a function.
+//! 4. run the cross-file rules ([`rules`]), each a function;
+//! 5. mark the warnings the manifest accepts ([`accept`]).
 //!
 //! Stages 3 and 4 run only when the earlier ones found no error, so each
 //! mistake is reported once, by the stage that explains it best.
 
+pub mod accept;
 pub mod rules;
 pub mod schema;
 pub mod typed;
@@ -124,6 +126,7 @@ pub fn check_project(dir: &Path) -> Outcome {
                     documents: &documents,
                     dir,
                 }));
+                accept::apply(&config, &documents, dir, &mut diagnostics);
                 if diagnostics.iter().all(|d| !d.is_error()) {
                     project = Some(Project {
                         dir: dir.to_path_buf(),

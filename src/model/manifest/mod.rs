@@ -6,6 +6,7 @@
 //!
 //! A version-1 manifest (the earlier shape) is read by [`v1`] and converted.
 
+mod accept;
 pub mod v1;
 mod workload;
 
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use accept::{Accept, WarningCode};
 pub use workload::{
     Autoscale, Cache, CacheEngine, Concurrency, Database, DatabaseEngine, Dependencies, EnvValue,
     History, Job, MysqlFlavour, Probes, Process, ProcessOverride, ResourceAmounts, Resources,
@@ -89,6 +91,9 @@ pub struct Manifest {
     /// Folder, relative to this file and inside the project, that receives the generated artifacts.
     #[serde(default = "default_output")]
     pub output: Tracked<String>,
+    /// Warnings this project accepts, each with its reason (see `Accept`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accept: Vec<Accept>,
 }
 
 fn default_output() -> Tracked<String> {

@@ -229,6 +229,7 @@ impl Manifest {
             jobs,
             env: BTreeMap::new(),
             secrets: BTreeMap::new(),
+            accept: Vec::new(),
             dependencies: Dependencies {
                 database: Some(Database {
                     engine: Tracked::default_value(DatabaseEngine::Mysql),

@@ -1,0 +1,145 @@
+//! `cfgen init`: from a folder with a runtime's marker file (or flags) to a
+//! project that builds clean at once; it never overwrites, and says so when
+//! the runtime the folder asks for has no recipe in this cfgen.
+
+use std::path::Path;
+
+use insta_cmd::assert_cmd_snapshot;
+
+use crate::common::cfgen;
+
+/// `init DIR` then `build DIR`: both exit 0, the build warns about nothing and
+/// reports no unused value; returns the manifest written.
+fn init_then_build(root: &Path, dir: &str, init_args: &[&str]) -> String {
+    let out = cfgen(root)
+        .args(["init", dir])
+        .args(init_args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "next: set `image:` to your registry, then run `cfgen build {dir}`"
+        )),
+        "{stderr}"
+    );
+    let out = cfgen(root).args(["build", dir]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("warning:"), "{stderr}");
+    assert!(!stderr.contains('⚠'), "{stderr}");
+    assert!(!stderr.contains("influence"), "{stderr}");
+    assert!(stderr.contains("; 0 errors, 0 warnings"), "{stderr}");
+    std::fs::read_to_string(root.join(dir).join("cfgen.yaml")).unwrap()
+}
+
+#[test]
+fn requirements_txt_makes_a_python_project_with_its_dependencies() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("shop")).unwrap();
+    std::fs::write(
+        tmp.path().join("shop/requirements.txt"),
+        "fastapi==0.115\npsycopg[binary]==3.2\nredis==5.2\n",
+    )
+    .unwrap();
+    let manifest = init_then_build(tmp.path(), "shop", &[]);
+    insta::assert_snapshot!(manifest);
+}
+
+#[test]
+fn pyproject_toml_makes_a_python_project() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("svc")).unwrap();
+    std::fs::write(
+        tmp.path().join("svc/pyproject.toml"),
+        "[project]\nname = \"svc\"\n",
+    )
+    .unwrap();
+    let manifest = init_then_build(tmp.path(), "svc", &[]);
+    assert!(manifest.contains("  runtime: python"), "{manifest}");
+    assert!(manifest.contains("# dependencies:"), "{manifest}");
+}
+
+#[test]
+fn cargo_toml_makes_a_rust_project_running_the_package_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("api")).unwrap();
+    std::fs::write(
+        tmp.path().join("api/Cargo.toml"),
+        "[package]\nname = \"orders-api\"\nversion = \"0.1.0\"\n\n[dependencies]\ntokio-postgres = \"0.7\"\n",
+    )
+    .unwrap();
+    let manifest = init_then_build(tmp.path(), "api", &["--port", "9000"]);
+    assert!(manifest.contains("  runtime: rust"), "{manifest}");
+    assert!(manifest.contains("  entrypoint: orders-api "), "{manifest}");
+    assert!(manifest.contains("    port: 9000 "), "{manifest}");
+    assert!(
+        manifest.contains("  database: { engine: postgres }"),
+        "{manifest}"
+    );
+}
+
+#[test]
+fn flags_choose_runtime_and_dependencies_in_an_empty_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = init_then_build(
+        tmp.path(),
+        "new",
+        &[
+            "--runtime",
+            "python",
+            "--database",
+            "mariadb",
+            "--name",
+            "orders",
+        ],
+    );
+    assert!(manifest.contains("name: orders "), "{manifest}");
+    assert!(
+        manifest.contains("  database: { engine: mysql, flavour: mariadb }"),
+        "{manifest}"
+    );
+}
+
+#[test]
+fn init_refuses_to_overwrite_a_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("p")).unwrap();
+    std::fs::write(tmp.path().join("p/cfgen.yaml"), "# mine\n").unwrap();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["init", "p", "--runtime", "python"]));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("p/cfgen.yaml")).unwrap(),
+        "# mine\n"
+    );
+}
+
+#[test]
+fn a_runtime_without_a_recipe_here_is_named_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("web")).unwrap();
+    std::fs::write(tmp.path().join("web/package.json"), "{\"name\": \"web\"}\n").unwrap();
+    let out = cfgen(tmp.path()).args(["init", "web"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if cfgen::model::manifest::Runtime::ALL
+        .iter()
+        .any(|r| r.name() == "node")
+    {
+        // The node recipe has landed: package.json then builds like the others.
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`package.json` makes this a node project, but this cfgen has no node recipe yet; no manifest was written"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("web/cfgen.yaml").exists());
+}
+
+#[test]
+fn a_folder_without_a_marker_needs_a_runtime_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_cmd_snapshot!(cfgen(tmp.path()).args(["init", "empty"]));
+    assert!(!tmp.path().join("empty").exists());
+}
