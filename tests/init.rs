@@ -115,26 +115,59 @@ fn init_refuses_to_overwrite_a_manifest() {
 }
 
 #[test]
-fn a_runtime_without_a_recipe_here_is_named_and_nothing_is_written() {
+fn package_json_makes_a_node_project_running_its_main_script() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir(tmp.path().join("web")).unwrap();
-    std::fs::write(tmp.path().join("web/package.json"), "{\"name\": \"web\"}\n").unwrap();
-    let out = cfgen(tmp.path()).args(["init", "web"]).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if cfgen::model::manifest::Runtime::ALL
-        .iter()
-        .any(|r| r.name() == "node")
-    {
-        // The node recipe has landed: package.json then builds like the others.
-        assert_eq!(out.status.code(), Some(0), "{stderr}");
-        return;
-    }
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    std::fs::write(
+        tmp.path().join("web/package.json"),
+        "{\"name\": \"web\", \"main\": \"src/server.js\", \"dependencies\": {\"pg\": \"8\"}}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("web/pnpm-lock.yaml"),
+        "lockfileVersion: '9.0'\n",
+    )
+    .unwrap();
+    let manifest = init_then_build(tmp.path(), "web", &[]);
+    assert!(manifest.contains("  runtime: node "), "{manifest}");
     assert!(
-        stderr.contains("`package.json` makes this a node project, but this cfgen has no node recipe yet; no manifest was written"),
-        "{stderr}"
+        manifest.contains("  entrypoint: src/server.js "),
+        "{manifest}"
     );
-    assert!(!tmp.path().join("web/cfgen.yaml").exists());
+    assert!(manifest.contains("  package_manager: pnpm "), "{manifest}");
+    assert!(manifest.contains("    port: 3000 "), "{manifest}");
+    assert!(
+        manifest.contains("  database: { engine: postgres }"),
+        "{manifest}"
+    );
+}
+
+#[test]
+fn go_mod_and_gradle_make_go_and_java_projects() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("billing")).unwrap();
+    std::fs::write(
+        tmp.path().join("billing/go.mod"),
+        "module example.com/billing\n\ngo 1.23\n",
+    )
+    .unwrap();
+    let manifest = init_then_build(tmp.path(), "billing", &[]);
+    assert!(manifest.contains("  runtime: go "), "{manifest}");
+    assert!(manifest.contains("  entrypoint: . "), "{manifest}");
+    std::fs::create_dir(tmp.path().join("ledger")).unwrap();
+    std::fs::write(
+        tmp.path().join("ledger/build.gradle"),
+        "plugins { id 'java' }\n",
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("ledger/gradlew"), "#!/bin/sh\n").unwrap();
+    let manifest = init_then_build(tmp.path(), "ledger", &[]);
+    assert!(manifest.contains("  runtime: java "), "{manifest}");
+    assert!(manifest.contains("  build_tool: gradle "), "{manifest}");
+    assert!(
+        manifest.contains("  entrypoint: build/libs/ledger.jar "),
+        "{manifest}"
+    );
 }
 
 #[test]

@@ -171,6 +171,19 @@ fn cargo_package(text: &str) -> Option<String> {
     None
 }
 
+/// The `"main"` script of a package.json, if it names a plain relative file.
+fn package_main(text: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let main = value.get("main")?.as_str()?.trim_start_matches("./");
+    let plain = !main.is_empty()
+        && !main.starts_with('/')
+        && !main.split('/').any(|part| part == "..")
+        && main
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+    plain.then(|| main.to_owned())
+}
+
 /// Column of the comments beside values.
 const COMMENT_COLUMN: usize = 33;
 
@@ -225,6 +238,59 @@ fn build_lines(t: &mut String, runtime: Runtime, dir: &Path, name: &str) -> u16 
                 &format!("  entrypoint: {bin}"),
                 "the binary the image runs",
             );
+            8080
+        }
+        Runtime::Node => {
+            let main = marker_text(dir, "package.json")
+                .and_then(|t| package_main(&t))
+                .unwrap_or_else(|| "server.js".to_owned());
+            line(t, "  runtime: node", &runtimes);
+            line(
+                t,
+                &format!("  entrypoint: {main}"),
+                "the script `node` starts",
+            );
+            let manager = if dir.join("pnpm-lock.yaml").is_file() {
+                Some("pnpm")
+            } else if dir.join("yarn.lock").is_file() {
+                Some("yarn")
+            } else {
+                None
+            };
+            if let Some(manager) = manager {
+                line(
+                    t,
+                    &format!("  package_manager: {manager}"),
+                    "npm | pnpm | yarn: the lockfile the build installs from",
+                );
+            }
+            3000
+        }
+        Runtime::Go => {
+            line(t, "  runtime: go", &runtimes);
+            line(
+                t,
+                "  entrypoint: .",
+                "the main package's folder, e.g. ./cmd/api",
+            );
+            8080
+        }
+        Runtime::Java => {
+            line(t, "  runtime: java", &runtimes);
+            if dir.join("pom.xml").is_file() || !dir.join("gradlew").is_file() {
+                line(
+                    t,
+                    &format!("  entrypoint: target/{name}.jar"),
+                    "the jar the build produces",
+                );
+            } else {
+                line(t, "  build_tool: gradle", "maven | gradle");
+                line(
+                    t,
+                    &format!("  entrypoint: build/libs/{name}.jar"),
+                    "the jar the build produces",
+                );
+            }
             8080
         }
     }
