@@ -151,7 +151,7 @@ fn unused_values_are_listed_with_the_flag_and_counted_without() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("  shop/config/deployment/docker.yaml:6:11 `docker_config.base_images.node`: documentation only: no Node.js stage in the app images\n"),
+        stderr.contains("  shop/config/deployment/docker.yaml:6:11 `docker_config.base_images.node`: only a `build.runtime: node` image is built from it; this project builds none\n"),
         "{stderr}"
     );
     assert!(!stderr.contains("`version`"), "{stderr}");
