@@ -29,6 +29,22 @@ pub fn copy_example_inputs(dest: &Path) {
     }
 }
 
+/// [`copy_example_inputs`] and the example's environment overlays
+/// (`config/environments/`).
+pub fn copy_example_with_overlays(dest: &Path) {
+    copy_example_inputs(dest);
+    let src = example();
+    for entry in walkdir::WalkDir::new(src.join("config/environments")).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let target = dest.join(entry.path().strip_prefix(&src).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// A project made of the example with a fixture folder laid over it: every
 /// file in the fixture replaces the example's file at the same relative path;
 /// a `_delete` file lists relative paths to remove; `README.md` describes the case.

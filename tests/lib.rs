@@ -6,6 +6,7 @@ mod common;
 mod crash;
 mod distribution;
 mod editor;
+mod environments;
 mod fixtures;
 mod hardening;
 mod init;

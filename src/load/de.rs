@@ -32,8 +32,15 @@ impl<'a> NodeDeserializer<'a> {
         de
     }
 
+    /// A value of a layer keeps its layer's address in its origin (see
+    /// [`super::layer`]); one standing for cfgen's defaults is a default.
     fn announce(&self) {
-        set_current(Origin::Input(self.file, self.node.span));
+        let origin = if super::layer::split(self.node.span).0 == super::layer::DEFAULTS {
+            Origin::Default
+        } else {
+            Origin::Input(self.file, self.node.span)
+        };
+        set_current(origin);
     }
 
     fn unexpected(&self) -> de::Unexpected<'a> {

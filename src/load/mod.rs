@@ -3,6 +3,7 @@
 //! the source.
 
 mod de;
+pub mod layer;
 mod parse;
 mod scalar;
 mod source;

@@ -3,6 +3,9 @@
 
 use crate::load::LoadErrorKind;
 
+mod layers;
+pub use layers::*;
+
 /// The line appended to internal errors.
 pub const PLEASE_REPORT: &str =
     "this is a bug in cfgen, not in your files; please report it with the input that caused it";

@@ -9,6 +9,18 @@ use crate::model::logging::LogLevel;
 /// UID and GID the app runs as in every target (numeric, non-root, above 10000).
 pub const APP_UID: u32 = 10001;
 
+/// The public URL of `host` in an environment whose config is `config`:
+/// `https://` unless kubernetes.yaml `networking.ssl_enabled` is off there.
+#[must_use]
+pub fn public_url(config: &Config, host: &str) -> String {
+    let scheme = if *config.kubernetes.networking.ssl_enabled {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
 /// One environment variable of the app container.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct EnvVar {

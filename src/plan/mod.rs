@@ -76,6 +76,9 @@ pub struct Artifact {
     pub reads: Reads,
     /// Its artifact family (set by [`plan`]).
     pub family: Target,
+    /// The files its reads came from, relative to the project: base files in
+    /// their order, then environment overlays (set by [`plan`]).
+    pub sources: Vec<String>,
 }
 
 impl Artifact {
@@ -97,6 +100,7 @@ impl Artifact {
             environment: None,
             reads: Reads::default(),
             family: Target::Kubernetes,
+            sources: Vec::new(),
         }
     }
 
@@ -217,6 +221,33 @@ pub(crate) fn view_of(project: &Project, path: &str) -> serde_json::Value {
         .context_json()
 }
 
+/// The files `reads` came from: each base file once, in file order, then
+/// each overlay file once, in layer order.
+fn sources(project: &Project, reads: &Reads) -> Vec<String> {
+    let mut files: Vec<(u16, provenance::FileId, crate::model::FileKind)> = reads
+        .iter()
+        .filter_map(|(file, span)| {
+            let kind = crate::model::FileKind::from_id(file)?;
+            let (layer, _) = crate::load::layer::split(span);
+            let layer = if project.layers.get(layer).is_some() {
+                layer
+            } else {
+                0
+            };
+            Some((layer, file, kind))
+        })
+        .collect();
+    files.sort();
+    files.dedup();
+    files
+        .into_iter()
+        .map(|(layer, _, kind)| match project.layers.get(layer) {
+            Some(overlay) => overlay.relative_path(),
+            None => kind.relative_path().to_owned(),
+        })
+        .collect()
+}
+
 /// Plans every target of a project.
 #[must_use]
 pub fn plan(project: &Project) -> Plan {
@@ -242,6 +273,7 @@ pub fn plan(project: &Project) -> Plan {
                 a.reads = reads.clone();
             }
             a.family = target;
+            a.sources = sources(project, &a.reads);
             a
         }));
     }

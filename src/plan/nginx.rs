@@ -140,7 +140,7 @@ mod tests {
         assert_eq!(view["client_max_body_size"], json!("10M"));
         assert_eq!(
             view["server_names"],
-            json!("api.ecommerce.com staging-api.ecommerce.com")
+            json!("api.ecommerce.com dev-api.ecommerce.com staging-api.ecommerce.com")
         );
         let net = &mut project.config.security.network;
         *net.rate_limiting = RateLimiting::Limits(RateLimits {

@@ -239,6 +239,8 @@ struct Env {
     name: String,
     namespace: String,
     host: String,
+    /// `https://host`, or `http://` where the environment turns TLS off.
+    base_url: String,
 }
 
 #[derive(Serialize)]
@@ -403,10 +405,14 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             .manifest
             .environments
             .iter()
-            .map(|(name, e)| Env {
-                name: name.to_string(),
-                namespace: super::kubernetes::namespace(c, name, e),
-                host: e.host.as_ref().map(ToString::to_string).unwrap_or_default(),
+            .map(|(name, e)| {
+                let host = e.host.as_ref().map(ToString::to_string).unwrap_or_default();
+                Env {
+                    name: name.to_string(),
+                    namespace: super::kubernetes::namespace(c, name, e),
+                    base_url: super::common::public_url(project.config_for(name.as_str()), &host),
+                    host,
+                }
             })
             .collect(),
         liveness: probes

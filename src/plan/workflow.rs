@@ -75,6 +75,8 @@ struct DeployJob {
     namespace: String,
     /// The public host (none without a public process).
     host: Option<String>,
+    /// Its URL, `https://` unless the environment turns TLS off.
+    base_url: Option<String>,
     kustomize_dir: String,
     needs: Vec<String>,
     /// Deployed only from `main` or a published release.
@@ -250,16 +252,20 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             needs.push(p.clone());
         }
         let step_minutes: u64 = steps.iter().map(|s| s.timeout_minutes).sum();
+        // The smoke test and the environment's URL need a public process on a host.
+        let host = env
+            .host
+            .as_ref()
+            .filter(|_| c.manifest.public_process().is_some())
+            .map(ToString::to_string);
         jobs.push(DeployJob {
             id: id.clone(),
             name: name.clone(),
             namespace: super::kubernetes::namespace(c, env_name, env),
-            // The smoke test and the environment's URL need a public process on a host.
-            host: env
-                .host
-                .as_ref()
-                .filter(|_| c.manifest.public_process().is_some())
-                .map(ToString::to_string),
+            base_url: host
+                .as_deref()
+                .map(|h| super::common::public_url(project.config_for(name), h)),
+            host,
             kustomize_dir: format!("{output}/k8s/{name}"),
             needs,
             protected: PRODUCTION_NAMES.contains(&name.as_str()) || previous.is_some(),
@@ -451,7 +457,7 @@ mod tests {
         });
         assert!(workflow["jobs"].get("scan").is_none());
         assert_eq!(
-            workflow["jobs"]["deploy-staging"]["needs"],
+            workflow["jobs"]["deploy-dev"]["needs"],
             serde_json::json!(["build"])
         );
     }

@@ -212,12 +212,7 @@ fn from_minijinja(template: &str, overridden: bool, e: &minijinja::Error) -> Ren
 /// sources are the files whose values the artifact's view read (its
 /// provenance record), so the header never names a file that cannot change it.
 fn header_lines(artifact: &Artifact) -> Vec<String> {
-    let sources: Vec<String> = artifact
-        .reads
-        .files()
-        .filter_map(crate::model::FileKind::from_id)
-        .map(crate::model::FileKind::relative_path)
-        .collect();
+    let sources = &artifact.sources;
     let sources = if sources.is_empty() {
         "cfgen's defaults only".to_owned()
     } else {

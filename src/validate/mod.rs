@@ -10,6 +10,8 @@
 //! mistake is reported once, by the stage that explains it best.
 
 pub mod accept;
+mod environments;
+pub mod layers;
 pub mod rules;
 pub mod schema;
 pub mod typed;
@@ -21,6 +23,7 @@ use crate::diagnostics::Diagnostic;
 use crate::load::{self, Document, PathSegment, ReadError, Source, SourceFile, Span};
 use crate::messages;
 use crate::model::{Config, FileKind};
+use layers::Layers;
 
 /// The loaded files of a project, by kind.
 #[derive(Debug, Default)]
@@ -29,6 +32,11 @@ pub struct Documents {
 }
 
 impl Documents {
+    /// Adds (or replaces) the document of a kind.
+    pub fn insert(&mut self, kind: FileKind, doc: Document) {
+        self.docs.insert(kind, doc);
+    }
+
     /// The document of a kind, if it loaded.
     #[must_use]
     pub fn get(&self, kind: FileKind) -> Option<&Document> {
@@ -69,6 +77,38 @@ pub struct Project {
     pub config: Config,
     /// The loaded files, for locating values in later stages.
     pub documents: Documents,
+    /// The environments' overlay files (`config/environments/<env>/`).
+    pub layers: Layers,
+    /// Each environment that has overlays, validated as a project of its own
+    /// (its config is the base with its overlays merged in).
+    pub environments: BTreeMap<String, Project>,
+}
+
+impl Project {
+    /// The configuration environment `env` deploys with: its own when it
+    /// has overlays, else the base.
+    #[must_use]
+    pub fn config_for(&self, env: &str) -> &Config {
+        self.environments
+            .get(env)
+            .map_or(&self.config, |p| &p.config)
+    }
+
+    /// The project as environment `env` sees it (see [`Project::config_for`]).
+    #[must_use]
+    pub fn for_environment(&self, env: &str) -> &Self {
+        self.environments.get(env).unwrap_or(self)
+    }
+
+    /// The path shown for the file a value at `span` of `kind` is in: the
+    /// base file's or an overlay's, relative to the project.
+    #[must_use]
+    pub fn file_of(&self, kind: FileKind, span: Span) -> String {
+        match self.layers.get(load::layer::split(span).0) {
+            Some(overlay) => overlay.relative_path(),
+            None => kind.relative_path().to_owned(),
+        }
+    }
 }
 
 /// What validating one project found.
@@ -113,6 +153,11 @@ pub fn check_project(dir: &Path) -> Outcome {
             }
         }
     }
+    let layers = layers::load(
+        dir,
+        documents.get(FileKind::Manifest).map(|d| &d.root),
+        &mut diagnostics,
+    );
     let load_ok = diagnostics.iter().all(|d| !d.is_error());
     for (kind, doc) in &documents.docs {
         diagnostics.extend(schema::check(*kind, doc));
@@ -125,14 +170,30 @@ pub fn check_project(dir: &Path) -> Outcome {
                     config: &config,
                     documents: &documents,
                     dir,
+                    environment: None,
                 }));
-                accept::apply(&config, &documents, dir, &mut diagnostics);
+                let base_ok = diagnostics.iter().all(|d| !d.is_error());
+                let (environments, found) =
+                    environments::check(dir, &documents, &layers, &diagnostics);
+                diagnostics.extend(found);
+                let candidate = Project {
+                    dir: dir.to_path_buf(),
+                    config,
+                    documents,
+                    layers,
+                    environments,
+                };
+                if base_ok && diagnostics.iter().all(|d| !d.is_error()) {
+                    diagnostics.extend(environments::honoured(&candidate));
+                }
+                accept::apply(
+                    &candidate.config,
+                    &candidate.documents,
+                    dir,
+                    &mut diagnostics,
+                );
                 if diagnostics.iter().all(|d| !d.is_error()) {
-                    project = Some(Project {
-                        dir: dir.to_path_buf(),
-                        config,
-                        documents,
-                    });
+                    project = Some(candidate);
                 }
             }
             Err(errors) => diagnostics.extend(errors),
@@ -146,7 +207,7 @@ pub fn check_project(dir: &Path) -> Outcome {
     }
 }
 
-fn load_diagnostic(source: &Source, error: &load::LoadError) -> Diagnostic {
+pub(super) fn load_diagnostic(source: &Source, error: &load::LoadError) -> Diagnostic {
     let (message, label, help) = messages::load_error(&error.kind);
     let mut d = Diagnostic::error("load", message, source, error.span)
         .with_label(label)

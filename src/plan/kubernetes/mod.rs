@@ -197,6 +197,9 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     }
     let mut artifacts = Vec::new();
     for (name, env) in &config.manifest.environments {
+        // Each environment's folder is planned from its own config (the base
+        // with its overlays merged in).
+        let config = project.config_for(name.as_str());
         let mut folder = Folder {
             config,
             env: name,

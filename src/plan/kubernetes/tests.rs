@@ -107,7 +107,8 @@ fn environment_replicas_override_the_cluster_default() {
         (Some(2), Some(4))
     );
     assert_eq!(view_of(&p, "k8s/production/hpa-app.yaml")["replicas"], 3);
-    // without an override, kubernetes.yaml cluster.replicas
+    // without an override, kubernetes.yaml cluster.replicas (the base's: no overlays here)
+    p.environments.clear();
     for e in p.config.manifest.environments.values_mut() {
         e.replicas = None;
     }
@@ -330,6 +331,8 @@ fn objects_follow_the_switches() {
     ] {
         assert!(all.contains(&format!("k8s/staging/{f}.yaml")), "{f}");
     }
+    // The base's switches (staging's overlays would keep its own copy).
+    p.environments.clear();
     *p.config.kubernetes.networking.ingress_enabled = false;
     *p.config.security.container.network_policies = false;
     *p.config.security.access.rbac_enabled = false;

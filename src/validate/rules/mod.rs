@@ -30,6 +30,8 @@ pub struct Ctx<'a> {
     pub documents: &'a Documents,
     /// The project folder.
     pub dir: &'a Path,
+    /// The environment whose overlays are merged in, when checking one.
+    pub environment: Option<&'a str>,
 }
 
 type Rule = fn(&Ctx<'_>) -> Vec<Diagnostic>;

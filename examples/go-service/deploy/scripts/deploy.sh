@@ -24,10 +24,12 @@ case "$ENVIRONMENT" in
   production)
     KUBE_NAMESPACE=go-service-production
     APP_HOST=tax.example.com
+    BASE_URL=https://tax.example.com
     ;;
   staging)
     KUBE_NAMESPACE=go-service-staging
     APP_HOST=staging.tax.example.com
+    BASE_URL=https://staging.tax.example.com
     ;;
   *)
     log "unknown environment ${ENVIRONMENT}"
@@ -51,7 +53,6 @@ cp -R -- "deploy/k8s/${ENVIRONMENT}" "$workdir/k8s"
 (cd -- "$workdir/k8s" && kustomize edit set image "$IMAGE")
 
 KUSTOMIZE_DIR="$workdir/k8s"
-BASE_URL="https://${APP_HOST}"
 export ENVIRONMENT KUBE_NAMESPACE APP_HOST BASE_URL KUSTOMIZE_DIR IMAGE
 
 failed_optional=()

@@ -8,12 +8,14 @@
 # Environment:
 #   KUBE_NAMESPACE   the namespace of the environment (required)
 #   APP_HOST         the public host of the environment (required)
+#   BASE_URL         its URL (default https://$APP_HOST)
 #   DEPLOYMENT       the app Deployment (default node-api-web)
 set -Eeuo pipefail
 
 : "${KUBE_NAMESPACE:?set KUBE_NAMESPACE to the namespace of the environment}"
 : "${APP_HOST:?set APP_HOST to the public host of the environment}"
 readonly DEPLOYMENT="${DEPLOYMENT:-node-api-web}"
+readonly BASE_URL="${BASE_URL:-https://${APP_HOST}}"
 
 log() { printf 'health_check: %s\n' "$*" >&2; }
 
@@ -25,5 +27,5 @@ fi
 
 kubectl --namespace "$KUBE_NAMESPACE" rollout status "deployment/${DEPLOYMENT}" --timeout=60s
 curl --fail --silent --show-error --max-time 10 --retry 3 --retry-all-errors --retry-delay 5 \
-  --output /dev/null "https://${APP_HOST}/health"
-log "deployment/${DEPLOYMENT} in ${KUBE_NAMESPACE} is rolled out and https://${APP_HOST}/health answers"
+  --output /dev/null "${BASE_URL}/health"
+log "deployment/${DEPLOYMENT} in ${KUBE_NAMESPACE} is rolled out and ${BASE_URL}/health answers"
