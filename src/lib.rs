@@ -16,6 +16,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod discover;
 pub mod emit;
+pub mod explain;
 pub mod generate;
 pub mod load;
 pub mod messages;

@@ -7,6 +7,7 @@ mod crash;
 mod distribution;
 mod editor;
 mod environments;
+mod explain;
 mod fixtures;
 mod hardening;
 mod init;

@@ -3,6 +3,7 @@
 mod build;
 mod complete;
 pub mod console;
+mod explain;
 mod init;
 mod output;
 mod paths;
@@ -57,6 +58,9 @@ pub enum Command {
     },
     /// Write the JSON Schemas of the config files to `schema/` (or check them with `--check`).
     Schema(schema::SchemaArgs),
+    /// Say which config values produce a line of generated output (`FILE:LINE`), or where a
+    /// config key's value comes from in an environment (`--env NAME KEY`).
+    Explain(explain::ExplainArgs),
 }
 
 /// Options shared by commands that print diagnostics.
@@ -98,5 +102,6 @@ pub fn main() -> i32 {
         }
         Command::Build(a) => build::run(&a, build::Mode::Build, &console),
         Command::Diff(a) => build::run(&a, build::Mode::Diff, &console),
+        Command::Explain(a) => explain::run(&a, &console),
     }
 }

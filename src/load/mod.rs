@@ -89,7 +89,7 @@ pub enum LoadErrorKind {
 
 /// A loaded file: its source and its tree. Recoverable errors (duplicate keys)
 /// are reported alongside.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Document {
     /// The file.
     pub source: Source,

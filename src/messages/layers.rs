@@ -88,3 +88,65 @@ pub fn overlay_unused(path: &str, env: &str) -> String {
 pub fn overlay_unused_help() -> String {
     "an environment's own output is its k8s/<env>/ folder and its deploy job: the Dockerfile, compose, nginx and the scripts are shared by every environment. Remove the value from the overlay, or set it in the base file".into()
 }
+
+/// `cfgen explain PATH:LINE` on a file the project does not generate.
+#[must_use]
+pub fn explain_no_file(rel: &str) -> String {
+    format!(
+        "the project generates no `{rel}` (run `cfgen build` and name a file of its output folder)"
+    )
+}
+
+/// `cfgen explain PATH:LINE` past the end of the file.
+#[must_use]
+pub fn explain_no_line(rel: &str, line: usize, count: usize) -> String {
+    format!("`{rel}` has {count} lines; there is no line {line}")
+}
+
+/// `cfgen explain KEY` with a key that starts with no file's top-level key.
+#[must_use]
+pub fn explain_bad_key(key: &str) -> String {
+    format!(
+        "`{key}` does not start with a config file's top-level key (`docker_config`, `kubernetes_config`, `deployment_scripts`, `monitoring_config`, `logging_config`, `security_config`, `backup_config`, `performance_config` or `deployment_checklist`)"
+    )
+}
+
+/// `cfgen explain --env` with an undeclared environment.
+#[must_use]
+pub fn explain_no_environment(env: &str, closest: Option<&str>) -> String {
+    match closest {
+        Some(fix) => format!("cfgen.yaml declares no environment `{env}`; did you mean `{fix}`?"),
+        None => format!("cfgen.yaml declares no environment `{env}`"),
+    }
+}
+
+/// `cfgen explain KEY` with a key no layer sets and without a fixed default.
+#[must_use]
+pub fn explain_no_key(key: &str, file: &str) -> String {
+    format!(
+        "no file sets `{key}` and it has no fixed default: cfgen derives it when it is absent (its description in the schema of `{file}` says how), or there is no such key"
+    )
+}
+
+/// `cfgen explain` on a file outside the project's output folder.
+#[must_use]
+pub fn explain_not_output(file: &str) -> String {
+    format!(
+        "`{file}` is not in its project's output folder: `cfgen explain FILE:LINE` explains generated files"
+    )
+}
+
+/// A header line.
+pub const EXPLAIN_HEADER: &str = "the generated header: it names the files this file read";
+/// Before each value that changes a line.
+pub const EXPLAIN_SET_BY: &str = "set by";
+/// A line no written value changes.
+pub const EXPLAIN_FIXED: &str = "fixed by cfgen: no value written in the config changes this line (a default, or the template's own text)";
+/// A value read but not varied.
+pub const EXPLAIN_UNVARIED: &str = "read by this file, not varied (one of a fixed set of names):";
+/// A key no file sets.
+pub const EXPLAIN_DEFAULT: &str = "default: no file sets it";
+/// The layer that wins.
+pub const EXPLAIN_WINS: &str = "effective";
+/// A layer below it.
+pub const EXPLAIN_OVERRIDDEN: &str = "overridden";

@@ -25,7 +25,7 @@ pub const ENVIRONMENTS_DIR: &str = "config/environments";
 const MAX_ENTRIES: usize = 64;
 
 /// One overlay file of an environment.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Overlay {
     /// Its layer (its spans live in that layer's addresses).
     pub layer: u16,
@@ -46,7 +46,7 @@ impl Overlay {
 }
 
 /// Every overlay of a project.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Layers {
     /// In environment, then file order.
     pub overlays: Vec<Overlay>,

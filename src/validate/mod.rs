@@ -26,7 +26,7 @@ use crate::model::{Config, FileKind};
 use layers::Layers;
 
 /// The loaded files of a project, by kind.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Documents {
     docs: BTreeMap<FileKind, Document>,
 }
@@ -35,6 +35,11 @@ impl Documents {
     /// Adds (or replaces) the document of a kind.
     pub fn insert(&mut self, kind: FileKind, doc: Document) {
         self.docs.insert(kind, doc);
+    }
+
+    /// The document of a kind, to change in memory (`cfgen explain`).
+    pub fn get_mut(&mut self, kind: FileKind) -> Option<&mut Document> {
+        self.docs.get_mut(&kind)
     }
 
     /// The document of a kind, if it loaded.
@@ -109,6 +114,36 @@ impl Project {
             None => kind.relative_path().to_owned(),
         }
     }
+}
+
+/// The project of `dir` from documents and overlays already loaded (and
+/// possibly changed in memory, as `cfgen explain` does): the typed passes
+/// only, no schema or rules. `None` when a value no longer deserializes.
+#[must_use]
+pub fn rebuild(dir: &Path, documents: Documents, layers: Layers) -> Option<Project> {
+    let config = typed::build(&documents).ok()?;
+    let mut environments = BTreeMap::new();
+    for env in layers.environments() {
+        let docs = layers::documents_for(&documents, &layers, env, dir);
+        let config = typed::build(&docs).ok()?;
+        environments.insert(
+            env.to_owned(),
+            Project {
+                dir: dir.to_path_buf(),
+                config,
+                documents: docs,
+                layers: Layers::default(),
+                environments: BTreeMap::new(),
+            },
+        );
+    }
+    Some(Project {
+        dir: dir.to_path_buf(),
+        config,
+        documents,
+        layers,
+        environments,
+    })
 }
 
 /// What validating one project found.

@@ -1,0 +1,504 @@
+//! `cfgen explain`: provenance in both directions.
+//!
+//! - [`line`]: which config values produce one line of a generated file.
+//!   The record of what the artifact read ([`crate::provenance`]) names the
+//!   candidates; each is varied in memory in turn (a boolean flipped, a
+//!   number or the last number in a string moved by one), the project
+//!   rebuilt and the artifact rendered again: a value explains the line when
+//!   varying it changes that line. A line no written value changes is cfgen's
+//!   (its default or the template's fixed text). So the answer is what the
+//!   output does, not what a template seems to say.
+//! - [`key`]: a config key's effective value in an environment, and every
+//!   layer that sets it (overlay, base file, default).
+
+use std::path::Path;
+
+use crate::load::{Node, NodeKind, PathSegment, Span, display_path, layer};
+use crate::model::FileKind;
+use crate::plan::{self, Artifact};
+use crate::provenance::FileId;
+use crate::render::Renderer;
+use crate::validate::{self, Project, layers};
+
+/// At most this many values are varied for one line.
+const MAX_CANDIDATES: usize = 400;
+
+/// One config value that explains a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setter {
+    /// The file, relative to the project (a base file or an overlay).
+    pub file: String,
+    /// 1-based line and column of the value.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The key, dotted.
+    pub key: String,
+    /// The value as written.
+    pub value: String,
+}
+
+/// What explains one line of a generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineExplanation {
+    /// The generated header: the sources the file read.
+    Header,
+    /// These values change the line.
+    SetBy(Vec<Setter>),
+    /// No written value changes it: cfgen's default or fixed text. The
+    /// values the file read that could not be varied are listed.
+    Fixed {
+        /// Values read but not varied (a name from a fixed set, a value
+        /// whose variation does not validate).
+        unvaried: Vec<Setter>,
+    },
+}
+
+/// The text of output file `rel` (relative to the output folder) and its
+/// artifact, rendered from `project`.
+fn render(project: &Project, renderer: &Renderer, rel: &str) -> Option<(Artifact, String)> {
+    let artifact = plan::plan(project)
+        .artifacts
+        .into_iter()
+        .find(|a| a.path == rel)?;
+    let text = renderer.render(&artifact).ok()?;
+    Some((artifact, text))
+}
+
+/// Whether line `index` (0-based) of `old` is unchanged in `new`.
+fn line_kept(old: &str, new: &str, index: usize) -> bool {
+    use similar::{DiffTag, TextDiff};
+    let diff = TextDiff::from_lines(old, new);
+    diff.ops()
+        .iter()
+        .any(|op| op.tag() == DiffTag::Equal && op.old_range().contains(&index))
+}
+
+/// The node at exactly `span` in `root`.
+fn node_mut(root: &mut Node, span: Span) -> Option<&mut Node> {
+    if root.span == span {
+        return Some(root);
+    }
+    match &mut root.kind {
+        NodeKind::Map(entries) => entries
+            .iter_mut()
+            .find_map(|e| node_mut(&mut e.value, span)),
+        NodeKind::Seq(items) => items.iter_mut().find_map(|n| node_mut(n, span)),
+        _ => None,
+    }
+}
+
+/// The variations tried for a value, in order: each keeps it of the same kind.
+fn variations(kind: &NodeKind) -> Vec<NodeKind> {
+    match kind {
+        NodeKind::Bool(b) => vec![NodeKind::Bool(!b)],
+        NodeKind::Int(n) => vec![
+            NodeKind::Int(n.saturating_add(1)),
+            NodeKind::Int(n.saturating_sub(1)),
+        ],
+        NodeKind::Float(f) => vec![NodeKind::Float(f + 1.0), NodeKind::Float(f / 2.0)],
+        NodeKind::Str(s) => {
+            let mut out = Vec::new();
+            // The last run of digits moved by one: "250m", "1h", "python:3.11-slim".
+            if let Some(end) = s.rfind(|c: char| c.is_ascii_digit()) {
+                let start = s[..=end]
+                    .rfind(|c: char| !c.is_ascii_digit())
+                    .map_or(0, |i| i + 1);
+                if let Ok(n) = s[start..=end].parse::<u64>() {
+                    for m in [n + 1, n.saturating_sub(1)] {
+                        if m != n {
+                            out.push(NodeKind::Str(format!(
+                                "{}{m}{}",
+                                &s[..start],
+                                &s[end + 1..]
+                            )));
+                        }
+                    }
+                }
+            }
+            out.push(NodeKind::Str(format!("{s}x")));
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The schema node at `path` in `schema` (whose `$defs` resolve `$ref`s).
+fn schema_at<'a>(
+    root: &'a serde_json::Value,
+    node: &'a serde_json::Value,
+    path: &[PathSegment],
+    depth: usize,
+) -> Vec<&'a serde_json::Value> {
+    if depth > 64 {
+        return Vec::new();
+    }
+    if let Some(name) = node
+        .get("$ref")
+        .and_then(|r| r.as_str())
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+    {
+        return root
+            .get("$defs")
+            .and_then(|d| d.get(name))
+            .map_or_else(Vec::new, |n| schema_at(root, n, path, depth + 1));
+    }
+    let mut out = Vec::new();
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(alts) = node.get(key).and_then(|a| a.as_array()) {
+            for alt in alts {
+                out.extend(schema_at(root, alt, path, depth + 1));
+            }
+        }
+    }
+    match path.first() {
+        None => out.push(node),
+        Some(PathSegment::Key(k)) => {
+            let next = node
+                .get("properties")
+                .and_then(|p| p.get(k))
+                .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()));
+            if let Some(next) = next {
+                out.extend(schema_at(root, next, &path[1..], depth + 1));
+            }
+        }
+        Some(PathSegment::Index(_)) => {
+            if let Some(next) = node.get("items") {
+                out.extend(schema_at(root, next, &path[1..], depth + 1));
+            }
+        }
+    }
+    out
+}
+
+/// The other names a value from a fixed set may take (its schema's `const`s and `enum`).
+fn alternatives(kind: FileKind, path: &[PathSegment], current: &str) -> Vec<NodeKind> {
+    let schema = kind.schema_of_version(crate::model::manifest::VERSION);
+    let mut names = Vec::new();
+    for node in schema_at(&schema, &schema, path, 0) {
+        let mut collect = |v: &serde_json::Value| {
+            if let Some(s) = v.as_str()
+                && s != current
+                && !names.iter().any(|n| n == s)
+            {
+                names.push(s.to_owned());
+            }
+        };
+        if let Some(c) = node.get("const") {
+            collect(c);
+        }
+        for v in node
+            .get("enum")
+            .and_then(|e| e.as_array())
+            .into_iter()
+            .flatten()
+        {
+            collect(v);
+        }
+    }
+    names.into_iter().map(NodeKind::Str).collect()
+}
+
+/// The file and tree a read value is in: a base document or an overlay.
+fn place(
+    project: &Project,
+    kind: FileKind,
+    span: Span,
+) -> Option<(String, &Node, &crate::load::Source)> {
+    let (n, _) = layer::split(span);
+    if n == 0 {
+        let doc = project.documents.get(kind)?;
+        Some((kind.relative_path(), &doc.root, &doc.source))
+    } else {
+        let overlay = project.layers.get(n)?;
+        Some((
+            overlay.relative_path(),
+            &overlay.doc.root,
+            &overlay.doc.source,
+        ))
+    }
+}
+
+/// The project with the value at `span` of file `kind` replaced by `value`.
+fn varied(project: &Project, kind: FileKind, span: Span, value: &NodeKind) -> Option<Project> {
+    let mut documents = project.documents.clone();
+    let mut overlays = project.layers.clone();
+    let (n, _) = layer::split(span);
+    let root = if n == 0 {
+        &mut documents.get_mut(kind)?.root
+    } else {
+        &mut overlays
+            .overlays
+            .iter_mut()
+            .find(|o| o.layer == n)?
+            .doc
+            .root
+    };
+    node_mut(root, span)?.kind = value.clone();
+    validate::rebuild(&project.dir, documents, overlays)
+}
+
+/// A value as shown: `file:line:col key = value`.
+fn setter(project: &Project, kind: FileKind, span: Span) -> Option<Setter> {
+    let (file, root, source) = place(project, kind, span)?;
+    let path = layers::path_of(root, span)?;
+    let local = layer::split(span).1;
+    let (line, column) = source.line_col(local.start);
+    let value = source
+        .text()
+        .get(local.start..local.end)
+        .unwrap_or_default()
+        .to_owned();
+    Some(Setter {
+        file,
+        line,
+        column,
+        key: display_path(&path),
+        value,
+    })
+}
+
+/// What explains line `number` (1-based) of output file `rel`.
+///
+/// # Errors
+/// A message when the project has no such file or line.
+pub fn line(
+    project: &Project,
+    renderer: &Renderer,
+    rel: &str,
+    number: usize,
+) -> Result<LineExplanation, String> {
+    let (artifact, text) =
+        render(project, renderer, rel).ok_or_else(|| crate::messages::explain_no_file(rel))?;
+    let count = text.lines().count();
+    if number == 0 || number > count {
+        return Err(crate::messages::explain_no_line(rel, number, count));
+    }
+    let index = number - 1;
+    // The two header lines (`# Generated by cfgen…`, `# Source: …`), in
+    // whichever comment syntax, near the top (after a shebang or `<!--`).
+    let is_header = text.lines().nth(index).is_some_and(|l| {
+        let l = l.trim_start_matches("# ");
+        index < 4 && (l.starts_with("Generated by cfgen.") || l.starts_with("Source: "))
+    });
+    if is_header {
+        return Ok(LineExplanation::Header);
+    }
+    let mut candidates: Vec<(FileId, Span)> = artifact.reads.iter().collect();
+    candidates.sort();
+    candidates.dedup();
+    candidates.truncate(MAX_CANDIDATES);
+    let mut set_by = Vec::new();
+    let mut unvaried = Vec::new();
+    for (file, span) in candidates {
+        let Some(kind) = FileKind::from_id(file) else {
+            continue;
+        };
+        let Some((_, root, _)) = place(project, kind, span) else {
+            continue;
+        };
+        let Some(node) = layers::path_of(root, span).and_then(|p| root.lookup(&p).cloned()) else {
+            continue;
+        };
+        if !matches!(
+            node.kind,
+            NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Str(_)
+        ) {
+            continue;
+        }
+        let mut tried = false;
+        let mut changes = false;
+        let mut tries = variations(&node.kind);
+        if let NodeKind::Str(current) = &node.kind
+            && let Some(path) = layers::path_of(root, span)
+        {
+            tries.extend(alternatives(kind, &path, current));
+        }
+        for value in tries {
+            let Some(other) = varied(project, kind, span, &value) else {
+                continue;
+            };
+            let Some((_, new_text)) = render(&other, renderer, rel) else {
+                continue;
+            };
+            tried = true;
+            if !line_kept(&text, &new_text, index) {
+                changes = true;
+                break;
+            }
+        }
+        let Some(s) = setter(project, kind, span) else {
+            continue;
+        };
+        if changes {
+            set_by.push(s);
+        } else if !tried {
+            unvaried.push(s);
+        }
+    }
+    Ok(if set_by.is_empty() {
+        LineExplanation::Fixed { unvaried }
+    } else {
+        LineExplanation::SetBy(set_by)
+    })
+}
+
+/// One layer that sets a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    /// Where: a file relative to the project, or `default`.
+    pub setter: Option<Setter>,
+    /// The value (JSON).
+    pub value: String,
+}
+
+/// A key's effective value in an environment and each layer that sets it,
+/// the winning one first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyExplanation {
+    /// The key, dotted.
+    pub key: String,
+    /// The environment (`None`: the base).
+    pub environment: Option<String>,
+    /// The effective value (JSON).
+    pub effective: String,
+    /// Every layer that sets it, highest precedence first; empty when the
+    /// default applies.
+    pub layers: Vec<Layer>,
+}
+
+/// The value of `key` (dotted, starting with a file's top-level key) in
+/// environment `env`.
+///
+/// # Errors
+/// A message when the key names no config file or no value of its file.
+pub fn key(project: &Project, env: Option<&str>, key: &str) -> Result<KeyExplanation, String> {
+    let path = parse_dotted(key);
+    let Some(PathSegment::Key(top)) = path.first() else {
+        return Err(crate::messages::explain_bad_key(key));
+    };
+    let kind = FileKind::ALL
+        .into_iter()
+        .find(|k| k.top_key() == Some(top.as_str()))
+        .ok_or_else(|| crate::messages::explain_bad_key(key))?;
+    if let Some(env) = env
+        && !project
+            .config
+            .manifest
+            .environments
+            .keys()
+            .any(|e| e.as_str() == env)
+    {
+        let names = project
+            .config
+            .manifest
+            .environments
+            .keys()
+            .map(|e| e.as_str());
+        let closest = crate::diagnostics::closest(env, names);
+        return Err(crate::messages::explain_no_environment(
+            env,
+            closest.as_deref(),
+        ));
+    }
+    let mut found = Vec::new();
+    if let Some(env) = env {
+        for overlay in project.layers.of(env).filter(|o| o.kind == kind) {
+            if let Some(node) = overlay.doc.root.lookup(&path) {
+                found.push(Layer {
+                    setter: setter(project, kind, node.span),
+                    value: node.to_json().to_string(),
+                });
+            }
+        }
+    }
+    if let Some(doc) = project.documents.get(kind)
+        && let Some(node) = doc.root.lookup(&path)
+    {
+        found.push(Layer {
+            setter: setter(project, kind, node.span),
+            value: node.to_json().to_string(),
+        });
+    }
+    let effective = match env
+        .map(|e| project.for_environment(e))
+        .and_then(|p| p.documents.get(kind))
+    {
+        Some(doc) => doc.root.lookup(&path).map(|n| n.to_json()),
+        None => None,
+    }
+    .or_else(|| default_of(project, kind, &path));
+    let Some(effective) = effective else {
+        return Err(crate::messages::explain_no_key(key, &kind.relative_path()));
+    };
+    Ok(KeyExplanation {
+        key: display_path(&path),
+        environment: env.map(str::to_owned),
+        effective: effective.to_string(),
+        layers: found,
+    })
+}
+
+/// `kubernetes_config.resources.limits[0].cpu` as a path.
+fn parse_dotted(key: &str) -> Vec<PathSegment> {
+    let mut out = Vec::new();
+    for part in key.split('.') {
+        let (name, mut rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        if !name.is_empty() {
+            out.push(PathSegment::Key(name.to_owned()));
+        }
+        while let Some((index, after)) = rest.split_once(']') {
+            if let Ok(i) = index.parse() {
+                out.push(PathSegment::Index(i));
+            }
+            rest = after.strip_prefix('[').unwrap_or(after);
+        }
+    }
+    out
+}
+
+/// The typed section of a config file (defaults filled in), as JSON.
+fn section(project: &Project, kind: FileKind) -> Option<serde_json::Value> {
+    let c = &project.config;
+    match kind {
+        FileKind::Manifest => None,
+        FileKind::Docker => serde_json::to_value(&c.docker).ok(),
+        FileKind::Kubernetes => serde_json::to_value(&c.kubernetes).ok(),
+        FileKind::Scripts => serde_json::to_value(&c.scripts).ok(),
+        FileKind::Monitoring => serde_json::to_value(&c.monitoring).ok(),
+        FileKind::Logging => serde_json::to_value(&c.logging).ok(),
+        FileKind::Security => serde_json::to_value(&c.security).ok(),
+        FileKind::Backup => serde_json::to_value(&c.backup).ok(),
+        FileKind::Performance => serde_json::to_value(&c.performance).ok(),
+        FileKind::Checklist => serde_json::to_value(&c.checklist).ok(),
+    }
+}
+
+/// The value at `path` of the typed config (defaults filled in), as JSON.
+fn default_of(
+    project: &Project,
+    kind: FileKind,
+    path: &[PathSegment],
+) -> Option<serde_json::Value> {
+    let config = section(project, kind)?;
+    let mut at = &config;
+    // The path starts with the file's top-level key, which the section is.
+    for segment in path.iter().skip(1) {
+        at = match segment {
+            PathSegment::Key(k) => at.get(k)?,
+            PathSegment::Index(i) => at.get(*i)?,
+        };
+    }
+    Some(at.clone())
+}
+
+/// Whether `rel` names a file under the project's output folder; the path
+/// relative to it.
+#[must_use]
+pub fn output_relative(project: &Project, file: &Path) -> Option<String> {
+    let out = project.dir.join(project.config.manifest.output.peek());
+    let out = out.canonicalize().ok()?;
+    let file = file.canonicalize().ok()?;
+    let rel = file.strip_prefix(out).ok()?;
+    Some(rel.to_string_lossy().replace('\\', "/"))
+}
