@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{copy_example_inputs, example, repo};
+use crate::common::{copy_example_inputs, copy_example_with_overlays, example, repo};
 
 /// Bound on one server session (the script kills the server when it is reached); generous
 /// because the server takes ~4 s to start on a busy 2-core machine.
@@ -159,7 +159,15 @@ fn expected_schema(file: &Path) -> (String, String) {
             globs.as_array().unwrap().iter().any(|g| {
                 let g = g.as_str().unwrap();
                 let tail = g.strip_prefix("**/").expect("globs of the form **/path");
-                file.ends_with(&format!("/{tail}"))
+                // Each segment of the tail matches one of the file's last ones (`*`: any).
+                let want: Vec<&str> = tail.split('/').collect();
+                let have: Vec<&str> = file.rsplit('/').take(want.len()).collect();
+                have.len() == want.len()
+                    && want
+                        .iter()
+                        .rev()
+                        .zip(&have)
+                        .all(|(w, h)| *w == "*" || w == h)
             })
         })
         .map(|(schema, _)| schema)
@@ -173,12 +181,13 @@ fn expected_schema(file: &Path) -> (String, String) {
     )
 }
 
-/// The example's ten input files: the manifest and `config/deployment/*.yaml`.
+/// The example's input files: the manifest, `config/deployment/*.yaml` and the
+/// environments' overlays `config/environments/*/*.yaml`.
 fn input_files(project: &Path) -> Vec<PathBuf> {
     let mut files = vec![project.join("cfgen.yaml")];
-    let mut config: Vec<PathBuf> = std::fs::read_dir(project.join("config/deployment"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let mut config: Vec<PathBuf> = walkdir::WalkDir::new(project.join("config"))
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     config.sort();
@@ -210,12 +219,15 @@ fn example_is_clean_and_every_schema_applies() {
         let settings: Value = serde_json::from_str(&settings).unwrap();
         settings["yaml.schemas"].as_object().unwrap().len()
     };
-    assert_eq!(valid.len(), 10, "{valid:?}");
-    assert_eq!(mappings, valid.len(), "one schema mapping per input file");
+    assert_eq!(valid.len(), 13, "{valid:?}");
+    assert_eq!(
+        mappings, 19,
+        "one schema mapping per input file, and one per overlay file"
+    );
 
     let tmp = visible_tempdir();
     let probe_dir = tmp.path().join("proj");
-    copy_example_inputs(&probe_dir);
+    copy_example_with_overlays(&probe_dir);
     let probes = input_files(&probe_dir);
     for file in &probes {
         let mut text = std::fs::read_to_string(file).unwrap();

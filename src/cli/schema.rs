@@ -31,6 +31,23 @@ pub fn schema_text(kind: FileKind) -> String {
     text
 }
 
+/// Every schema file: each config file's, then each overlay's.
+#[must_use]
+pub fn schema_files() -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = FileKind::ALL
+        .iter()
+        .map(|k| (k.schema_file(), schema_text(*k)))
+        .collect();
+    for kind in FileKind::ALL {
+        if let Some(schema) = kind.overlay_schema() {
+            let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+            text.push('\n');
+            files.push((kind.overlay_schema_file(), text));
+        }
+    }
+    files
+}
+
 /// Runs the command.
 pub fn run(args: &SchemaArgs, console: &Console) -> i32 {
     let human = args.format == Format::Human;
@@ -40,10 +57,9 @@ pub fn run(args: &SchemaArgs, console: &Console) -> i32 {
         ..RunReport::default()
     };
     let mut stale = 0;
-    for kind in FileKind::ALL {
-        let path = args.dir.join(kind.schema_file());
+    for (file, fresh) in schema_files() {
+        let path = args.dir.join(file);
         let shown = path.display().to_string();
-        let fresh = schema_text(kind);
         let current = std::fs::read_to_string(&path).ok();
         if current.as_deref() == Some(fresh.as_str()) {
             continue;

@@ -11,6 +11,7 @@ pub mod kubernetes;
 pub mod logging;
 pub mod manifest;
 pub mod monitoring;
+mod overlay_schema;
 pub mod performance;
 pub mod scripts;
 pub mod security;
