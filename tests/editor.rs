@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{copy_example_inputs, copy_example_with_overlays, example, repo};
+use crate::common::{copy_example_with_overlays, example, repo};
 
 /// Bound on one server session (the script kills the server when it is reached); generous
 /// because the server takes ~4 s to start on a busy 2-core machine.
