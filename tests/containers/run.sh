@@ -1114,18 +1114,37 @@ import sys, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
 open(sys.argv[2], "w").write(doc["data"]["backup_database.sh"])
 PY
-  local kimg; kimg=$(python3 - "$env_dir/backup-cronjob.yaml" <<'PY'
+  # the CronJob's container: its image, its plain env values (the *_FILE paths, BACKUP_DIR) and
+  # where the backups volume (the PersistentVolumeClaim) is mounted
+  local kimg="" kenv=() kbackups=/backups kurl=/run/secrets/app/database-url kkey=/run/secrets/backup/encryption-key l
+  while IFS= read -r l; do
+    case $l in
+      image=*) kimg=${l#image=} ;;
+      backups=*) kbackups=${l#backups=} ;;
+      env=*)
+        kenv+=(-e "${l#env=}")
+        [[ $l == env=DATABASE_URL_FILE=* ]] && kurl=${l#env=DATABASE_URL_FILE=}
+        [[ $l == env=BACKUP_KEY_FILE=* ]] && kkey=${l#env=BACKUP_KEY_FILE=} ;;
+    esac
+  done < <(python3 - "$env_dir/backup-cronjob.yaml" <<'PY'
 import sys, yaml
-job = yaml.safe_load(open(sys.argv[1]))
-print(job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["image"])
+pod = yaml.safe_load(open(sys.argv[1]))["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+c = pod["containers"][0]
+print(f"image={c['image']}")
+for e in c.get("env") or []:
+    if "value" in e:
+        print(f"env={e['name']}={e['value']}")
+pvcs = {v["name"] for v in pod.get("volumes") or [] if "persistentVolumeClaim" in v}
+for m in c.get("volumeMounts") or []:
+    if m["name"] in pvcs:
+        print(f"backups={m['mountPath']}")
 PY
 )
   t0=$(now)
   if "$DOCKER" run "${hardened[@]}" \
     -v "$dir/script/backup_database.sh:/opt/backup/backup_database.sh:ro" \
-    -v "$dir/secrets/database-url:/run/secrets/app/database-url:ro" \
-    -v "$dir/secrets/backup-key:/run/secrets/backup/encryption-key:ro" -v "$dir/k8s-out:/backups" \
-    -e DATABASE_URL_FILE=/run/secrets/app/database-url -e BACKUP_KEY_FILE=/run/secrets/backup/encryption-key \
+    -v "$dir/secrets/database-url:$kurl:ro" -v "$dir/secrets/backup-key:$kkey:ro" -v "$dir/k8s-out:$kbackups" \
+    -e DATABASE_URL_FILE="$kurl" -e BACKUP_KEY_FILE="$kkey" "${kenv[@]}" \
     --entrypoint bash "${kimg:-$img}" /opt/backup/backup_database.sh >"$work/logs/$NAME.k8s-backup.log" 2>&1; then
     ok "the CronJob's script (${cm#"$STACK"/}) in ${kimg:-$img}, run as the CronJob runs it: exit 0 ($(tail -n 1 "$work/logs/$NAME.k8s-backup.log" | cut -c1-120))"
     figure "CronJob backup script: $(since "$t0") s"
@@ -1145,7 +1164,7 @@ restore_check() {
     postgres) pattern="${db}_*.dump.enc" ;;
   esac
   dump=$(find "$out" -maxdepth 1 -name "$pattern" | head -1)
-  check "$what wrote an encrypted dump (${dump#"$out/"}, $(stat -c %s "$dump" 2>/dev/null) bytes), no partial file left" \
+  check "$what wrote an encrypted dump (${dump:+${dump#"$out/"}, $(stat -c %s "$dump") bytes}${dump:-none: $(find "$out" -mindepth 1 | sed "s|^$out/||" | tr '\n' ' ')}), no partial file left" \
     bash -c '[[ -s $1 ]] && [[ -z $(find "$2" -name "*.partial") ]]' _ "$dump" "$out"
   [[ -s $dump ]] || return 0
   plain="$out.restore"
@@ -1165,7 +1184,7 @@ restore_check() {
         return 0
       fi ;;
   esac
-  db_sql "DROP DATABASE IF EXISTS restore_check" >/dev/null
+  db_sql "DROP DATABASE IF EXISTS restore_check" >/dev/null 2>&1 || true
   db_sql "CREATE DATABASE restore_check" >/dev/null
   local loaded=0
   case $DB_ENGINE in
