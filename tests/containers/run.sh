@@ -99,6 +99,8 @@ if [[ ${1:-} != --inside ]]; then
   [[ -x $DOCKER_CONFIG/cli-plugins/docker-compose ]] || missing+=("Compose v2 at $DOCKER_CONFIG/cli-plugins/docker-compose (bash tests/containers/engine.sh install)")
   ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]}"
   "$DOCKER" info >/dev/null 2>&1 || die "no Docker daemon answers on $DOCKER_HOST: bash tests/containers/engine.sh start images"
+  # a bind mount with rslave propagation (compose's node-exporter) needs a shared root mount
+  [[ $(findmnt -no PROPAGATION / 2>/dev/null) != private ]] || die "the root mount is private, so the daemon refuses rslave bind mounts (the node-exporter's /:/host): bash tests/containers/engine.sh start makes it shared"
   projects=()
   if (($#)); then
     for p in "$@"; do
@@ -233,19 +235,33 @@ base_images() {
 # compose's reading of the stack copy (paths absolute inside the copy); the stack's compose:
 # the generated file plus the loopback override (see loopback_override)
 cj() { jq -r "$@" "$work/$NAME.compose.json"; }
-compose() { "$DOCKER" compose -p "$CP" -f "$STACK/docker-compose.yml" -f "$work/$NAME.loopback.yml" "$@"; }
+# (with the monitoring profile: the stack runs with it, so every command sees its services)
+compose() { "$DOCKER" compose -p "$CP" "${PROFILE_ARGS[@]}" -f "$STACK/docker-compose.yml" -f "$work/$NAME.loopback.yml" "$@"; }
 
 # The roles of the compose services, from what the file says of them (no name assumed):
 #   deploy jobs: services another one waits for with `condition: service_completed_successfully`;
-#   scheduled jobs: services under a profile (not started by `up`);
+#   monitoring: Prometheus (its image), the services of its profile (Alertmanager, the
+#     exporters), and any Alertmanager or exporter image; the stack runs with that profile;
+#     the exporter of the database or the cache: the monitoring service that depends on it;
+#   scheduled jobs: the other services under a profile (not started by `up`);
 #   processes: the other services that run the project's image (built here, or not one of the
 #     dependency images below);
 #   the database (mysql, mariadb, postgres image), the cache (redis, valkey), the proxy (nginx).
 INFRA_RE='^(docker\.io/)?(library/)?(mysql|mariadb|postgres|redis|valkey|nginx)(:|@|$)'
+PROM_RE='(^|/)prometheus(:|@|$)'
+AM_RE='(^|/)alertmanager(:|@|$)'
+MON_RE='(^|/)(prometheus|alertmanager)(:|@|$)|[-_]exporter(:|@|$)'
 read_roles() {
   mapfile -t DEPLOY_JOBS < <(cj '[.services[] | (.depends_on // {}) | to_entries[] | select(.value.condition == "service_completed_successfully") | .key] | unique | .[]')
-  mapfile -t SCHED_JOBS < <(cj '.services | to_entries[] | select((.value.profiles // []) | length > 0) | .key')
-  local jobs=" ${DEPLOY_JOBS[*]} ${SCHED_JOBS[*]} "
+  PROMETHEUS=$(cj --arg re "$PROM_RE" '[.services | to_entries[] | select((.value.image // "") | test($re)) | .key] | first // empty')
+  ALERTMANAGER=$(cj --arg re "$AM_RE" '[.services | to_entries[] | select((.value.image // "") | test($re)) | .key] | first // empty')
+  MON_PROFILE="" PROFILE_ARGS=()
+  [[ -z $PROMETHEUS ]] || MON_PROFILE=$(cj --arg s "$PROMETHEUS" '.services[$s].profiles // [] | first // empty')
+  [[ -z $MON_PROFILE ]] || PROFILE_ARGS=(--profile "$MON_PROFILE")
+  mapfile -t MON_SVCS < <(cj --arg re "$MON_RE" --arg p "$MON_PROFILE" '.services | to_entries[] | select(((.value.image // "") | test($re)) or ($p != "" and ((.value.profiles // []) | any(.[]; . == $p)))) | .key')
+  local mon=" ${MON_SVCS[*]} "
+  mapfile -t SCHED_JOBS < <(cj '.services | to_entries[] | select((.value.profiles // []) | length > 0) | .key' | while read -r s; do [[ $mon == *" $s "* ]] || echo "$s"; done)
+  local jobs=" ${DEPLOY_JOBS[*]} ${SCHED_JOBS[*]} ${MON_SVCS[*]} "
   PROCS=()
   local s
   while IFS=$'\t' read -r s img built; do
@@ -262,6 +278,12 @@ read_roles() {
       nginx* | */nginx*) [[ -n $PROXY ]] || PROXY=$s ;;
     esac
   done < <(cj '.services | to_entries[] | select(.value.build == null) | [.key, (.value.image // "")] | @tsv')
+  # the exporters of the database and the cache: the monitoring services that wait for them
+  DB_EXPORTER="" CACHE_EXPORTER=""
+  for s in "${MON_SVCS[@]}"; do
+    [[ -n $DB && -z $DB_EXPORTER && $(cj --arg s "$s" --arg d "$DB" '.services[$s].depends_on // {} | has($d)') == true ]] && DB_EXPORTER=$s
+    [[ -n $CACHE && -z $CACHE_EXPORTER && $(cj --arg s "$s" --arg d "$CACHE" '.services[$s].depends_on // {} | has($d)') == true ]] && CACHE_EXPORTER=$s
+  done
   # the public process: the one nginx proxies to (its upstream's `server HOST:PORT`)
   PUBLIC="" PUBLIC_PORT=""
   local conf=$STACK/nginx/nginx.conf hp
@@ -375,8 +397,15 @@ run_hardened() {
   local uids; uids=$("$DOCKER" top "$c" -o pid,uid 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u | tr '\n' ' ')
   ((nr)) && check "every process of $img runs as uid ${user%%:*} (docker top: $uids)" test "$uids" = "${user%%:*} "
   if ((ro)); then
-    local w; w=$("$DOCKER" exec "$c" sh -c 'touch /cfgen-probe 2>&1; echo rc=$?' 2>&1 | tr '\n' ' ')
-    check "$img: the root filesystem is read-only ($w)" bash -c '[[ $1 == *"Read-only file system"* ]]' _ "$w"
+    local w
+    if "$DOCKER" exec "$c" sh -c 'exit 0' >/dev/null 2>&1; then
+      w=$("$DOCKER" exec "$c" sh -c 'touch /cfgen-probe 2>&1; echo rc=$?' 2>&1 | tr '\n' ' ' || true)
+      check "$img: the root filesystem is read-only ($w)" bash -c '[[ $1 == *"Read-only file system"* ]]' _ "$w"
+    else
+      # no shell in the image (scratch): the daemon refuses a file copied into its root
+      w=$("$DOCKER" cp "$work/logs/$NAME.alone.err" "$c:/cfgen-probe" 2>&1 | tr '\n' ' ' || true)
+      check "$img: the root filesystem is read-only (no shell in the image; docker cp into /: $w)" bash -c '[[ $1 == *"read-only"* ]]' _ "$w"
+    fi
   fi
   t0=$(now)
   "$DOCKER" stop -t 30 "$c" >/dev/null
@@ -396,9 +425,12 @@ make_secrets() {
   if ((n_env > 0)); then
     ko "docker-compose.yml sources $n_env secret(s) from the environment ($(cj '[.secrets | to_entries[] | select(.value.environment) | .key + " <- $" + .value.environment] | join(", ")')): Compose refuses them in read-only services (FINDINGS.md F1); the generator writes file secrets"
   fi
-  ((n_file > 0)) || return 0
+  # the bind mounts of folders under secrets/ (the monitoring profile's Alertmanager credentials)
+  local n_dirs
+  n_dirs=$(cj --arg d "$STACK/secrets/" '[.services[] | (.volumes // [])[] | select(.type == "bind" and (.source | startswith($d)))] | length')
+  ((n_file + n_dirs > 0)) || return 0
   if [[ ! -f $STACK/compose-secrets.sh ]]; then
-    ko "docker-compose.yml reads $n_file file secret(s) but the output has no compose-secrets.sh"
+    ko "docker-compose.yml reads $n_file file secret(s) and $n_dirs bind mount(s) of secrets/ but the output has no compose-secrets.sh"
     return 1
   fi
   if bash "$STACK/compose-secrets.sh" >"$work/logs/$NAME.compose-secrets.log" 2>&1; then
@@ -413,15 +445,22 @@ make_secrets() {
     [[ -s $file ]] || missing+=("$name (${file#"$STACK"/})")
   done < <(cj '.secrets // {} | to_entries[] | select(.value.file) | [.key, .value.file] | @tsv')
   check "every file secret docker-compose.yml reads exists and is not empty (${n_file})${missing:+; missing: ${missing[*]}}" test "${#missing[@]}" = 0
+  # a missing bind-mount source would be made by the daemon, empty and root's
+  local absent=() src
+  while IFS= read -r src; do
+    [[ -e $src ]] || absent+=("${src#"$STACK"/}")
+  done < <(cj --arg d "$STACK/secrets/" '[.services[] | (.volumes // [])[] | select(.type == "bind" and (.source | startswith($d))) | .source] | unique | .[]')
+  ((n_dirs == 0)) || check "every folder under secrets/ that docker-compose.yml mounts exists ($n_dirs mount(s))${absent:+; missing: ${absent[*]}}" test "${#absent[@]}" = 0
   # run again: existing files are kept
   local again; again=$(bash "$STACK/compose-secrets.sh" 2>&1 | grep -c '^created ' || true)
   check "compose-secrets.sh run again keeps every file (created: $again)" test "$again" = 0
 }
 
-# stack_up: compose up --wait, bounded
+# stack_up: compose up --wait, bounded; with the monitoring profile (one `up` for both: the
+# services start together, so the monitoring adds no healthcheck intervals of its own)
 stack_up() {
   local t0; t0=$(now)
-  if timeout 420 "$DOCKER" compose -p "$CP" -f "$STACK/docker-compose.yml" -f "$work/$NAME.loopback.yml" \
+  if timeout 420 "$DOCKER" compose -p "$CP" "${PROFILE_ARGS[@]}" -f "$STACK/docker-compose.yml" -f "$work/$NAME.loopback.yml" \
     up -d --wait --wait-timeout 360 --no-build --pull never >"$work/logs/$NAME.up.log" 2>&1; then
     figure "compose up -d --wait: $(since "$t0") s"
     return 0
@@ -543,9 +582,12 @@ test_stack() {
   [[ -z $allif ]] || echo "  NOTE: docker-compose.yml publishes on every interface ($allif); this run binds them to 127.0.0.1 with an override file (FINDINGS.md N1)"
   loopback_override
   indent <"$work/$NAME.loopback.yml"
-  echo "  roles: processes ${PROCS[*]:-none} (public: ${PUBLIC:-none}${PUBLIC_PORT:+:$PUBLIC_PORT}); deploy jobs ${DEPLOY_JOBS[*]:-none}; scheduled jobs ${SCHED_JOBS[*]:-none}; database ${DB:-none}${DB_ENGINE:+ ($DB_ENGINE)}; cache ${CACHE:-none}; proxy ${PROXY:-none}"
+  echo "  roles: processes ${PROCS[*]:-none} (public: ${PUBLIC:-none}${PUBLIC_PORT:+:$PUBLIC_PORT}); deploy jobs ${DEPLOY_JOBS[*]:-none}; scheduled jobs ${SCHED_JOBS[*]:-none}; database ${DB:-none}${DB_ENGINE:+ ($DB_ENGINE)}; cache ${CACHE:-none}; proxy ${PROXY:-none}; monitoring ${MON_SVCS[*]:-none}${MON_PROFILE:+ (profile $MON_PROFILE)}"
+  if [[ -f $STACK/monitoring/prometheus.yml && -z $PROMETHEUS ]]; then
+    ko "the output has monitoring/prometheus.yml but docker-compose.yml runs no Prometheus (issue 10: the monitoring configured is deployed)"
+  fi
 
-  section "compose up -d --wait (docker-compose.yml unmodified)"
+  section "compose${MON_PROFILE:+ --profile $MON_PROFILE} up -d --wait (docker-compose.yml unmodified)"
   if stack_up; then
     ok "docker compose up -d --wait: every service running and healthy (the generated file, unmodified)"
   else
@@ -559,11 +601,12 @@ test_stack() {
   t_up=$(now)
   compose ps -a --format '{{.Service}}\t{{.State}}\t{{.Status}}' 2>/dev/null | indent
 
-  # ports: published on loopback only, and only by the proxy
+  # ports: published on loopback only, and only by the proxy (and the monitoring UIs)
   local pubs; pubs=$(compose ps -a --format json 2>/dev/null | jq -rs 'flatten | .[] | .Service as $s | (.Publishers // [])[] | select(.PublishedPort > 0) | "\($s) \(.URL):\(.PublishedPort)->\(.TargetPort)"' | sort -u | tr '\n' ';')
   if [[ -n $PROXY ]]; then
-    check "published ports bind 127.0.0.1 only, and only $PROXY publishes ($pubs)" \
-      bash -c '[[ -n $1 ]] && ! tr ";" "\n" <<<"$1" | grep -v "^$" | grep -vqE "^$2 127\.0\.0\.1:"' _ "$pubs" "$PROXY"
+    local allowed; allowed=$(printf '%s|' "$PROXY" "${MON_SVCS[@]}")
+    check "published ports bind 127.0.0.1 only, and only $PROXY${MON_SVCS[*]:+ and the monitoring services} publish ($pubs)" \
+      bash -c '[[ $1 == *"$2 127.0.0.1:"* ]] && ! tr ";" "\n" <<<"$1" | grep -v "^$" | grep -vqE "^($3) 127\.0\.0\.1:"' _ "$pubs" "$PROXY" "${allowed%|}"
   else
     check "published ports bind 127.0.0.1 only (${pubs:-none})" bash -c '! tr ";" "\n" <<<"$1" | grep -v "^$" | grep -vqE "^[^ ]+ 127\.0\.0\.1:"' _ "$pubs"
   fi
@@ -621,6 +664,9 @@ test_stack() {
     fi
   fi
 
+  # --- the monitoring profile ----------------------------------------------------------------
+  [[ -n $PROMETHEUS ]] && test_monitoring
+
   # --- through nginx ------------------------------------------------------------------------
   if [[ -z $PROXY || -z $PUBLIC ]]; then
     echo "  NOTE: no nginx service proxying to a process in docker-compose.yml: no requests through a proxy"
@@ -639,7 +685,7 @@ test_stack() {
       local n_c; n_c=$("$DOCKER" ps -aq --filter "label=com.docker.compose.project=$CP" --filter "label=com.docker.compose.service=$job" | wc -l)
       check "scheduled job $job (profile $prof) was not started by up ($n_c container(s))" test "$n_c" = 0
       t0=$(now) rc=0
-      timeout 300 "$DOCKER" compose -p "$CP" -f "$STACK/docker-compose.yml" -f "$work/$NAME.loopback.yml" \
+      timeout 300 "$DOCKER" compose -p "$CP" "${PROFILE_ARGS[@]}" -f "$STACK/docker-compose.yml" -f "$work/$NAME.loopback.yml" \
         --profile "$prof" run -T --rm "$job" >"$work/logs/$NAME.job-$job.log" 2>&1 || rc=$?
       out=$(grep -v -e 'IPv4 forwarding' -e '^ Container ' "$work/logs/$NAME.job-$job.log" | tail -n 1 | cut -c1-160)
       check "docker compose --profile $prof run --rm $job: exit $rc after $(since "$t0") s (last line: $out)" test "$rc" = 0
@@ -675,6 +721,173 @@ test_stack() {
   local t1; t1=$(now)
   compose down -v --remove-orphans -t 10 >/dev/null 2>&1 || true
   figure "compose down -v: $(since "$t1") s"
+}
+
+# --- monitoring: Prometheus and Alertmanager of the profile, through their published ports ------
+# host_path SERVICE PATH: the host file behind PATH in the service (its bind mounts)
+host_path() {
+  local src target
+  while IFS=$'\t' read -r src target; do
+    if [[ $2 == "$target" ]]; then echo "$src"; return 0; fi
+    if [[ $2 == "$target"/* ]]; then echo "$src/${2#"$target"/}"; return 0; fi
+  done < <(cj --arg s "$1" '.services[$s].volumes // [] | .[] | select(.type == "bind") | [.source, .target] | @tsv' | sort -t $'\t' -k2,2r)
+  return 1
+}
+# flag_value SERVICE FLAG DEFAULT: --FLAG=VALUE of the service's command
+flag_value() { cj --arg s "$1" --arg f "--$2=" --arg d "$3" '[.services[$s].command // [] | .[] | select(startswith($f)) | .[($f | length):]] | first // $d'; }
+published_url() { # SERVICE: http://127.0.0.1:PORT of its first published port
+  local target p
+  target=$(cj --arg s "$1" '.services[$s].ports // [] | first | .target // empty')
+  [[ -n $target ]] || return 1
+  p=$(compose port "$1" "$target" 2>/dev/null | sed 's/.*://')
+  [[ -n $p && $p != 0 ]] || return 1
+  echo "http://127.0.0.1:$p"
+}
+prom() { curl -sS -m 10 "$PROM_URL$1"; }
+iso_epoch='sub("\\.[0-9]+"; "") | sub("[+-]00:00$"; "Z") | fromdateiso8601'
+# critical_alerts: the active (pending or firing) alerts labelled severity=critical, one a line
+critical_alerts() {
+  prom /api/v1/alerts | jq -er '.data.alerts[] | select(.labels.severity == "critical") |
+    "\(.labels.alertname){job=\(.labels.job // ""),instance=\(.labels.instance // "")\(if .labels.dependency then ",dependency=" + .labels.dependency else "" end)} \(.state)"'
+}
+
+test_monitoring() {
+  section "monitoring (profile ${MON_PROFILE:-none}): Prometheus runs the generated files, every target up, Alertmanager ready, no critical alert"
+  [[ -n $PROMETHEUS ]] || return 0
+  PROM_URL=$(published_url "$PROMETHEUS") || { ko "$PROMETHEUS publishes no port (its API is read through it)"; return; }
+  local cfg_in cfg rules_in rules out
+  cfg_in=$(flag_value "$PROMETHEUS" config.file /etc/prometheus/prometheus.yml)
+  cfg=$(host_path "$PROMETHEUS" "$cfg_in") || { ko "$PROMETHEUS: no bind mount holds its --config.file $cfg_in"; return; }
+  check "$PROMETHEUS reads the generated ${cfg#"$STACK"/} (--config.file=$cfg_in, a bind mount of the output)" test -f "$cfg"
+
+  # the configuration it loaded is the generated one: jobs and their targets, rule files, Alertmanagers
+  prom /api/v1/status/config | jq -r '.data.yaml // empty' >"$work/$NAME.prom-loaded.yml" 2>/dev/null || true
+  out=$(python3 - "$cfg" "$work/$NAME.prom-loaded.yml" <<'PY'
+import os, sys, yaml
+def view(d):
+    jobs = {j["job_name"]: sorted(t for sc in j.get("static_configs") or [] for t in sc.get("targets") or [])
+            for j in d.get("scrape_configs") or []}
+    rules = sorted(os.path.basename(r) for r in d.get("rule_files") or [])
+    ams = sorted(t for am in (d.get("alerting") or {}).get("alertmanagers") or []
+                 for sc in am.get("static_configs") or [] for t in sc.get("targets") or [])
+    return jobs, rules, ams
+gen = view(yaml.safe_load(open(sys.argv[1])))
+try:
+    got = view(yaml.safe_load(open(sys.argv[2])) or {})
+except Exception as e:
+    print(f"no loaded configuration ({e})"); sys.exit(1)
+desc = f"jobs {', '.join(f'{j} ({len(t)} target(s))' for j, t in gen[0].items())}; rule files {', '.join(gen[1])}; Alertmanagers {', '.join(gen[2]) or 'none'}"
+if got != gen:
+    print(f"generated: {gen}; loaded: {got}"); sys.exit(1)
+print(desc)
+PY
+) || true
+  check "$PROMETHEUS loaded the generated configuration (/api/v1/status/config: $out)" \
+    bash -c '[[ $1 == jobs* ]]' _ "$out"
+  local reload; reload=$(prom /metrics | sed -nE 's/^prometheus_config_last_reload_successful ([0-9.e+]+)$/\1/p')
+  check "$PROMETHEUS: the configuration load succeeded (its /metrics: prometheus_config_last_reload_successful ${reload:-absent})" test "${reload:-}" = 1
+
+  # the rule groups it runs are the generated ones, every rule evaluated without error
+  rules_in=$(python3 -c 'import sys, yaml; print(*(yaml.safe_load(open(sys.argv[1])) or {}).get("rule_files") or [], sep="\n")' "$cfg" | head -1)
+  [[ $rules_in == /* ]] || rules_in="$(dirname "$cfg_in")/$rules_in"
+  rules=$(host_path "$PROMETHEUS" "$rules_in") || { ko "$PROMETHEUS: no bind mount holds its rule file $rules_in"; return; }
+  evaluated() { prom /api/v1/rules | jq -e '[.data.groups[].rules[] | select(.health == "unknown")] | length == 0' ; }
+  wait_until 45 evaluated || true
+  prom /api/v1/rules >"$work/$NAME.prom-rules.json" 2>/dev/null || true
+  out=$(python3 - "$rules" "$work/$NAME.prom-rules.json" <<'PY'
+import json, sys, yaml
+gen = [(g["name"], [r.get("alert") or r.get("record") for r in g.get("rules") or []])
+       for g in (yaml.safe_load(open(sys.argv[1])) or {}).get("groups") or []]
+try:
+    groups = json.load(open(sys.argv[2]))["data"]["groups"]
+except Exception as e:
+    print(f"no rules from the API ({e})"); sys.exit(1)
+got = [(g["name"], [r["name"] for r in g["rules"]]) for g in groups]
+bad = [f'{r["name"]} ({r["health"]}: {r.get("lastError", "")})' for g in groups for r in g["rules"] if r["health"] != "ok"]
+n = sum(len(r) for _, r in gen)
+if sorted(got) != sorted(gen):
+    print(f"generated groups {gen}; loaded {got}"); sys.exit(1)
+if bad:
+    print(f"rules not ok: {', '.join(bad)}"); sys.exit(1)
+print(f"{len(gen)} groups ({', '.join(g for g, _ in gen)}), {n} rules, every one evaluated ok")
+PY
+) || true
+  check "$PROMETHEUS runs the generated rules (/api/v1/rules: $out)" bash -c '[[ $1 == *"evaluated ok" ]]' _ "$out"
+
+  # every target the generated file names is scraped, and up (bounded wait: the app's interval)
+  local t0; t0=$(now)
+  all_up() { prom '/api/v1/targets?state=active' | jq -e '.data.activeTargets | length > 0 and all(.[]; .health == "up")'; }
+  wait_until 90 all_up || true
+  local t_up; t_up=$(date +%s)
+  prom '/api/v1/targets?state=active' >"$work/$NAME.prom-targets.json" 2>/dev/null || true
+  local targets down
+  targets=$(jq -r '[.data.activeTargets[] | "\(.labels.job) \(.scrapeUrl) \(.health)"] | join("; ")' "$work/$NAME.prom-targets.json" 2>/dev/null || true)
+  down=$(jq -r '[.data.activeTargets[] | select(.health != "up") | "\(.labels.job) \(.scrapeUrl) is \(.health): \(.lastError)"] | join("; ")' "$work/$NAME.prom-targets.json" 2>/dev/null || echo "no answer")
+  local want_n got_n
+  want_n=$(python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(sum(len(sc.get("targets") or []) for j in d.get("scrape_configs") or [] for sc in j.get("static_configs") or []))' "$cfg")
+  got_n=$(jq -r '.data.activeTargets | length' "$work/$NAME.prom-targets.json" 2>/dev/null || echo 0)
+  check "every scrape target is up within 90 s ($(since "$t0") s; $got_n of the $want_n generated: ${targets:-none})${down:+; DOWN: $down}" \
+    bash -c '[[ -z $1 && $2 == "$3" && $2 -gt 0 ]]' _ "$down" "$got_n" "$want_n"
+  figure "monitoring: every target up after $(since "$t0") s of waiting"
+  # the scrape jobs of the database's and the cache's exporters (for the outages below)
+  job_of() { jq -r --arg h "$1" '[.data.activeTargets[] | select(.discoveredLabels.__address__ | startswith($h + ":")) | .labels.job] | first // empty' "$work/$NAME.prom-targets.json" 2>/dev/null; }
+  DB_JOB="" CACHE_JOB=""
+  [[ -z $DB_EXPORTER ]] || DB_JOB=$(job_of "$DB_EXPORTER")
+  [[ -z $CACHE_EXPORTER ]] || CACHE_JOB=$(job_of "$CACHE_EXPORTER")
+  [[ -z $DB || -n $DB_JOB ]] || ko "no scrape target for the exporter of $DB (${DB_EXPORTER:-no monitoring service depends on $DB})"
+  [[ -z $CACHE || -n $CACHE_JOB ]] || ko "no scrape target for the exporter of $CACHE (${CACHE_EXPORTER:-no monitoring service depends on $CACHE})"
+
+  # Alertmanager: ready, known to Prometheus, able to read the credentials its receivers use
+  if [[ -n $ALERTMANAGER ]]; then
+    AM_URL=$(published_url "$ALERTMANAGER") || { ko "$ALERTMANAGER publishes no port"; AM_URL=""; }
+    if [[ -n $AM_URL ]]; then
+      local code; code=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' "$AM_URL/-/ready") || true
+      check "$ALERTMANAGER is ready ($AM_URL/-/ready: $code)" test "$code" = 200
+    fi
+    local ams; ams=$(prom /api/v1/alertmanagers | jq -r '[.data.activeAlertmanagers[].url] | join(" ")' 2>/dev/null || true)
+    check "$PROMETHEUS sends its alerts to $ALERTMANAGER (/api/v1/alertmanagers: ${ams:-none})" \
+      bash -c '[[ " $1" == *"://$2:"* ]]' _ "$ams" "$ALERTMANAGER"
+    local amc_in amc files=() f unreadable=()
+    amc_in=$(flag_value "$ALERTMANAGER" config.file /etc/alertmanager/alertmanager.yml)
+    if amc=$(host_path "$ALERTMANAGER" "$amc_in"); then
+      mapfile -t files < <(python3 - "$amc" <<'PY'
+import sys, yaml
+def walk(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k.endswith("_file") and isinstance(x, str):
+                yield x
+            else:
+                yield from walk(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from walk(x)
+print(*sorted(set(walk(yaml.safe_load(open(sys.argv[1]))))), sep="\n")
+PY
+)
+      for f in "${files[@]}"; do
+        [[ -n $f ]] || continue
+        compose exec -T "$ALERTMANAGER" cat "$f" >/dev/null 2>&1 || unreadable+=("$f")
+      done
+      check "$ALERTMANAGER (as its image's user) reads every credential file its ${amc#"$STACK"/} names (${files[*]:-none})${unreadable:+; unreadable: ${unreadable[*]}}" test "${#unreadable[@]}" = 0
+    else
+      ko "$ALERTMANAGER: no bind mount holds its --config.file $amc_in"
+    fi
+  fi
+
+  # the stack is healthy: no critical alert active (pending or firing) once every rule group has
+  # been evaluated after the targets were up; a startup transient resolves at the next evaluation
+  evaluated_since() { prom /api/v1/rules | jq -e --argjson t "$t_up" "[.data.groups[].lastEvaluation | $iso_epoch] | length > 0 and all(.[]; . > \$t)"; }
+  wait_until 45 evaluated_since || true
+  no_critical() { prom /api/v1/alerts | jq -e '.status == "success" and ([.data.alerts[] | select(.labels.severity == "critical")] | length == 0)'; }
+  t0=$(now)
+  wait_until 45 no_critical || true
+  local crit others nc=0
+  no_critical >/dev/null 2>&1 && nc=1
+  crit=$(critical_alerts 2>/dev/null | tr '\n' ';' || true)
+  others=$(prom /api/v1/alerts | jq -r '[.data.alerts[] | select(.labels.severity != "critical") | "\(.labels.alertname) (\(.labels.severity // "no severity")) \(.state)"] | join(", ")' 2>/dev/null || true)
+  check "no critical alert is pending or firing while the stack is healthy (every group evaluated after the targets were up; ${crit:-none}${others:+; not critical: $others})" \
+    test "$nc" = 1
 }
 
 test_proxy() {
@@ -765,6 +978,26 @@ test_proxy() {
   fi
 }
 
+# alert_fires SERVICE JOB T0: with SERVICE stopped (since T0), a critical alert about the scrape
+# job of its exporter fires in Prometheus (one scrape and one evaluation: 30 s at the generated
+# 15 s intervals; 60 s allowed) and reaches Alertmanager
+alert_fires() {
+  local svc=$1 job=$2 t0=$3 name
+  [[ -n $job ]] || { ko "$svc stopped: no scrape job of its exporter to alert on"; return; }
+  firing() { prom /api/v1/alerts | jq -e --arg j "$job" 'any(.data.alerts[]; .labels.severity == "critical" and .labels.job == $j and .state == "firing")'; }
+  if wait_until 60 firing; then
+    name=$(prom /api/v1/alerts | jq -r --arg j "$job" '[.data.alerts[] | select(.labels.severity == "critical" and .labels.job == $j and .state == "firing") | .labels.alertname] | unique | join(", ")')
+    ok "$svc stopped: Prometheus fires the critical $name for the job $job after $(since "$t0") s"
+    figure "alert $name for $svc stopped: firing after $(since "$t0") s"
+    if [[ -n $ALERTMANAGER && -n ${AM_URL:-} ]]; then
+      in_am() { curl -sS -m 10 "$AM_URL/api/v2/alerts?active=true" | jq -e --arg j "$job" 'any(.[]; .labels.severity == "critical" and .labels.job == $j)'; }
+      check "$svc stopped: the alert reaches $ALERTMANAGER (/api/v2/alerts, within 20 s)" wait_until 20 in_am
+    fi
+  else
+    ko "$svc stopped: no critical alert for the job $job fired within 60 s (active: $(critical_alerts 2>/dev/null | tr '\n' ';' || echo none))"
+  fi
+}
+
 # /ready with the database down, then with the cache down
 test_outages() {
   local code t0
@@ -782,6 +1015,7 @@ test_outages() {
     else
       ko "$READY_PATH did not answer 503 within 30 s of stopping $DB (last: $(ready_code) $(head -c 200 "$work/ready.json"))"
     fi
+    [[ -z $PROMETHEUS ]] || alert_fires "$DB" "$DB_JOB" "$t0"
     compose start "$DB" >/dev/null 2>&1 || true
     t0=$(now)
     if wait_until 90 is200; then ok "$READY_PATH returns to 200 after $DB is started again ($(since "$t0") s)"; else ko "$READY_PATH not 200 within 90 s of starting $DB again (last: $(ready_code) $(head -c 200 "$work/ready.json"))"; fi
@@ -789,7 +1023,9 @@ test_outages() {
   if [[ -n $CACHE ]]; then
     section "the cache container ($CACHE) stopped"
     local want=${CACHE_DOWN_READY[$NAME]:-200} m
+    t0=$(now)
     compose stop -t 10 "$CACHE" >/dev/null 2>&1 || true
+    [[ -z $PROMETHEUS ]] || alert_fires "$CACHE" "$CACHE_JOB" "$t0"
     m=$(inside_get /metrics 2>/dev/null || true)
     if grep -q '^app_dependency_up{' <<<"$m"; then
       gauge_zero() { inside_get /metrics 2>/dev/null | grep -qE "^app_dependency_up\\{dependency=\"$CACHE\"\\} 0(\\.0)?\$"; }
@@ -878,18 +1114,37 @@ import sys, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
 open(sys.argv[2], "w").write(doc["data"]["backup_database.sh"])
 PY
-  local kimg; kimg=$(python3 - "$env_dir/backup-cronjob.yaml" <<'PY'
+  # the CronJob's container: its image, its plain env values (the *_FILE paths, BACKUP_DIR) and
+  # where the backups volume (the PersistentVolumeClaim) is mounted
+  local kimg="" kenv=() kbackups=/backups kurl=/run/secrets/app/database-url kkey=/run/secrets/backup/encryption-key l
+  while IFS= read -r l; do
+    case $l in
+      image=*) kimg=${l#image=} ;;
+      backups=*) kbackups=${l#backups=} ;;
+      env=*)
+        kenv+=(-e "${l#env=}")
+        [[ $l == env=DATABASE_URL_FILE=* ]] && kurl=${l#env=DATABASE_URL_FILE=}
+        [[ $l == env=BACKUP_KEY_FILE=* ]] && kkey=${l#env=BACKUP_KEY_FILE=} ;;
+    esac
+  done < <(python3 - "$env_dir/backup-cronjob.yaml" <<'PY'
 import sys, yaml
-job = yaml.safe_load(open(sys.argv[1]))
-print(job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["image"])
+pod = yaml.safe_load(open(sys.argv[1]))["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+c = pod["containers"][0]
+print(f"image={c['image']}")
+for e in c.get("env") or []:
+    if "value" in e:
+        print(f"env={e['name']}={e['value']}")
+pvcs = {v["name"] for v in pod.get("volumes") or [] if "persistentVolumeClaim" in v}
+for m in c.get("volumeMounts") or []:
+    if m["name"] in pvcs:
+        print(f"backups={m['mountPath']}")
 PY
 )
   t0=$(now)
   if "$DOCKER" run "${hardened[@]}" \
     -v "$dir/script/backup_database.sh:/opt/backup/backup_database.sh:ro" \
-    -v "$dir/secrets/database-url:/run/secrets/app/database-url:ro" \
-    -v "$dir/secrets/backup-key:/run/secrets/backup/encryption-key:ro" -v "$dir/k8s-out:/backups" \
-    -e DATABASE_URL_FILE=/run/secrets/app/database-url -e BACKUP_KEY_FILE=/run/secrets/backup/encryption-key \
+    -v "$dir/secrets/database-url:$kurl:ro" -v "$dir/secrets/backup-key:$kkey:ro" -v "$dir/k8s-out:$kbackups" \
+    -e DATABASE_URL_FILE="$kurl" -e BACKUP_KEY_FILE="$kkey" "${kenv[@]}" \
     --entrypoint bash "${kimg:-$img}" /opt/backup/backup_database.sh >"$work/logs/$NAME.k8s-backup.log" 2>&1; then
     ok "the CronJob's script (${cm#"$STACK"/}) in ${kimg:-$img}, run as the CronJob runs it: exit 0 ($(tail -n 1 "$work/logs/$NAME.k8s-backup.log" | cut -c1-120))"
     figure "CronJob backup script: $(since "$t0") s"
@@ -909,7 +1164,7 @@ restore_check() {
     postgres) pattern="${db}_*.dump.enc" ;;
   esac
   dump=$(find "$out" -maxdepth 1 -name "$pattern" | head -1)
-  check "$what wrote an encrypted dump (${dump#"$out/"}, $(stat -c %s "$dump" 2>/dev/null) bytes), no partial file left" \
+  check "$what wrote an encrypted dump (${dump:+${dump#"$out/"}, $(stat -c %s "$dump") bytes}${dump:-none: $(find "$out" -mindepth 1 | sed "s|^$out/||" | tr '\n' ' ')}), no partial file left" \
     bash -c '[[ -s $1 ]] && [[ -z $(find "$2" -name "*.partial") ]]' _ "$dump" "$out"
   [[ -s $dump ]] || return 0
   plain="$out.restore"
@@ -929,7 +1184,7 @@ restore_check() {
         return 0
       fi ;;
   esac
-  db_sql "DROP DATABASE IF EXISTS restore_check" >/dev/null
+  db_sql "DROP DATABASE IF EXISTS restore_check" >/dev/null 2>&1 || true
   db_sql "CREATE DATABASE restore_check" >/dev/null
   local loaded=0
   case $DB_ENGINE in
@@ -999,6 +1254,7 @@ for PROJ_DIR in "$@"; do
   CP="ctest-$NAME"
   STACK="$work/stack/$NAME/$(basename "$OUT")"
   DEPLOY_JOBS=() SCHED_JOBS=() PROCS=() DB="" DB_ENGINE="" CACHE="" PROXY="" PUBLIC="" PUBLIC_PORT=""
+  PROMETHEUS="" ALERTMANAGER="" MON_PROFILE="" PROFILE_ARGS=() MON_SVCS=() DB_EXPORTER="" CACHE_EXPORTER="" DB_JOB="" CACHE_JOB="" AM_URL=""
   printf '{"services": {}}\n' | tee "$work/$NAME.committed.json" >"$work/$NAME.compose.json"
   if ((has_compose)); then
     # compose's own reading of the committed file
@@ -1029,7 +1285,8 @@ for PROJ_DIR in "$@"; do
   for df in "${dockerfiles[@]}"; do mapfile -t -O "${#need[@]}" need < <(base_images "$df"); done
   built_here=$(cj '[.services[] | select(.build) | .image] | join(" ")')
   while IFS= read -r img; do [[ " $built_here " == *" $img "* ]] || need+=("$img"); done < <(cj '.services[] | .image // empty')
-  mapfile -t need < <(printf '%s\n' "${need[@]}" | grep -v '^$' | sort -u)
+  # (`scratch` is no image: nothing is pulled or stood in for it)
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | grep -v -e '^$' -e '^scratch$' | sort -u)
   missing=()
   for img in "${need[@]}"; do "$DOCKER" image inspect "$img" >/dev/null 2>&1 || missing+=("$img"); done
   if ((${#missing[@]})); then

@@ -44,8 +44,10 @@ put database_url "postgres://tasks:${db_password}@postgres:5432/tasks"
 put redis_url "redis://redis:6379/0"
 put django_secret_key "$(random)"  # cfgen.yaml secrets.DJANGO_SECRET_KEY: replace with the real value
 
-# Alertmanager's receivers (the monitoring profile): placeholders, to replace with the real values
+# Alertmanager's receivers (the monitoring profile): placeholders, to replace with the real values.
+# compose mounts this folder itself (not file by file), so Alertmanager's user (nobody) must
+# be able to open it: 0755 (secrets/ around it stays 0700 on this host).
 mkdir -p secrets/alertmanager
-chmod 700 secrets/alertmanager
+chmod 755 secrets/alertmanager
 put alertmanager/webhook_token "https://alerts.invalid/replace-with-webhook_token"  # the bearer token of the alert webhook
 exit "$missing"
