@@ -346,6 +346,10 @@ fn script_tools(script: &str, backup: Option<&DumpView>) -> Vec<&'static str> {
             } else {
                 vec!["mysqldump", "find"]
             };
+            if backup.tls && backup.engine != "postgres" {
+                // the TLS check before the dump (a `mysql` session)
+                t.push("mysql");
+            }
             if backup.compression && backup.engine != "postgres" {
                 t.push("gzip");
             }

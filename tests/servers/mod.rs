@@ -4,6 +4,7 @@
 //! (examples/* and app) is checked, so a defect cannot hide behind the example's config.
 //! A missing server binary fails the test, naming the package (no silent skip).
 
+mod backup;
 mod harness;
 mod redis;
 
