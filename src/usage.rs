@@ -112,6 +112,11 @@ pub const REASONS: &[(FileKind, &str, &str)] = &[
         "performance_config.cdn.provider",
         "no CDN configuration is rendered; only the cache headers every CDN honours",
     ),
+    (
+        Manifest,
+        "dependencies.cache.tls",
+        "only scripts/redis_connection_test.sh reads it (`redis-cli --tls`): this project renders no scripts",
+    ),
 ];
 
 /// Values that tell cfgen itself how to read and judge the project rather

@@ -15,4 +15,5 @@ mod machines;
 mod people;
 mod robust;
 mod schemas;
+mod servers;
 mod usage;

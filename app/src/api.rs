@@ -299,23 +299,22 @@ async fn ready(State(state): State<AppState>) -> Response {
     }
     let (db_ok, redis_ok) = check_dependencies(&state).await;
     let label = |ok: bool| if ok { "ok" } else { "error" };
+    // Ready means "can serve": the database is required, the cache is not (reads fall
+    // through to the database, orders need no Redis), so a Redis outage is degraded service,
+    // reported here and in `app_dependency_up`, never a reason to take the pod out of service.
+    let (status, code) = match (db_ok, redis_ok) {
+        (true, true) => ("ready", StatusCode::OK),
+        (true, false) => ("degraded", StatusCode::OK),
+        (false, _) => ("not_ready", StatusCode::SERVICE_UNAVAILABLE),
+    };
     let body = ReadyBody {
-        status: if db_ok && redis_ok {
-            "ready"
-        } else {
-            "not_ready"
-        },
+        status,
         checks: ReadyChecks {
             database: label(db_ok),
             redis: label(redis_ok),
         },
     };
-    let status = if db_ok && redis_ok {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (status, axum::Json(body)).into_response()
+    (code, axum::Json(body)).into_response()
 }
 
 /// The readiness checks: `SELECT 1` on the database and `PING` on Redis, concurrently, each

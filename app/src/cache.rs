@@ -1,13 +1,13 @@
 //! Redis: the product listing cache and the readiness ping.
 //!
-//! Redis is an optimisation: when it is down, reads fall through to the database and
-//! `/ready` reports it, but requests still succeed.
+//! Redis is an optimisation: when it is down, reads fall through to the database, `/ready`
+//! reports it (200 `degraded`: the pod stays in service) and requests still succeed.
 //!
 //! The "pool" is `REDIS_POOL_SIZE` multiplexed connections used round-robin: each one
 //! pipelines any number of concurrent commands, so there is no check-out (and no per-use
-//! PING) on the hot path. Connections open lazily on first use, and a connection that
-//! fails a command is dropped and re-opened on its next use, so the cache recovers on its
-//! own when Redis comes back.
+//! PING) on the hot path. Connections open lazily on first use. When one turns out dead
+//! (Redis restarted), all are dropped and the command retried on a new connection, so the
+//! cache and the readiness check recover on the first command after Redis is back.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -59,37 +59,61 @@ impl Cache {
         self.inner.ttl_seconds > 0
     }
 
-    /// Runs one command on the next connection (opening it if needed), bounded by
-    /// `REDIS_TIMEOUT_SECONDS`; a failed connection is dropped for re-opening.
+    /// The connection of `slot`, opened if there is none; `true` when it was just opened.
+    async fn connection(
+        &self,
+        slot: &Mutex<Option<MultiplexedConnection>>,
+    ) -> Result<(MultiplexedConnection, bool), String> {
+        let inner = &self.inner;
+        let mut guard = slot.lock().await;
+        if let Some(conn) = guard.as_ref() {
+            return Ok((conn.clone(), false));
+        }
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(inner.timeout))
+            .set_response_timeout(Some(inner.timeout));
+        let conn = inner
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|e| format!("redis connect: {e}"))?;
+        *guard = Some(conn.clone());
+        Ok((conn, true))
+    }
+
+    /// Drops every open connection: they are re-opened on their next use.
+    async fn drop_all(&self) {
+        for slot in &self.inner.slots {
+            slot.lock().await.take();
+        }
+    }
+
+    /// Runs one command on the next connection (opening it if needed), bounded as a whole by
+    /// `REDIS_TIMEOUT_SECONDS`. A connection that turns out dead (Redis restarted, the
+    /// network cut it) means every connection to that server is dead: all are dropped at
+    /// once and the command is retried on a new connection, so the first command after Redis
+    /// is back succeeds instead of each stale connection failing once in turn.
     async fn run<T, F, Fut>(&self, what: &str, command: F) -> Result<T, String>
     where
-        F: FnOnce(MultiplexedConnection) -> Fut,
+        F: Fn(MultiplexedConnection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let inner = &self.inner;
         let slot = &inner.slots[inner.next.fetch_add(1, Ordering::Relaxed) % inner.slots.len()];
         let attempt = async {
-            let conn = {
-                let mut guard = slot.lock().await;
-                match guard.as_ref() {
-                    Some(conn) => conn.clone(),
-                    None => {
-                        let config = redis::AsyncConnectionConfig::new()
-                            .set_connection_timeout(Some(inner.timeout))
-                            .set_response_timeout(Some(inner.timeout));
-                        let conn = inner
-                            .client
-                            .get_multiplexed_async_connection_with_config(&config)
-                            .await
-                            .map_err(|e| format!("redis connect: {e}"))?;
-                        *guard = Some(conn.clone());
-                        conn
-                    }
+            let (conn, fresh) = self.connection(slot).await?;
+            match command(conn).await {
+                Ok(v) => Ok(v),
+                Err(e) if !fresh && (e.is_unrecoverable_error() || e.is_connection_dropped()) => {
+                    tracing::debug!(error = %e, "redis: connection lost, reconnecting every slot");
+                    self.drop_all().await;
+                    let (conn, _) = self.connection(slot).await?;
+                    command(conn)
+                        .await
+                        .map_err(|e| format!("redis {what}: {e}"))
                 }
-            };
-            command(conn)
-                .await
-                .map_err(|e| format!("redis {what}: {e}"))
+                Err(e) => Err(format!("redis {what}: {e}")),
+            }
         };
         let result = match tokio::time::timeout(inner.timeout, attempt).await {
             Ok(result) => result,
@@ -130,8 +154,6 @@ impl Cache {
 
     /// Drops the connections (at shutdown).
     pub async fn close(&self) {
-        for slot in &self.inner.slots {
-            slot.lock().await.take();
-        }
+        self.drop_all().await;
     }
 }

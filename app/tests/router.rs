@@ -313,8 +313,11 @@ async fn unreachable_database_is_503_without_internals() {
     assert!(metrics.contains("user_registrations_total 0"));
 }
 
+/// Readiness answers for what the app cannot serve without: the database (here unreachable,
+/// like Redis) and draining. That Redis alone down keeps it 200 (`degraded`) is tested with
+/// real servers in integration.rs (`ready_stays_200_while_redis_is_down`).
 #[tokio::test]
-async fn ready_is_503_when_dependencies_are_down_and_while_draining() {
+async fn ready_is_503_without_the_database_and_while_draining() {
     let s = state();
     let out = send(&s, get("/ready")).await;
     assert_eq!(out.status, StatusCode::SERVICE_UNAVAILABLE);

@@ -332,6 +332,8 @@ struct View {
     predeploy_dir: &'static str,
     output: String,
     tls: bool,
+    /// The cache speaks TLS (`dependencies.cache.tls`): `redis-cli --tls`.
+    cache_tls: bool,
 }
 
 /// Programs each generated script needs.
@@ -346,6 +348,10 @@ fn script_tools(script: &str, backup: Option<&DumpView>) -> Vec<&'static str> {
             } else {
                 vec!["mysqldump", "find"]
             };
+            if backup.tls && backup.engine != "postgres" {
+                // the TLS check before the dump (a `mysql` session)
+                t.push("mysql");
+            }
             if backup.compression && backup.engine != "postgres" {
                 t.push("gzip");
             }
@@ -367,6 +373,20 @@ fn script_tools(script: &str, backup: Option<&DumpView>) -> Vec<&'static str> {
         "run_deploy_jobs.sh" => vec!["kubectl", "kustomize"],
         _ => vec![],
     }
+}
+
+/// Whether the project's cache speaks TLS: only when the manifest says so
+/// (`dependencies.cache.tls`), never from security.yaml alone, since a Redis
+/// without a certificate (the one compose runs) refuses `--tls`.
+#[must_use]
+pub fn cache_tls(c: &crate::model::Config) -> bool {
+    c.manifest
+        .dependencies
+        .cache
+        .as_ref()
+        .and_then(|cache| cache.tls.as_deref())
+        .copied()
+        .unwrap_or(false)
 }
 
 /// Every script in [`GENERATED_SCRIPTS`].
@@ -442,6 +462,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             .join("/"),
         output,
         tls,
+        cache_tls: cache_tls(c),
     };
     let context = serde_json::to_value(&view).unwrap_or_default();
     generated_scripts(c)
@@ -481,6 +502,28 @@ mod tests {
             required: required.into(),
             timeout: timeout.map(|t| Duration::from_secs(t).into()),
         }
+    }
+
+    /// Issue 12: `--tls` follows the cache's own `tls`, never security.yaml alone (the
+    /// example asks for encryption in transit, and its compose Redis has no certificate).
+    #[test]
+    fn redis_tls_only_when_the_cache_speaks_it() {
+        let example = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ecommerce/cfgen.yaml"),
+        )
+        .expect("the example's manifest");
+        let plain = crate::plan::project_with_manifest(&example);
+        assert!(*plain.config.security.data.encryption_in_transit);
+        let view = crate::plan::view_of(&plain, "scripts/redis_connection_test.sh");
+        assert_eq!(view["cache_tls"], false);
+        let managed = example.replace(
+            "cache: { engine: redis }",
+            "cache: { engine: redis, external: true, tls: true }",
+        );
+        assert_ne!(managed, example);
+        let managed = crate::plan::project_with_manifest(&managed);
+        let view = crate::plan::view_of(&managed, "scripts/redis_connection_test.sh");
+        assert_eq!(view["cache_tls"], true);
     }
 
     #[test]

@@ -691,49 +691,80 @@ for pair in "order_success_rate $exp_order" "payment_success_rate $exp_pay"; do
   fi
 done
 
-# ================================ Redis down: readiness and alert ==============================
-section "stop Redis: readiness turns 503, the readiness alert fires"
+# ================================ Redis down: degraded, not unready ============================
+section "stop Redis: readiness stays 200 (degraded), the cache alerts go pending, AppNotReady stays quiet"
+# SPEC.md: a cache outage is degraded service, reported in /metrics, not unreadiness
 t_stop=$(now)
 kill -TERM "${PIDS[redis]}"
 wait "${PIDS[redis]}" 2>/dev/null || true
 unset 'PIDS[redis]'
-not_ready() { [[ $("${CURL[@]}" -o /dev/null -w '%{http_code}' "$base/ready") == 503 ]]; }
-check "/ready through nginx answers 503 once Redis is down" wait_until 15 not_ready
-figure "readiness: 503 $(since "$t_stop") s after Redis stopped"
-# the readiness alert: the app's own report (app_dependency_up{dependency="redis"} == 0 on the
-# next scrape of the app); the exporters' view of the same outage (redis_up) is a second alert
-ready_alert=$(jq -r '[.data.groups[].rules[] | select(.type == "alerting") | select(.query | test("app_dependency_up")) | .name] | first // empty' "$work/rules.json")
-dep_alert=$(jq -r '[.data.groups[].rules[] | select(.type == "alerting") | select(.query | test("redis_up")) | .name] | first // empty' "$work/rules.json")
+degraded() { [[ $("${CURL[@]}" -o "$work/ready.json" -w '%{http_code}' "$base/ready") == 200 ]] && grep -q '"degraded"' "$work/ready.json"; }
+check "/ready through nginx stays 200 ({\"status\":\"degraded\"}) while Redis is down" wait_until 15 degraded
+figure "readiness: degraded (200) $(since "$t_stop") s after Redis stopped: $(head -c 200 "$work/ready.json")"
+products_ok() { [[ $("${CURL[@]}" -o /dev/null -w '%{http_code}' "$base/products") == 200 ]]; }
+check "GET /products through nginx still answers 200 from the database" products_ok
+# the alerts on the app's own report (app_dependency_up{dependency=...}) and the exporter's (redis_up)
+rule_on() { jq -r --arg re "$1" '[.data.groups[].rules[] | select(.type == "alerting") | select(.query | test($re)) | .name] | first // empty' "$work/rules.json"; }
+cache_alert=$(rule_on 'app_dependency_up\{[^}]*dependency="redis"')
+ready_alert=$(rule_on 'app_dependency_up\{[^}]*dependency="database"')
+dep_alert=$(rule_on 'redis_up')
+sev_of() { jq -r --arg a "$1" '[.data.groups[].rules[] | select(.name == $a) | .labels.severity] | first // ""' "$work/rules.json"; }
 [[ -n $dep_alert ]] || ko "alert_rules.yml has no alert on redis_exporter's redis_up"
-if [[ -z $ready_alert ]]; then
-  ko "alert_rules.yml has no readiness alert (on the app's app_dependency_up)"
+[[ -n $ready_alert ]] || ko "alert_rules.yml has no readiness alert (app_dependency_up{dependency=\"database\"})"
+# state of ALERT's instance whose label KEY is VALUE ("" when not active)
+state_of() { pq alerts | jq -r --arg a "$1" --arg k "$2" --arg v "$3" '[.data.alerts[] | select(.labels.alertname == $a and .labels[$k] == $v) | .state] | first // empty'; }
+if [[ -z $cache_alert ]]; then
+  ko "alert_rules.yml has no cache alert (app_dependency_up{dependency=\"redis\"})"
 else
-  # state of ALERT's instance whose label KEY is VALUE ("" when not active)
-  state_of() { pq alerts | jq -r --arg a "$1" --arg k "$2" --arg v "$3" '[.data.alerts[] | select(.labels.alertname == $a and .labels[$k] == $v) | .state] | first // empty'; }
-  t_pending="" t_firing="" t_dep=""
+  t_pending="" t_dep=""
   end=$(calc "$(now) + 90")
   while is "$(now) < $end"; do
-    s=$(state_of "$ready_alert" dependency redis)
-    [[ -n $s && -z $t_pending ]] && t_pending=$(since "$t_stop")
-    [[ $s == firing && -z $t_firing ]] && t_firing=$(since "$t_stop")
+    [[ -z $t_pending && -n $(state_of "$cache_alert" dependency redis) ]] && t_pending=$(since "$t_stop")
     [[ -n $dep_alert && -z $t_dep && -n $(state_of "$dep_alert" job redis) ]] && t_dep=$(since "$t_stop")
-    [[ -n $t_firing && ( -z $dep_alert || -n $t_dep ) ]] && break
+    [[ -n $t_pending && ( -z $dep_alert || -n $t_dep ) ]] && break
     sleep 0.5
   done
-  check "$ready_alert{dependency=\"redis\"} goes pending/firing after Redis stops (pending after ${t_pending:-never} s, firing after ${t_firing:-never} s, polled <= 90 s)" test -n "$t_pending"
-  db_state=$(state_of "$ready_alert" dependency database)
-  check "$ready_alert stays quiet for the database, which is up (got: ${db_state:-inactive})" test -z "$db_state"
-  figure "readiness alert $ready_alert{dependency=\"redis\"}: active after ${t_pending:-never} s, firing after ${t_firing:-never} s (for: $(jq -r --arg a "$ready_alert" '[.data.groups[].rules[] | select(.name == $a) | .duration] | first' "$work/rules.json") s; app scraped every $(jq -r --arg j "$app_job" '[.scrape_configs[] | select(.job_name == $j) | .scrape_interval] | first // "?"' "$work/prometheus.json"), rules evaluated every $(jq -r '.global.evaluation_interval // "?"' "$work/prometheus.json"))"
+  check "$cache_alert{dependency=\"redis\"} goes pending/firing after Redis stops (after ${t_pending:-never} s, polled <= 90 s)" test -n "$t_pending"
+  check "$cache_alert is a warning, not a page (severity: $(sev_of "$cache_alert"))" test "$(sev_of "$cache_alert")" = warning
+  figure "cache alert $cache_alert{dependency=\"redis\"}: active after ${t_pending:-never} s (for: $(jq -r --arg a "$cache_alert" '[.data.groups[].rules[] | select(.name == $a) | .duration] | first' "$work/rules.json") s; app scraped every $(jq -r --arg j "$app_job" '[.scrape_configs[] | select(.job_name == $j) | .scrape_interval] | first // "?"' "$work/prometheus.json"), rules evaluated every $(jq -r '.global.evaluation_interval // "?"' "$work/prometheus.json"))"
   if [[ -n $dep_alert ]]; then
-    check "$dep_alert (redis_exporter's redis_up) goes pending/firing too (after ${t_dep:-never} s)" test -n "$t_dep"
+    check "$dep_alert (redis_exporter's redis_up) goes pending/firing too (after ${t_dep:-never} s), a $(sev_of "$dep_alert")" \
+      bash -c "[[ -n '$t_dep' && '$(sev_of "$dep_alert")' == warning ]]"
     figure "exporter alert $dep_alert{job=\"redis\"}: active after ${t_dep:-never} s"
   fi
-  pq alerts | jq -r '.data.alerts[] | "    \(.labels) \(.state)"'
+fi
+if [[ -n $ready_alert ]]; then
+  s_r=$(state_of "$ready_alert" dependency redis) s_d=$(state_of "$ready_alert" dependency database)
+  check "$ready_alert stays quiet while only Redis is down (redis: ${s_r:-inactive}, database: ${s_d:-inactive})" \
+    test -z "$s_r$s_d"
+fi
+pq alerts | jq -r '.data.alerts[] | "    \(.labels) \(.state)"'
+start redis redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no
+t_back=$(now)
+check "/ready returns to ready after Redis is back" wait_until 20 ready
+figure "readiness: ready $(since "$t_back") s after Redis restarted"
+
+# ================================ database frozen: not ready, the page is routed ==============
+section "freeze the database: readiness turns 503, AppNotReady fires and reaches Alertmanager"
+t_freeze=$(now)
+kill -STOP "${PIDS[mariadb]}"
+not_ready() { [[ $("${CURL[@]}" -o /dev/null -w '%{http_code}' "$base/ready") == 503 ]]; }
+check "/ready through nginx answers 503 once the database does not answer" wait_until 15 not_ready
+figure "readiness: 503 $(since "$t_freeze") s after the database froze"
+if [[ -n $ready_alert ]]; then
+  t_firing=""
+  end=$(calc "$(now) + 90")
+  while is "$(now) < $end"; do
+    [[ $(state_of "$ready_alert" dependency database) == firing ]] && { t_firing=$(since "$t_freeze"); break; }
+    sleep 0.5
+  done
+  sev=$(sev_of "$ready_alert")
+  check "$ready_alert{dependency=\"database\"} fires after the database froze (after ${t_firing:-never} s, a $sev)" test -n "$t_firing"
+  figure "readiness alert $ready_alert{dependency=\"database\"}: firing after ${t_firing:-never} s"
   if [[ -n $t_firing && -n $am_target ]]; then
     am_has() { curl -fsS -m 5 "http://127.0.0.1:${am_target##*:}/api/v2/alerts" | jq -e --arg a "$ready_alert" 'any(.[]; .labels.alertname == $a)'; }
     check "Alertmanager received $ready_alert from Prometheus" wait_until 30 am_has
     recv=$(curl -fsS -m 5 "http://127.0.0.1:${am_target##*:}/api/v2/alerts/groups" | jq -r --arg a "$ready_alert" '[.[] | select(any(.alerts[]; .labels.alertname == $a)) | .receiver.name] | unique | join(", ")')
-    sev=$(jq -r --arg a "$ready_alert" '[.data.groups[].rules[] | select(.name == $a) | .labels.severity] | first // ""' "$work/rules.json")
     # the receivers alertmanager.yml's routes name for that severity (first match, plus `continue: true` ones)
     want=$(jq -r --arg s "severity=\"$sev\"" '[.route.routes // [] | foreach .[] as $r ({stop: false, out: []};
       if .stop then . elif (($r.matchers // []) | index($s)) then {stop: (($r.continue // false) | not), out: (.out + [$r.receiver])} else . end; .)]
@@ -742,8 +773,10 @@ else
     check "Alertmanager routed the $sev alert to the receivers alertmanager.yml names for it ($want), got: ${recv:-none}" test "$recv" = "$want"
   fi
 fi
-start redis redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no
-check "/ready returns to 200 after Redis is back" wait_until 20 ready
+kill -CONT "${PIDS[mariadb]}"
+t_thaw=$(now)
+check "/ready returns to ready after the database answers again" wait_until 30 ready
+figure "readiness: ready $(since "$t_thaw") s after the database thawed"
 
 section "stop"
 t_term=$(now)

@@ -86,11 +86,22 @@ password="${password//\"/\\\"}"
   printf 'port=%s\n' "$DB_PORT"
   printf 'user=%s\n' "$DB_USER"
   printf 'password="%s"\n' "$password"
-  # security.yaml data.encryption_in_transit: refuse a connection without TLS (`loose-`:
-  # MariaDB's clients, which require TLS by default since 11.4, skip the MySQL option).
+  # security.yaml data.encryption_in_transit: TLS. MySQL's clients refuse a connection
+  # without it (ssl-mode); MariaDB's know no ssl-mode (`loose-`: skipped) and are asked for
+  # TLS with `ssl`, which they drop silently when the server offers none: checked below.
   printf 'loose-ssl-mode=REQUIRED\n'
+  printf 'loose-ssl\n'
 } >"$workdir/client.cnf"
 unset password
+# The same client with the same options negotiates TLS for the dump as for this session:
+# refuse to dump in clear (MariaDB's clients before 11.4 fall back to it without a word).
+cipher="$(mysql --defaults-extra-file="$workdir/client.cnf" --batch --skip-column-names \
+  -e "SHOW SESSION STATUS LIKE 'Ssl_cipher'" 2>/dev/null | cut -f2)" || cipher=""
+if [[ -z $cipher ]]; then
+  log "refusing to dump without TLS (security.yaml data.encryption_in_transit): ${DB_HOST}:${DB_PORT} gave no TLS session"
+  exit 1
+fi
+log "TLS: ${cipher}"
 
 readonly key_file="$workdir/backup.key"
 if [[ -n ${BACKUP_KEY_FILE:-} ]]; then

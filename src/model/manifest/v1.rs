@@ -242,6 +242,7 @@ impl Manifest {
                     engine: Tracked::default_value(CacheEngine::Redis),
                     version: None,
                     external: None,
+                    tls: None,
                 }),
             },
             environments: self

@@ -322,6 +322,11 @@ pub struct Cache {
     /// `true`: a cache cfgen does not run; compose gets no cache service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external: Option<Tracked<bool>>,
+    /// `true`: the cache speaks TLS (a managed Redis with in-transit encryption, `rediss://`),
+    /// so the connection test uses `redis-cli --tls`. Only an external cache can: the Redis
+    /// compose runs has no certificate. Default `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Tracked<bool>>,
 }
 
 /// A cache engine.

@@ -306,7 +306,8 @@ fn objects(config: &Config, name: &DnsLabel, env: &Environment, folder: &mut Fol
     network::objects(config, env, folder);
     backup::objects(config, folder);
     if config.manifest.wants(Target::Monitoring)
-        && let Some(groups) = super::monitoring::cluster_groups(config)
+        && let Some(groups) =
+            super::monitoring::cluster_groups(config, &namespace(config, name, env))
     {
         for (process_name, process) in workload::processes(config) {
             if let Some(probes) = workload::probe_paths(process) {
@@ -326,7 +327,8 @@ fn objects(config: &Config, name: &DnsLabel, env: &Environment, folder: &mut Fol
             "prometheusrule.yaml",
             "kubernetes/prometheusrule.yaml.j2",
             || RulesView {
-                groups: super::monitoring::cluster_groups(config).unwrap_or(groups),
+                groups: super::monitoring::cluster_groups(config, &namespace(config, name, env))
+                    .unwrap_or(groups),
             },
         );
     }

@@ -21,6 +21,8 @@
 //! - **Severity → routes**: see [`routing::channels`]; secrets come from files
 //!   under [`routing::SECRETS_DIR`], never inline.
 
+pub mod containers;
+pub mod dependencies;
 pub mod promql;
 pub mod routing;
 pub mod rules;
@@ -54,6 +56,12 @@ pub struct Names {
     pub app_job: String,
     /// Its target, `<process>:<port>` (the compose service).
     pub app_target: String,
+    /// The process's name (its container's name in a pod).
+    pub process: String,
+    /// The series that describe its container's CPU and memory: [`containers::scraped`]
+    /// for alert_rules.yml, cAdvisor's in a cluster ([`cluster_groups`]); [`Self::new`]
+    /// leaves the app's own `process_*` series.
+    pub resources: containers::Resources,
     /// Its metrics path.
     pub metrics_path: String,
     /// Its readiness path.
@@ -80,6 +88,8 @@ impl Names {
         Some(Self {
             app_job: format!("{project}-{process_name}"),
             app_target: format!("{process_name}:{port}"),
+            process: process_name.to_string(),
+            resources: containers::Resources::Process,
             metrics_path: probes.metrics,
             readiness_path: probes.readiness,
             exporters: exporters(config),
@@ -104,6 +114,9 @@ pub struct Exporter {
     pub what: &'static str,
     /// The exporter program.
     pub program: &'static str,
+    /// The app cannot serve without this server (the database; not the cache, whose
+    /// outage is degraded service): its alerts are availability, not degradation.
+    pub required: bool,
 }
 
 /// The exporters of the dependencies, database first.
@@ -123,6 +136,7 @@ pub fn exporters(config: &Config) -> Vec<Exporter> {
                 up_metric: "pg_up",
                 what: "PostgreSQL",
                 program: "postgres_exporter",
+                required: true,
             },
             DatabaseEngine::Mysql => Exporter {
                 job: "mysql".into(),
@@ -130,6 +144,7 @@ pub fn exporters(config: &Config) -> Vec<Exporter> {
                 up_metric: "mysql_up",
                 what: "MySQL",
                 program: "mysqld_exporter",
+                required: true,
             },
         });
     }
@@ -141,6 +156,7 @@ pub fn exporters(config: &Config) -> Vec<Exporter> {
             up_metric: "redis_up",
             what: "Redis",
             program: "redis_exporter",
+            required: false,
         });
     }
     out
@@ -218,7 +234,16 @@ fn prometheus(names: &Names) -> PrometheusView {
         .into_iter()
         .chain(names.exporters.iter().map(|e| ScrapeJob {
             job: e.job.clone(),
-            comment: format!("{}: {} for AppDependencyDown", e.program, e.up_metric),
+            comment: format!(
+                "{}: {} for {}",
+                e.program,
+                e.up_metric,
+                if e.required {
+                    dependencies::DEPENDENCY_DOWN
+                } else {
+                    dependencies::CACHE_DOWN
+                }
+            ),
             metrics_path: None,
             scrape_interval: None,
             target: e.target.clone(),
@@ -232,19 +257,20 @@ fn prometheus(names: &Names) -> PrometheusView {
     }
 }
 
-/// The rule groups of a cluster's PrometheusRule: alert_rules.yml without the
-/// node and exporter alerts (the cluster's own monitoring watches nodes and
-/// managed databases; cfgen deploys no exporter there). `None` without a
-/// process that serves metrics.
+/// The rule groups of a cluster's PrometheusRule in `namespace`: alert_rules.yml
+/// without the node and exporter alerts (the cluster's own monitoring watches
+/// nodes and managed databases; cfgen deploys no exporter there), the container
+/// alerts on cAdvisor's series. `None` without a process that serves metrics.
 #[must_use]
-pub fn cluster_groups(config: &Config) -> Option<Vec<rules::Group>> {
-    let names = Names::new(config)?;
+pub fn cluster_groups(config: &Config, namespace: &str) -> Option<Vec<rules::Group>> {
+    let mut names = Names::new(config)?;
+    names.resources = containers::Resources::Container {
+        namespace: namespace.to_owned(),
+    };
     let recordings = rules::recordings(config, &names);
     let cluster_only = |a: &rules::Alert| {
-        !matches!(
-            a.name.as_str(),
-            "NodeDiskFull" | "NodeNetworkSaturated" | "AppDependencyDown"
-        )
+        !matches!(a.name.as_str(), "NodeDiskFull" | "NodeNetworkSaturated")
+            && !dependencies::EXPORTER_ALERTS.contains(&a.name.as_str())
     };
     let service: Vec<rules::Alert> = rules::service_alerts(config, &names)
         .into_iter()
@@ -271,9 +297,10 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         return Vec::new();
     }
     // Without a process that serves metrics there is nothing to scrape.
-    let Some(names) = Names::new(config) else {
+    let Some(mut names) = Names::new(config) else {
         return Vec::new();
     };
+    names.resources = containers::scraped(config);
     let recordings = rules::recordings(config, &names);
     let service = rules::service_alerts(config, &names);
     let business = rules::business_alerts(config, &names);

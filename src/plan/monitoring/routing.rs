@@ -18,6 +18,8 @@ pub enum AlertClass {
     Availability,
     /// A resource threshold from `infrastructure` is crossed: still serving, soon trouble.
     Saturation,
+    /// Still serving, with less: the cache is down, reads go to the database.
+    Degraded,
     /// A business ratio (success rate) or gauge crossed its threshold: customers are affected now.
     BusinessRatio,
     /// A business volume (events per period) crossed its threshold: a trend worth a look.
@@ -26,12 +28,13 @@ pub enum AlertClass {
 
 impl AlertClass {
     /// The severity this class asks for: availability pages (`critical`),
-    /// saturation and business ratios are `warning`, business volumes are `info`.
+    /// saturation, degraded service and business ratios are `warning`, business volumes
+    /// are `info`.
     #[must_use]
     pub fn preferred(self) -> Severity {
         match self {
             Self::Availability => Severity::Critical,
-            Self::Saturation | Self::BusinessRatio => Severity::Warning,
+            Self::Saturation | Self::Degraded | Self::BusinessRatio => Severity::Warning,
             Self::BusinessVolume => Severity::Info,
         }
     }

@@ -11,7 +11,7 @@ use super::promql::{
     words,
 };
 use super::routing::{self, AlertClass};
-use super::{Exporter, Names, fmt_secs};
+use super::{Names, fmt_secs};
 use crate::model::Config;
 use crate::model::monitoring::{AppMetric, BusinessMetric};
 use crate::model::values::{Comparison, ThresholdUnit};
@@ -27,8 +27,7 @@ pub const PSEUDO_FILESYSTEMS: &str = "tmpfs|overlay|squashfs";
 /// Name of the alert on the app's scrape target.
 pub const APP_DOWN: &str = "AppDown";
 
-/// Name of the alert on the app's own readiness ([`DEPENDENCY_UP`]).
-pub const APP_NOT_READY: &str = "AppNotReady";
+pub use super::dependencies::APP_NOT_READY;
 
 /// The app's readiness per dependency (`dependency` label; 1 up, 0 down): part of the
 /// metric contract (`app/README.md`), evaluated by the app on every scrape.
@@ -43,6 +42,8 @@ const ACTIVE_USERS: &str = "job:active_users:sum";
 /// A rule group as the template lays it out.
 #[derive(Debug, Serialize)]
 pub struct Group {
+    /// Comment lines above the group: what it leaves out, and why.
+    pub note: Vec<String>,
     /// Group name.
     pub name: String,
     /// Rules.
@@ -177,12 +178,12 @@ pub struct Recording {
     pub more: Vec<(String, SeriesSet, f64)>,
 }
 
-fn sel(metric: &str, labels: &[(&str, &str)]) -> String {
+pub(super) fn sel(metric: &str, labels: &[(&str, &str)]) -> String {
     let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
     format!("{metric}{{{}}}", inner.join(", "))
 }
 
-fn owned(labels: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(super) fn owned(labels: &[(&str, &str)]) -> Vec<(String, String)> {
     labels
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -399,136 +400,7 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
         ],
     });
 
-    let up = |e: &Exporter, v: Values| (sel("up", &[("job", &e.job), ("instance", &e.target)]), v);
-    let server_up = |e: &Exporter, v: Values| {
-        (
-            sel(e.up_metric, &[("job", &e.job), ("instance", &e.target)]),
-            v,
-        )
-    };
-    let down = Values::Step {
-        before: 1.0,
-        minutes: 2,
-        after: 0.0,
-    };
-    let fine = Values::Gauge(1.0);
-    let exporters = &names.exporters;
-    if let Some(first) = exporters.first() {
-        let whats: Vec<&str> = exporters.iter().map(|e| e.what).collect();
-        let ups: Vec<&str> = exporters.iter().map(|e| e.up_metric).collect();
-        let jobs: Vec<&str> = exporters.iter().map(|e| e.job.as_str()).collect();
-        let mut expr = Vec::new();
-        for e in exporters {
-            expr.push(format!("{}{{job=\"{}\"}} == 0", e.up_metric, e.job));
-            expr.push("or".into());
-        }
-        expr.push(format!("up{{job=~\"{}\"}} == 0", jobs.join("|")));
-        let all_fine: Vec<_> = exporters
-            .iter()
-            .flat_map(|e| [server_up(e, fine), up(e, fine)])
-            .collect();
-        let mut scenarios = vec![Scenario {
-            what: format!("{} unreachable", first.what),
-            series: exporters
-                .iter()
-                .flat_map(|e| {
-                    let server = if e.job == first.job { down } else { fine };
-                    [server_up(e, server), up(e, fine)]
-                })
-                .collect(),
-            ready: 120,
-            fires: Some((
-                owned(&[("job", &first.job), ("instance", &first.target)]),
-                0.0,
-            )),
-        }];
-        let last = exporters.last().unwrap_or(first);
-        scenarios.push(Scenario {
-            what: format!("the {} exporter unreachable", last.what),
-            series: exporters
-                .iter()
-                .flat_map(|e| {
-                    if e.job == last.job {
-                        vec![up(e, down)]
-                    } else {
-                        vec![server_up(e, fine), up(e, fine)]
-                    }
-                })
-                .collect(),
-            ready: 120,
-            fires: Some((
-                owned(&[("job", &last.job), ("instance", &last.target)]),
-                0.0,
-            )),
-        });
-        scenarios.push(Scenario {
-            what: format!("{} up", whats.join(" and ")),
-            series: all_fine,
-            ready: 120,
-            fires: None,
-        });
-        out.push(Alert {
-            name: "AppDependencyDown".into(),
-            class: AlertClass::Availability,
-            comment: vec![
-                format!("the app's readiness probe fails while {} is unreachable, so it takes no traffic;", whats.join(" or ")),
-                "seen from the servers' exporters (AppNotReady sees it from the app): the server".into(),
-                format!("({} == 0) or the exporter itself (up == 0, state unknown)", ups.join("/")),
-            ],
-            expr,
-            summary: "{{ $labels.job }} is down or unobservable: the app is not ready".into(),
-            description: format!("{{{{ $labels.instance }}}} reports its server unreachable, or cannot be scraped. The app's readiness probe fails while {} is unreachable, so it receives no traffic.", whats.join(" or ")),
-            scenarios,
-        });
-    }
-
-    let readiness = names.readiness_path.as_str();
-    let dependency = |name: &str, v: Values| {
-        (
-            sel(
-                DEPENDENCY_UP,
-                &[("job", job), ("instance", app), ("dependency", name)],
-            ),
-            v,
-        )
-    };
-    let labels = &names.dependencies;
-    if let Some(broken) = labels.last() {
-        out.push(Alert {
-        name: APP_NOT_READY.into(),
-        class: AlertClass::Availability,
-        comment: vec![
-            format!("probes.readiness ({readiness}): the app's own readiness per dependency, exported as"),
-            format!("{DEPENDENCY_UP}{{dependency}} (1 reachable, 0 not; checked on every scrape, like {readiness})."),
-            "It shows what the app sees (credentials, network, its pools), which no exporter can.".into(),
-            "An app that does not export it leaves this alert silent (a prometheus_client gauge set by".into(),
-            format!("the {readiness} checks is enough); AppDependencyDown still watches the servers' exporters"),
-        ],
-        expr: vec![format!("{DEPENDENCY_UP}{{job=\"{job}\"}} == 0")],
-        summary: "{{ $labels.instance }} is not ready: {{ $labels.dependency }} unreachable".into(),
-        description: format!("{{{{ $labels.instance }}}} cannot reach {{{{ $labels.dependency }}}} (its readiness check failed or timed out), so its readiness probe {readiness} fails and it receives no traffic."),
-        scenarios: vec![
-            Scenario {
-                what: format!("{} unreachable from the app", dependency_name(broken)),
-                series: labels
-                    .iter()
-                    .map(|l| dependency(l, if l == broken { down } else { fine }))
-                    .collect(),
-                ready: 120,
-                fires: Some((
-                    owned(&[("dependency", broken), ("instance", app), ("job", job)]),
-                    0.0,
-                )),
-            },
-            Scenario {
-                what: "every dependency reachable".into(),
-                series: labels.iter().map(|l| dependency(l, fine)).collect(),
-                ready: 120,
-                fires: None,
-            },
-        ],
-    });
-    }
+    out.extend(super::dependencies::alerts(names));
 
     if config
         .monitoring
@@ -593,82 +465,11 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
         });
     }
 
+    out.extend(super::containers::alerts(config, names));
     let infra = &config.monitoring.infrastructure;
-    let limits = &config.kubernetes.resources.limits;
     // Test data: halfway between the threshold and 100% fires, half the threshold does not.
     let over = |t: f64| (t + 1.0) / 2.0;
     let under = |t: f64| t / 2.0;
-
-    let cpu_t = infra.cpu_threshold.value() / 100.0;
-    #[allow(clippy::cast_precision_loss)] // millicores are far below 2^52
-    let cores = limits.cpu.millicores() as f64 / 1000.0;
-    let cpu = |share: f64| {
-        vec![(
-            sel(
-                "process_cpu_seconds_total",
-                &[("job", job), ("instance", app)],
-            ),
-            Values::Counter(round6(share * cores * 60.0)),
-        )]
-    };
-    out.push(Alert {
-        name: "ContainerCpuHigh".into(),
-        class: AlertClass::Saturation,
-        comment: vec![format!(
-            "infrastructure.cpu_threshold: {}% of the CPU limit {} ({} cores, kubernetes.yaml)",
-            infra.cpu_threshold, limits.cpu, number(cores)
-        )],
-        expr: vec![format!(
-            "rate(process_cpu_seconds_total{{job=\"{job}\"}}[{}]) / {} > {}",
-            range(RATE_WINDOW),
-            number(cores),
-            number(cpu_t)
-        )],
-        summary: format!(
-            "{{{{ $labels.instance }}}} uses more than {}% of its CPU limit",
-            infra.cpu_threshold
-        ),
-        description: format!(
-            "{{{{ $labels.instance }}}} used {{{{ $value | humanizePercentage }}}} of its {} CPU limit over the last 5 minutes; it is throttled at 100%.",
-            limits.cpu
-        ),
-        scenarios: threshold_scenarios(cpu_t, &over, &under, &cpu, RATE_WINDOW, &[("job", job), ("instance", app)]),
-    });
-
-    let mem_t = infra.memory_threshold.value() / 100.0;
-    #[allow(clippy::cast_precision_loss)] // memory limits are far below 2^52 bytes
-    let mem_bytes = limits.memory.bytes() as f64;
-    let mem = |share: f64| {
-        vec![(
-            sel(
-                "process_resident_memory_bytes",
-                &[("job", job), ("instance", app)],
-            ),
-            Values::Gauge((share * mem_bytes).round()),
-        )]
-    };
-    out.push(Alert {
-        name: "ContainerMemoryHigh".into(),
-        class: AlertClass::Saturation,
-        comment: vec![format!(
-            "infrastructure.memory_threshold: {}% of the memory limit {} ({} bytes, kubernetes.yaml)",
-            infra.memory_threshold, limits.memory, limits.memory.bytes()
-        )],
-        expr: vec![format!(
-            "process_resident_memory_bytes{{job=\"{job}\"}} / {} > {}",
-            limits.memory.bytes(),
-            number(mem_t)
-        )],
-        summary: format!(
-            "{{{{ $labels.instance }}}} uses more than {}% of its memory limit",
-            infra.memory_threshold
-        ),
-        description: format!(
-            "{{{{ $labels.instance }}}} holds {{{{ $value | humanizePercentage }}}} of its {} memory limit; at 100% it is killed.",
-            limits.memory
-        ),
-        scenarios: threshold_scenarios(mem_t, &over, &under, &mem, 60, &[("job", job), ("instance", app)]),
-    });
 
     let node = names.node_job.as_str();
     let node_target = names.node_target.as_str();
@@ -757,22 +558,14 @@ pub fn service_alerts(config: &Config, names: &Names) -> Vec<Alert> {
     out
 }
 
-/// The dependency a `dependency` label names, in prose.
-fn dependency_name(label: &str) -> &str {
-    match label {
-        "redis" => "Redis",
-        other => other,
-    }
-}
-
 /// Rounds to six decimals (test data in expanding notation).
-fn round6(v: f64) -> f64 {
+pub(super) fn round6(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
 }
 
 /// A firing scenario above a share threshold and a quiet one below it; a
 /// threshold of 100% cannot be exceeded, so it gets only the quiet one.
-fn threshold_scenarios(
+pub(super) fn threshold_scenarios(
     t: f64,
     over: &dyn Fn(f64) -> f64,
     under: &dyn Fn(f64) -> f64,
@@ -1045,6 +838,7 @@ pub fn groups(
     let mut groups = Vec::new();
     if !recordings.is_empty() {
         groups.push(Group {
+            note: Vec::new(),
             name: format!("{project}-recording"),
             rules: recordings
                 .iter()
@@ -1063,6 +857,11 @@ pub fn groups(
             continue;
         }
         groups.push(Group {
+            note: if suffix == "service" {
+                super::containers::note(names)
+            } else {
+                Vec::new()
+            },
             name: format!("{project}-{suffix}"),
             rules: alerts.iter().map(|a| alert_rule(config, a)).collect(),
         });

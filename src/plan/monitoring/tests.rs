@@ -215,6 +215,7 @@ fn other_business_thresholds() {
 #[test]
 fn cpu_and_memory_compare_to_the_kubernetes_limits() {
     let mut p = example();
+    // the app's own process_* series (Names::new's default: one process serves)
     let names = Names::new(&p.config).unwrap();
     let alerts = service_alerts(&p.config, &names);
     assert_eq!(
@@ -286,7 +287,7 @@ fn readiness_alert_reads_the_apps_own_report() {
     let a = find(&all, APP_NOT_READY);
     assert_eq!(
         a.expr,
-        vec![r#"app_dependency_up{job="ecommerce-app"} == 0"#]
+        vec![r#"app_dependency_up{job="ecommerce-app", dependency="database"} == 0"#]
     );
     assert_eq!(a.class, AlertClass::Availability);
     assert!(
@@ -297,7 +298,7 @@ fn readiness_alert_reads_the_apps_own_report() {
     // fires for the dependency that is down, with its label; quiet when all are up
     let (labels, value) = a.scenarios[0].fires.clone().expect("a firing scenario");
     assert!(
-        labels.contains(&("dependency".into(), "redis".into())),
+        labels.contains(&("dependency".into(), "database".into())),
         "{labels:?}"
     );
     assert!(
@@ -306,6 +307,8 @@ fn readiness_alert_reads_the_apps_own_report() {
     );
     assert!(value.abs() < f64::EPSILON);
     assert!(a.scenarios[1].fires.is_none());
+    // quiet when only the cache is down: degraded service, not unreadiness
+    assert!(a.scenarios[2].fires.is_none(), "{}", a.scenarios[2].what);
     // the exporters' alert stays, beside it
     find(&all, "AppDependencyDown");
     // the readiness path comes from the manifest

@@ -38,6 +38,7 @@ pub fn dependencies_are_honourable(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     versions(ctx, &mut out);
     image_slots(ctx, &mut out);
     postgres_certificate(ctx, &mut out);
+    cache_tls(ctx, &mut out);
     pools(ctx, &mut out);
     out
 }
@@ -214,6 +215,36 @@ fn postgres_certificate(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             config.security.data.encryption_in_transit.origin(),
             "TLS required here",
         ));
+    }
+}
+
+/// `dependencies.cache.tls: true` needs a Redis that has a certificate: an external one.
+/// The Redis compose runs has none, so a connection test with `--tls` could never pass.
+fn cache_tls(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let config = ctx.config;
+    let Some(cache) = config.manifest.dependencies.cache.as_ref() else {
+        return;
+    };
+    let Some(tls) = cache.tls.as_ref().filter(|t| *t.peek()) else {
+        return;
+    };
+    let external = cache.external.as_ref().is_some_and(|e| *e.peek());
+    if external
+        || !config
+            .manifest
+            .wants(crate::model::manifest::Target::Compose)
+    {
+        return;
+    }
+    if let Some(d) = ctx.error_at(
+        "rule::cache-tls-compose",
+        "the Redis compose runs cannot speak TLS".to_owned(),
+        tls.origin(),
+    ) {
+        out.push(
+            d.with_label("TLS to a Redis that compose starts without a certificate")
+                .with_help("set `external: true` for a managed Redis with TLS, or remove `tls` (the compose Redis is reachable only on the internal network)"),
+        );
     }
 }
 

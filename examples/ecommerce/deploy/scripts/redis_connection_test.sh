@@ -10,7 +10,9 @@
 #   REDIS_HOST             Redis host (required)
 #   REDIS_PORT             port (default 6379)
 #   REDIS_PASSWORD_FILE    file holding the password, or REDISCLI_AUTH holding it
-#   REDIS_CACERT           CA certificate to verify the server with (default: the system's)
+#
+# No TLS: the cache does not speak it (cfgen.yaml dependencies.cache.tls is not set; the
+# Redis compose runs has no certificate), and redis-cli --tls would fail its handshake.
 set -Eeuo pipefail
 
 : "${REDIS_HOST:?set REDIS_HOST to the Redis host}"
@@ -24,11 +26,6 @@ if [[ -n ${REDIS_PASSWORD_FILE:-} ]]; then
 fi
 
 args=(-h "$REDIS_HOST" -p "$REDIS_PORT")
-# security.yaml data.encryption_in_transit: TLS to Redis too.
-args+=(--tls)
-if [[ -n ${REDIS_CACERT:-} ]]; then
-  args+=(--cacert "$REDIS_CACERT")
-fi
 
 reply="$(timeout 10 redis-cli "${args[@]}" PING)"
 if [[ $reply != PONG ]]; then
