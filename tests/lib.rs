@@ -11,6 +11,7 @@ mod hardening;
 mod init;
 mod machines;
 mod people;
+mod release_flow;
 mod robust;
 mod schemas;
 mod usage;

@@ -9,6 +9,7 @@ pub mod docker;
 pub mod kubernetes;
 pub mod monitoring;
 pub mod nginx;
+pub mod release;
 pub mod runtimes;
 pub mod scripts;
 pub mod workflow;

@@ -330,6 +330,9 @@ struct View {
     predeploy_dir: &'static str,
     output: String,
     tls: bool,
+    /// Rollback, alert and smoke test of `deploy.sh`.
+    #[serde(flatten)]
+    release: super::release::Release,
 }
 
 /// Programs each generated script needs.
@@ -436,6 +439,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             .join("/"),
         output,
         tls,
+        release: super::release::release(c),
     };
     let context = serde_json::to_value(&view).unwrap_or_default();
     generated_scripts(c)

@@ -1,0 +1,129 @@
+//! The release flow of `scripts/deploy.sh`, which the workflow's deploy jobs run:
+//! what it rolls back (every Deployment, to the image it ran before), whom it
+//! notifies (monitoring.yaml `alerts.channels`) and its smoke test.
+
+use serde::Serialize;
+
+use crate::model::Config;
+use crate::model::monitoring::Channel;
+
+/// Seconds `deploy.sh` waits for each Deployment's rollback.
+pub const ROLLBACK_TIMEOUT_SECS: u64 = 300;
+
+/// Seconds the smoke test may take (ten tries, five seconds apart).
+pub const SMOKE_TIMEOUT_SECS: u64 = 300;
+
+/// A Deployment cfgen renders, and its container (the one running the project's image).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Deployment {
+    /// `<project>-<process>`.
+    pub name: String,
+    /// The process name.
+    pub container: String,
+}
+
+/// The smoke test: the liveness path of the public process, on the environment's address.
+#[derive(Debug, Clone, Serialize)]
+pub struct Smoke {
+    /// The liveness path (`/health`).
+    pub path: String,
+    /// The command, reading `$BASE_URL`.
+    pub command: String,
+    /// Its timeout.
+    pub timeout_secs: u64,
+}
+
+/// What `deploy.sh` needs beyond the steps.
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    /// Every Deployment, in process-name order.
+    pub deployments: Vec<Deployment>,
+    /// The alert channels notified of a failed deploy, by name.
+    pub channels: Vec<&'static str>,
+    /// [`ROLLBACK_TIMEOUT_SECS`].
+    pub rollback_timeout_secs: u64,
+    /// The deploy jobs' step timeout: every deadline plus a minute each.
+    pub deploy_jobs_secs: u64,
+    /// None without a public process that has HTTP probes.
+    pub smoke: Option<Smoke>,
+}
+
+/// The Deployments cfgen renders for the project's processes.
+#[must_use]
+pub fn deployments(config: &Config) -> Vec<Deployment> {
+    super::workload::processes(config)
+        .map(|(name, _)| Deployment {
+            name: format!("{}-{name}", config.manifest.name),
+            container: name.to_string(),
+        })
+        .collect()
+}
+
+/// The name of a channel as the scripts and the docs spell it.
+#[must_use]
+pub fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Slack => "slack",
+        Channel::Email => "email",
+        Channel::Pagerduty => "pagerduty",
+        Channel::Webhook => "webhook",
+    }
+}
+
+/// Environment variables of each channel's endpoint, with where the workflow reads them
+/// (`secrets` or `vars`).
+#[must_use]
+pub fn channel_env(channel: Channel) -> &'static [(&'static str, &'static str)] {
+    match channel {
+        Channel::Slack => &[("ALERT_SLACK_WEBHOOK_URL", "secrets")],
+        Channel::Webhook => &[("ALERT_WEBHOOK_URL", "secrets")],
+        Channel::Pagerduty => &[("ALERT_PAGERDUTY_ROUTING_KEY", "secrets")],
+        Channel::Email => &[
+            ("ALERT_SMTP_URL", "vars"),
+            ("ALERT_SMTP_USER", "vars"),
+            ("ALERT_SMTP_PASSWORD", "secrets"),
+            ("ALERT_EMAIL_FROM", "vars"),
+            ("ALERT_EMAIL_TO", "vars"),
+        ],
+    }
+}
+
+/// Seconds the deploy jobs may take together: each deadline plus a minute to be scheduled.
+#[must_use]
+pub fn deploy_jobs_secs(config: &Config) -> u64 {
+    config
+        .manifest
+        .deploy_jobs()
+        .map(|(_, j)| super::workload::job_deadline_secs(j) + 60)
+        .sum()
+}
+
+/// The release view of the project.
+#[must_use]
+pub fn release(config: &Config) -> Release {
+    let smoke = super::docker::default_process(config)
+        .filter(|_| config.manifest.public_process().is_some())
+        .and_then(|(_, p)| super::workload::probe_paths(p))
+        .map(|p| Smoke {
+            command: format!(
+                "curl --fail --silent --show-error --retry 10 --retry-all-errors --retry-delay 5 \
+                 --max-time 10 --output /dev/null \"$BASE_URL{}\"",
+                p.liveness
+            ),
+            path: p.liveness,
+            timeout_secs: SMOKE_TIMEOUT_SECS,
+        });
+    Release {
+        deployments: deployments(config),
+        channels: config
+            .monitoring
+            .alerts
+            .channels
+            .iter()
+            .map(|c| channel_name(*c))
+            .collect(),
+        rollback_timeout_secs: ROLLBACK_TIMEOUT_SECS,
+        deploy_jobs_secs: deploy_jobs_secs(config),
+        smoke,
+    }
+}
