@@ -257,3 +257,30 @@ fn a_passing_deploy_keeps_the_new_digest_and_alerts_nobody() {
     assert!(!run.calls.contains("set image"), "{}", run.calls);
     assert!(run.alerts.is_empty(), "{:?}", run.alerts);
 }
+
+/// The seed's scripts.yaml migrates after the rollout (`kubectl exec … alembic upgrade
+/// head`): a located warning at that command, pointing at the deploy job that already runs it.
+#[test]
+fn a_migration_after_the_rollout_is_a_located_warning() {
+    let outcome = cfgen::validate::check_project(&crate::common::example());
+    let found: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "rule::migration-after-rollout")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let d = found[0];
+    assert!(!d.is_error());
+    let (file, line, col) = d.position().expect("located");
+    assert!(file.ends_with("config/deployment/scripts.yaml"), "{file}");
+    assert_eq!((line, col), (24, 16));
+    assert!(d.message.contains("alembic upgrade head"), "{}", d.message);
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("jobs.migrate"),
+        "{:?}",
+        d.help
+    );
+}

@@ -127,3 +127,113 @@ pub fn release(config: &Config) -> Release {
         smoke,
     }
 }
+
+/// A kind of workload object a scripts.yaml step can name (`deployment/NAME`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Kind {
+    /// `apps/v1` Deployment: one per process.
+    Deployment,
+    /// Service: one per process with a port.
+    Service,
+    /// `batch/v1` Job: one per deploy job.
+    Job,
+    /// `batch/v1` CronJob: one per scheduled job, and the database backup.
+    CronJob,
+    /// Kinds cfgen never renders.
+    StatefulSet,
+    /// Kinds cfgen never renders.
+    DaemonSet,
+}
+
+impl Kind {
+    /// The kind a kubectl resource word names (`deploy`, `deployments.apps`, `svc`, `cj`).
+    #[must_use]
+    pub fn from_kubectl(word: &str) -> Option<Self> {
+        let word = word.split('.').next().unwrap_or(word).to_ascii_lowercase();
+        Some(match word.as_str() {
+            "deployment" | "deployments" | "deploy" => Self::Deployment,
+            "service" | "services" | "svc" => Self::Service,
+            "job" | "jobs" => Self::Job,
+            "cronjob" | "cronjobs" | "cj" => Self::CronJob,
+            "statefulset" | "statefulsets" | "sts" => Self::StatefulSet,
+            "daemonset" | "daemonsets" | "ds" => Self::DaemonSet,
+            _ => return None,
+        })
+    }
+
+    /// As kubectl spells it.
+    #[must_use]
+    pub fn kubectl(self) -> &'static str {
+        match self {
+            Self::Deployment => "deployment",
+            Self::Service => "service",
+            Self::Job => "job",
+            Self::CronJob => "cronjob",
+            Self::StatefulSet => "statefulset",
+            Self::DaemonSet => "daemonset",
+        }
+    }
+}
+
+/// Every workload object cfgen renders in each environment, by kind and name.
+#[must_use]
+pub fn workloads(config: &Config) -> Vec<(Kind, String)> {
+    let project = &config.manifest.name;
+    let mut out = Vec::new();
+    for (name, process) in super::workload::processes(config) {
+        out.push((Kind::Deployment, format!("{project}-{name}")));
+        if process.port.is_some() {
+            out.push((Kind::Service, format!("{project}-{name}")));
+        }
+    }
+    for (name, _) in config.manifest.deploy_jobs() {
+        out.push((Kind::Job, format!("{project}-{name}")));
+    }
+    for (name, _) in config.manifest.scheduled_jobs() {
+        out.push((Kind::CronJob, format!("{project}-{name}")));
+    }
+    if let Some(backup) = super::kubernetes::backup_cronjob(config) {
+        out.push((Kind::CronJob, backup));
+    }
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names the scripts.yaml check accepts are the names the Kubernetes target renders,
+    /// for every example project.
+    #[test]
+    fn workloads_are_what_the_kubernetes_target_renders() {
+        let renderer = crate::render::Renderer::new(None).expect("templates compile");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs: Vec<_> = std::fs::read_dir(root.join("examples"))
+            .expect("examples")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        dirs.push(root.join("app"));
+        for dir in dirs {
+            let project = crate::validate::check_project(&dir)
+                .project
+                .unwrap_or_else(|| panic!("{} validates", dir.display()));
+            let mut rendered = Vec::new();
+            for artifact in crate::plan::kubernetes::plan(&project) {
+                if !artifact.path.contains("/staging/") {
+                    continue;
+                }
+                let text = renderer.render(&artifact).expect("renders");
+                let doc = crate::verify::parse_yaml(&artifact.path, &text).expect("YAML");
+                let kind = doc["kind"].as_str().unwrap_or_default();
+                let Some(kind) = Kind::from_kubectl(kind) else {
+                    continue;
+                };
+                let name = doc["metadata"]["name"].as_str().unwrap_or_default();
+                rendered.push((kind, name.to_owned()));
+            }
+            rendered.sort();
+            assert_eq!(rendered, workloads(&project.config), "{}", dir.display());
+        }
+    }
+}

@@ -211,13 +211,10 @@ run_phases() {
   # `-f k8s/` applies the seed's flat folder; cfgen renders a kustomization per environment under deploy/k8s/<env>, applied with `-k`
   # namespace of the environment added (`--namespace`)
   run_step required 300 '应用更新' 'kubectl --namespace "$KUBE_NAMESPACE" apply -k "$KUSTOMIZE_DIR"'
-  # scripts.yaml runs `kubectl rollout status deployment/shop`:
+  # scripts.yaml runs `kubectl rollout status deployment/shop-app`:
   # namespace of the environment added (`--namespace`)
   # `--timeout=600s` added so kubectl reports the stalled rollout before the step is killed
-  run_step required 600 '等待就绪' 'kubectl --namespace "$KUBE_NAMESPACE" rollout status deployment/shop --timeout=600s'
-  # scripts.yaml runs `kubectl exec deployment/shop -- shop migrate`:
-  # namespace of the environment added (`--namespace`)
-  run_step required 120 '数据库迁移' 'kubectl --namespace "$KUBE_NAMESPACE" exec deployment/shop -- shop migrate'
+  run_step required 600 '等待就绪' 'kubectl --namespace "$KUBE_NAMESPACE" rollout status deployment/shop-app --timeout=600s'
   # scripts.yaml post_deploy
   run_step required 300 'API健康检查' deploy/scripts/api_health_check.sh
   run_step required 300 '数据库连接测试' deploy/scripts/db_connection_test.sh

@@ -543,3 +543,10 @@ pub fn cpu_target(config: &Config) -> u32 {
 pub fn grace_seconds(config: &Config) -> u32 {
     PRE_STOP_SECONDS + (*config.performance.database.query_timeout).max(10)
 }
+
+/// The name of the backup CronJob, when cfgen renders one.
+#[must_use]
+pub fn backup_cronjob(config: &Config) -> Option<String> {
+    config.manifest.dependencies.database.as_ref()?;
+    backup::view(config, &config.manifest.name, &hardening(config)).map(|b| b.name)
+}

@@ -8,6 +8,7 @@ mod logging;
 mod manifest;
 mod paths;
 mod probes;
+mod release;
 mod resources;
 mod rollout;
 mod scanning;
@@ -42,6 +43,8 @@ const RULES: &[Rule] = &[
     rollout::rolling_update_can_progress,
     probes::probe_paths_are_health_endpoints,
     scripts::referenced_scripts_exist,
+    release::steps_name_rendered_objects,
+    release::no_migration_after_rollout,
     alerts::escalation_covers_severities,
     alerts::business_thresholds_fit_metrics,
     logging::formatters_exist,
