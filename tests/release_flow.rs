@@ -284,3 +284,32 @@ fn a_migration_after_the_rollout_is_a_located_warning() {
         d.help
     );
 }
+
+/// The seed's docker.yaml names `node:18-alpine` and `nginx:1.24-alpine`: a located warning
+/// at each, with the supported line from cfgen's dated table.
+#[test]
+fn end_of_life_images_are_located_warnings() {
+    let outcome = cfgen::validate::check_project(&crate::common::example());
+    let found: Vec<(usize, usize, &str)> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "rule::image-end-of-life")
+        .map(|d| {
+            let (file, line, col) = d.position().expect("located");
+            assert!(file.ends_with("config/deployment/docker.yaml"), "{file}");
+            assert!(!d.is_error());
+            assert!(
+                d.help
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("checked 2026-12")
+            );
+            (line, col, d.message.as_str())
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!((found[0].0, found[0].1), (6, 11));
+    assert!(found[0].2.contains("Node.js 18"), "{}", found[0].2);
+    assert_eq!((found[1].0, found[1].1), (7, 12));
+    assert!(found[1].2.contains("nginx 1.24"), "{}", found[1].2);
+}

@@ -4,6 +4,7 @@
 mod alerts;
 mod backup;
 mod dependencies;
+mod images;
 mod logging;
 mod manifest;
 mod paths;
@@ -52,6 +53,7 @@ const RULES: &[Rule] = &[
     backup::schedule_meets_rpo,
     workload::workload_is_honourable,
     dependencies::dependencies_are_honourable,
+    images::images_are_supported,
     scanning::scan_settings_agree,
     paths::output_inside_project,
     values::step_values_are_single_lines,
