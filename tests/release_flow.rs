@@ -313,3 +313,98 @@ fn end_of_life_images_are_located_warnings() {
     assert_eq!((found[1].0, found[1].1), (7, 12));
     assert!(found[1].2.contains("nginx 1.24"), "{}", found[1].2);
 }
+
+/// For every committed project: the workflow's build context and Dockerfile exist from the
+/// repository root (where GitHub runs it and where `uses:` steps resolve paths), and each
+/// `run:` of a generated script exists from the steps' working directory. app/ built
+/// `context: ..` with `file: deploy/Dockerfile`, which no single folder satisfies.
+#[test]
+fn workflow_paths_resolve_from_the_repository_root() {
+    let root = crate::common::repo();
+    let mut projects: Vec<_> = std::fs::read_dir(root.join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    projects.push(root.join("app"));
+    for project in projects {
+        let text =
+            std::fs::read_to_string(project.join("deploy/.github/workflows/deploy.yml")).unwrap();
+        let workflow: serde_json::Value = cfgen::verify::parse_yaml("deploy.yml", &text).unwrap();
+        let workdir = workflow["defaults"]["run"]["working-directory"]
+            .as_str()
+            .unwrap_or(".");
+        assert_eq!(root.join(workdir), project, "{}", project.display());
+        let Some(build) = workflow["jobs"]["build"]["steps"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["id"] == "push"))
+        else {
+            continue;
+        };
+        let context = build["with"]["context"].as_str().unwrap();
+        let file = build["with"]["file"].as_str().unwrap();
+        assert!(
+            root.join(context).is_dir(),
+            "{}: {context}",
+            project.display()
+        );
+        assert!(root.join(file).is_file(), "{}: {file}", project.display());
+        for job in workflow["jobs"].as_object().unwrap().values() {
+            for step in job["steps"].as_array().into_iter().flatten() {
+                let Some(run) = step["run"].as_str() else {
+                    continue;
+                };
+                let script = run.split_whitespace().next().unwrap_or_default();
+                if script.ends_with(".sh") {
+                    assert!(root.join(workdir).join(script).is_file(), "{run}");
+                }
+            }
+        }
+    }
+}
+
+/// A project at the root of a repository whose build context climbs out of it is a located
+/// error; the same project one folder down builds from the repository root.
+#[test]
+fn a_build_context_outside_the_repository_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join(".git")).unwrap();
+    let manifest = crate::common::MINIMAL_MANIFEST.replace(
+        "build: { runtime: python, entrypoint: \"app.main:app\" }",
+        "build: { runtime: python, entrypoint: \"app.main:app\", context: \"..\" }",
+    );
+    std::fs::write(tmp.path().join("cfgen.yaml"), &manifest).unwrap();
+    let outcome = cfgen::validate::check_project(tmp.path());
+    let d = outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "rule::context-outside-repository")
+        .expect("the rule fires");
+    assert!(d.is_error());
+    let (file, line, _) = d.position().unwrap();
+    assert!(file.ends_with("cfgen.yaml") && line == 4, "{file}:{line}");
+
+    let project = tmp.path().join("api");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("cfgen.yaml"), &manifest).unwrap();
+    let out = crate::common::cfgen(&project)
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text =
+        std::fs::read_to_string(project.join("deploy/.github/workflows/deploy.yml")).unwrap();
+    let workflow: serde_json::Value = cfgen::verify::parse_yaml("deploy.yml", &text).unwrap();
+    assert_eq!(workflow["defaults"]["run"]["working-directory"], "api");
+    let push = workflow["jobs"]["build"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "push")
+        .unwrap();
+    assert_eq!(push["with"]["context"], ".");
+    assert_eq!(push["with"]["file"], "api/deploy/Dockerfile");
+}

@@ -78,3 +78,27 @@ pub fn end_of_life_help(product: &str, supported: &str, checked: &str) -> String
          supported line is fine too)"
     )
 }
+
+/// The build context lies outside the repository the workflow checks out.
+#[must_use]
+pub fn context_outside_repository(context: &str, root: &str, found: bool) -> String {
+    if found {
+        format!(
+            "the build context `{context}` lies outside the repository (`{root}`): the workflow's \
+             checkout does not contain it"
+        )
+    } else {
+        format!(
+            "the build context `{context}` lies outside the project folder, which the workflow \
+             takes as the repository root (cfgen found no `.git` above it)"
+        )
+    }
+}
+
+/// The label at `build.context`.
+pub const CONTEXT_OUTSIDE_REPOSITORY_LABEL: &str = "outside what the workflow checks out";
+
+/// How to fix it.
+pub const CONTEXT_OUTSIDE_REPOSITORY_HELP: &str = "give a context inside the repository (the \
+    workflow builds from the repository root and runs its steps in the project folder), or \
+    drop the `workflow` target and build the image elsewhere";

@@ -112,6 +112,12 @@ struct View {
     jobs: Vec<DeployJob>,
     /// The output folder, relative to the project.
     output: String,
+    /// The project folder in its repository (`.` at the root): the `run:` steps'
+    /// working directory and the push trigger's `paths:`.
+    project_dir: String,
+    /// The push trigger's `paths:` (none: every push): the project folder and a build
+    /// context outside it; none when the context is the whole repository.
+    push_paths: Vec<String>,
     /// `uses:` of each action, by key ([`ACTIONS`]).
     actions: std::collections::BTreeMap<&'static str, &'static str>,
     /// Debian packages of the clients a step runs that the runner lacks.
@@ -227,6 +233,11 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         .map(ToString::to_string)
         .collect();
     let order = deployment_order(&names);
+    let project_dir = super::release::project_in_repository(&project.dir);
+    // A path outside the repository stays as written: validation reports it.
+    let from_root = |path: &str| {
+        super::release::join_relative(&project_dir, path).unwrap_or_else(|| path.to_owned())
+    };
     let release = super::release::release(c);
     let deploy_secs: u64 = steps.iter().map(|s| s.timeout_secs).sum::<u64>()
         + release.deploy_jobs_secs
@@ -315,8 +326,9 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         image: c.manifest.image.name.clone(),
         image_job,
         build: c.manifest.build.as_ref().map(|_| Build {
-            dockerfile: super::docker::dockerfile_path(c),
-            context: super::docker::build_context(c).to_owned(),
+            // `uses:` steps ignore `working-directory`: both from the repository root
+            dockerfile: from_root(&super::docker::dockerfile_path(c)),
+            context: from_root(super::docker::build_context(c)),
             layer_caching: *c.docker.build.layer_caching,
         }),
         prebuilt: c
@@ -327,6 +339,22 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         scan,
         jobs,
         output: output.to_owned(),
+        push_paths: if project_dir == "." {
+            Vec::new()
+        } else {
+            let mut paths = vec![format!("{project_dir}/**")];
+            if c.manifest.build.is_some() {
+                let context = from_root(super::docker::build_context(c));
+                if context == "." {
+                    paths.clear();
+                } else if context != project_dir && !context.starts_with(&format!("{project_dir}/"))
+                {
+                    paths.push(format!("{context}/**"));
+                }
+            }
+            paths
+        },
+        project_dir: project_dir.clone(),
         actions: ACTIONS.iter().copied().collect(),
         apt_packages,
         python: needs_python.then(|| {

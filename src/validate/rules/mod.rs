@@ -56,6 +56,7 @@ const RULES: &[Rule] = &[
     images::images_are_supported,
     scanning::scan_settings_agree,
     paths::output_inside_project,
+    paths::build_context_inside_repository,
     values::step_values_are_single_lines,
 ];
 

@@ -28,6 +28,18 @@ const NAMING_VERBS: &[&str] = &[
     "port-forward",
 ];
 
+/// kubectl's global flags that take a value as the next word.
+const VALUE_FLAGS: &[&str] = &[
+    "-n",
+    "--namespace",
+    "--context",
+    "--kubeconfig",
+    "--cluster",
+    "--user",
+    "-s",
+    "--server",
+];
+
 /// Commands that migrate a database schema, as word prefixes.
 const MIGRATIONS: &[&[&str]] = &[
     &["alembic", "upgrade"],
@@ -71,10 +83,20 @@ pub fn named_objects(command: &str) -> Vec<(Kind, String)> {
     let words = &words[start + 1..];
     let end = words.iter().position(|w| *w == "--").unwrap_or(words.len());
     let words = &words[..end];
-    let naming = words
-        .iter()
-        .find(|w| !w.starts_with('-'))
-        .is_some_and(|v| NAMING_VERBS.contains(v));
+    // The verb: the first word that is neither a flag nor a global flag's value.
+    let mut verb = None;
+    let mut skip = false;
+    for w in words {
+        if skip {
+            skip = false;
+        } else if w.starts_with('-') {
+            skip = !w.contains('=') && VALUE_FLAGS.contains(w);
+        } else {
+            verb = Some(*w);
+            break;
+        }
+    }
+    let naming = verb.is_some_and(|v| NAMING_VERBS.contains(&v));
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let w = w.split_once('=').map_or(*w, |(_, v)| v);
