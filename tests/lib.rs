@@ -13,6 +13,7 @@ mod hardening;
 mod init;
 mod machines;
 mod people;
+mod release_flow;
 mod robust;
 mod schemas;
 mod servers;

@@ -97,7 +97,7 @@ fn the_json_of_a_stale_check_holds_the_stale_files_and_the_diff() {
             { "path": "nginx/nginx.conf", "change": "added" },
         ])
     );
-    assert_eq!(project["files"]["unchanged"].as_array().unwrap().len(), 43);
+    assert_eq!(project["files"]["unchanged"].as_array().unwrap().len(), 45);
     let diff = project["diff"].as_str().unwrap();
     assert!(
         diff.contains("--- a/Dockerfile\n+++ b/Dockerfile\n"),
@@ -121,7 +121,7 @@ fn the_json_of_a_stale_check_holds_the_stale_files_and_the_diff() {
     );
     assert_eq!(
         doc["summary"],
-        "1 project: 2 written, 43 unchanged, 0 pruned; 0 errors, 0 warnings"
+        "1 project: 2 written, 45 unchanged, 0 pruned; 0 errors, 0 warnings"
     );
 }
 
@@ -162,14 +162,17 @@ fn sarif_for_code_scanning_and_junit_for_test_reports() {
     assert_eq!(run["tool"]["driver"]["name"], "cfgen");
     assert_eq!(run["columnKind"], "unicodeCodePoints");
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 2);
-    assert_eq!(results[1]["ruleId"], "rule::log-file-read-only");
-    assert_eq!(results[1]["level"], "warning");
+    // by file: backup.yaml (rpo), docker.yaml (two end-of-life images), logging.yaml,
+    // scripts.yaml (the migration after the rollout)
+    assert_eq!(results.len(), 5);
+    let log = &results[3];
+    assert_eq!(log["ruleId"], "rule::log-file-read-only");
+    assert_eq!(log["level"], "warning");
     assert_eq!(
-        results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        log["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "shop/config/deployment/logging.yaml"
     );
-    assert!(results[1].get("suppressions").is_none());
+    assert!(log.get("suppressions").is_none());
     assert_eq!(results[0]["ruleId"], "rule::rpo");
     assert_eq!(
         results[0]["suppressions"],

@@ -69,7 +69,7 @@ fn a_file_path_finds_its_enclosing_project() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.ends_with("1 project: valid; 0 errors, 2 warnings\n"),
+        stderr.ends_with("1 project: valid; 0 errors, 5 warnings\n"),
         "{stderr}"
     );
     assert!(!stderr.contains("missing"), "{stderr}");

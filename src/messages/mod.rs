@@ -1,6 +1,8 @@
 //! All user-facing wording in one place: lowercase first words, names in
 //! backticks, and a "please report" line for cfgen's own bugs.
 
+pub mod release;
+
 use crate::load::LoadErrorKind;
 
 mod layers;

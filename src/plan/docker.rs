@@ -46,7 +46,8 @@ pub fn exec_form(args: &[String]) -> String {
 }
 
 /// `path` with `.` and `..` resolved lexically (no file system access).
-fn normalize(path: &Path) -> PathBuf {
+#[must_use]
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

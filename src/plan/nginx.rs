@@ -45,13 +45,46 @@ struct View {
     upstream_keepalive_timeout: u32,
     ssl: bool,
     server_names: String,
-    security_headers: bool,
+    /// security.yaml `security_headers`: the headers to set (HSTS only with TLS).
+    security_headers: Vec<(&'static str, &'static str)>,
     rate_limit: Option<RateLimit>,
     static_cache_control: String,
     api_cache_control: String,
     liveness: String,
     readiness: String,
     metrics: String,
+}
+
+/// HTTP Strict Transport Security: set where TLS ends (two years, with subdomains).
+pub const HSTS: (&str, &str) = (
+    "Strict-Transport-Security",
+    "max-age=63072000; includeSubDomains",
+);
+
+/// The response headers security.yaml `security_headers: true` sets, on nginx and on the
+/// Kubernetes Ingress alike (one list, so the two cannot drift).
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+];
+
+/// The headers to set: none when `enabled` is off; [`HSTS`] first when `tls`.
+#[must_use]
+pub fn security_headers(enabled: bool, tls: bool) -> Vec<(&'static str, &'static str)> {
+    if !enabled {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if tls {
+        out.push(HSTS);
+    }
+    out.extend_from_slice(SECURITY_HEADERS);
+    out
 }
 
 /// The nginx configuration.
@@ -96,7 +129,11 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         ssl: *config.kubernetes.networking.ssl_enabled
             && net.ssl_termination == SslTermination::Ingress,
         server_names: hosts.join(" "),
-        security_headers: *net.security_headers,
+        security_headers: security_headers(
+            *net.security_headers,
+            *config.kubernetes.networking.ssl_enabled
+                && net.ssl_termination == SslTermination::Ingress,
+        ),
         rate_limit: net.rate_limiting.limits().map(|l| RateLimit {
             rate: l.requests_per_second,
             burst: l.burst,

@@ -334,6 +334,9 @@ struct View {
     tls: bool,
     /// The cache speaks TLS (`dependencies.cache.tls`): `redis-cli --tls`.
     cache_tls: bool,
+    /// Rollback, alert and smoke test of `deploy.sh`.
+    #[serde(flatten)]
+    release: super::release::Release,
 }
 
 /// Programs each generated script needs.
@@ -463,6 +466,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         output,
         tls,
         cache_tls: cache_tls(c),
+        release: super::release::release(c),
     };
     let context = serde_json::to_value(&view).unwrap_or_default();
     generated_scripts(c)

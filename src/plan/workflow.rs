@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::scripts::{DeployStep, deploy_steps, severities_from, timeout_minutes};
+use super::scripts::{deploy_steps, severities_from, timeout_minutes};
 use super::{Artifact, Check, Syntax};
 use crate::validate::Project;
 
@@ -53,40 +53,34 @@ const PRODUCTION_NAMES: &[&str] = &["production", "prod"];
 /// (checkout, cluster access, image pin, smoke test).
 const JOB_MARGIN_MINUTES: u64 = 10;
 
+/// Seconds `deploy.sh` may take beyond its steps, deploy jobs, smoke test and rollback
+/// waits (pinning the image, recording the live one, the alert).
+const ROLLBACK_MARGIN_SECS: u64 = 120;
+
 /// One environment-variable line of a step: `NAME: value` (a `${{ }}` expression).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct EnvLine {
     name: &'static str,
     value: String,
 }
 
 #[derive(Debug, Serialize)]
-struct WorkflowStep {
-    #[serde(flatten)]
-    step: DeployStep,
-    /// Secrets and variables the step's script reads.
-    env: Vec<EnvLine>,
-}
-
-#[derive(Debug, Serialize)]
 struct DeployJob {
     id: String,
     name: String,
-    namespace: String,
     /// The public host (none without a public process).
     host: Option<String>,
     /// Its URL, `https://` unless the environment turns TLS off.
     base_url: Option<String>,
-    kustomize_dir: String,
     needs: Vec<String>,
     /// Deployed only from `main` or a published release.
     protected: bool,
     timeout_minutes: u64,
-    steps: Vec<WorkflowStep>,
-    /// Where the deploy jobs run: before the step at this index (`steps.len()`: after all).
-    deploy_jobs_at: Option<usize>,
-    /// Their step's timeout: every deadline plus a minute each.
-    deploy_jobs_minutes: u64,
+    /// The deploy step's timeout: every step's, the deploy jobs', the smoke test's and the
+    /// rollback's, so `deploy.sh`'s own timeouts fire first and it can still roll back.
+    deploy_minutes: u64,
+    /// Secrets and variables the scripts and the alert read.
+    env: Vec<EnvLine>,
 }
 
 #[derive(Debug, Serialize)]
@@ -120,15 +114,25 @@ struct View {
     jobs: Vec<DeployJob>,
     /// The output folder, relative to the project.
     output: String,
+    /// The project folder in its repository (`.` at the root): the `run:` steps'
+    /// working directory and the push trigger's `paths:`.
+    project_dir: String,
+    /// The push trigger's `paths:` (none: every push): the project folder and a build
+    /// context outside it; none when the context is the whole repository.
+    push_paths: Vec<String>,
     /// `uses:` of each action, by key ([`ACTIONS`]).
     actions: std::collections::BTreeMap<&'static str, &'static str>,
     /// Debian packages of the clients a step runs that the runner lacks.
     apt_packages: Vec<&'static str>,
     /// Python version to set up when a step runs pytest/python.
     python: Option<String>,
-    liveness: String,
     backup_retention_days: u64,
     backup_encrypted: bool,
+    /// A step runs `backup_database.sh` (its dump is kept as an artifact).
+    backup_step: bool,
+    /// Alert endpoints each GitHub environment provides, as secrets and as variables.
+    alert_secrets: Vec<&'static str>,
+    alert_vars: Vec<&'static str>,
 }
 
 /// Secrets and variables a generated script reads, as GitHub expressions.
@@ -210,7 +214,6 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     } else {
         "resolve"
     };
-    let has_deploy_jobs = c.manifest.deploy_jobs().next().is_some();
     let steps = deploy_steps(project);
     let encrypted = c.backup.database.encryption;
     // security.yaml decides; validation makes docker.yaml agree.
@@ -232,10 +235,48 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         .map(ToString::to_string)
         .collect();
     let order = deployment_order(&names);
+    let project_dir = super::release::project_in_repository(&project.dir);
+    // A path outside the repository stays as written: validation reports it.
+    let from_root = |path: &str| {
+        super::release::join_relative(&project_dir, path).unwrap_or_else(|| path.to_owned())
+    };
+    let release = super::release::release(c);
+    let deploy_secs: u64 = steps.iter().map(|s| s.timeout_secs).sum::<u64>()
+        + release.deploy_jobs_secs
+        + release.smoke.as_ref().map_or(0, |s| s.timeout_secs)
+        + release.rollback_timeout_secs * release.deployments.len() as u64
+        + ROLLBACK_MARGIN_SECS;
+    let mut env_lines: Vec<EnvLine> = Vec::new();
+    for step in &steps {
+        for line in step
+            .script
+            .as_deref()
+            .map(|script| script_env(script, *encrypted))
+            .unwrap_or_default()
+        {
+            if !env_lines.iter().any(|l| l.name == line.name) {
+                env_lines.push(line);
+            }
+        }
+    }
+    let (mut alert_secrets, mut alert_vars) = (Vec::new(), Vec::new());
+    for channel in c.monitoring.alerts.channels.iter() {
+        for (name, from) in super::release::channel_env(*channel) {
+            env_lines.push(EnvLine {
+                name,
+                value: format!("${{{{ {from}.{name} }}}}"),
+            });
+            if *from == "secrets" {
+                alert_secrets.push(*name);
+            } else {
+                alert_vars.push(*name);
+            }
+        }
+    }
     let mut previous: Option<String> = None;
     let mut jobs = Vec::new();
     for name in &order {
-        let Some((env_name, env)) = c
+        let Some((_, env)) = c
             .manifest
             .environments
             .iter()
@@ -251,8 +292,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         if let Some(p) = &previous {
             needs.push(p.clone());
         }
-        let step_minutes: u64 = steps.iter().map(|s| s.timeout_minutes).sum();
-        // The smoke test and the environment's URL need a public process on a host.
+        // The environment's URL needs a public process on a host.
         let host = env
             .host
             .as_ref()
@@ -261,39 +301,15 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         jobs.push(DeployJob {
             id: id.clone(),
             name: name.clone(),
-            namespace: super::kubernetes::namespace(c, env_name, env),
             base_url: host
                 .as_deref()
                 .map(|h| super::common::public_url(project.config_for(name), h)),
             host,
-            kustomize_dir: format!("{output}/k8s/{name}"),
             needs,
             protected: PRODUCTION_NAMES.contains(&name.as_str()) || previous.is_some(),
-            timeout_minutes: timeout_minutes((step_minutes + JOB_MARGIN_MINUTES) * 60),
-            // Before the scripts.yaml deploy phase: the new version takes no traffic before them.
-            deploy_jobs_at: has_deploy_jobs.then(|| {
-                steps
-                    .iter()
-                    .position(|s| s.phase != "pre_deploy")
-                    .unwrap_or(steps.len())
-            }),
-            deploy_jobs_minutes: timeout_minutes(
-                c.manifest
-                    .deploy_jobs()
-                    .map(|(_, j)| super::workload::job_deadline_secs(j) + 60)
-                    .sum(),
-            ),
-            steps: steps
-                .iter()
-                .map(|s| WorkflowStep {
-                    env: s
-                        .script
-                        .as_deref()
-                        .map(|script| script_env(script, *encrypted))
-                        .unwrap_or_default(),
-                    step: s.clone(),
-                })
-                .collect(),
+            timeout_minutes: timeout_minutes(deploy_secs + JOB_MARGIN_MINUTES * 60),
+            deploy_minutes: timeout_minutes(deploy_secs),
+            env: env_lines.clone(),
         });
         previous = Some(id);
     }
@@ -316,8 +332,9 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         image: c.manifest.image.name.clone(),
         image_job,
         build: c.manifest.build.as_ref().map(|_| Build {
-            dockerfile: super::docker::dockerfile_path(c),
-            context: super::docker::build_context(c).to_owned(),
+            // `uses:` steps ignore `working-directory`: both from the repository root
+            dockerfile: from_root(&super::docker::dockerfile_path(c)),
+            context: from_root(super::docker::build_context(c)),
             layer_caching: *c.docker.build.layer_caching,
         }),
         prebuilt: c
@@ -328,6 +345,22 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         scan,
         jobs,
         output: output.to_owned(),
+        push_paths: if project_dir == "." {
+            Vec::new()
+        } else {
+            let mut paths = vec![format!("{project_dir}/**")];
+            if c.manifest.build.is_some() {
+                let context = from_root(super::docker::build_context(c));
+                if context == "." {
+                    paths.clear();
+                } else if context != project_dir && !context.starts_with(&format!("{project_dir}/"))
+                {
+                    paths.push(format!("{context}/**"));
+                }
+            }
+            paths
+        },
+        project_dir: project_dir.clone(),
         actions: ACTIONS.iter().copied().collect(),
         apt_packages,
         python: needs_python.then(|| {
@@ -339,10 +372,6 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                     .and_then(|i| i.tag.as_deref()),
             )
         }),
-        liveness: super::docker::default_process(c)
-            .and_then(|(_, p)| super::workload::probe_paths(p))
-            .map(|p| p.liveness)
-            .unwrap_or_default(),
         backup_retention_days: c
             .backup
             .database
@@ -351,6 +380,11 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             .div_ceil(86_400)
             .clamp(1, 90),
         backup_encrypted: *encrypted,
+        backup_step: steps
+            .iter()
+            .any(|s| s.script.as_deref() == Some("backup_database.sh")),
+        alert_secrets,
+        alert_vars,
     };
     vec![Artifact::new(
         ".github/workflows/deploy.yml",
@@ -391,8 +425,7 @@ mod tests {
         assert_eq!(python_version(None), "3.12");
     }
 
-    /// Renders the example's workflow with its first deploy step made optional
-    /// and returns it parsed.
+    /// Renders the example's workflow, edited, and returns it parsed.
     fn rendered_example(edit: impl FnOnce(&mut crate::model::Config)) -> serde_json::Value {
         let mut project = crate::plan::example_project();
         edit(&mut project.config);
@@ -407,27 +440,50 @@ mod tests {
     fn steps_map_timeout_and_required_and_the_scan_gates_at_the_threshold() {
         use crate::model::security::VulnerabilitySeverity;
         let workflow = rendered_example(|c| {
-            *c.scripts.deploy[0].required = false;
             *c.security.container.vulnerability_threshold = VulnerabilitySeverity::Medium;
         });
         let steps = workflow["jobs"]["deploy-staging"]["steps"]
             .as_array()
             .unwrap();
-        let step = |name: &str| {
-            steps
-                .iter()
-                .find(|s| s["name"] == name)
-                .unwrap_or_else(|| panic!("step {name}"))
-        };
-        // deploy[0]: timeout 300s, made optional
-        assert_eq!(step("应用更新")["timeout-minutes"], 5);
-        assert_eq!(step("应用更新")["continue-on-error"], true);
-        // deploy[1]: 600s, required; deploy[2]: 120s
-        assert_eq!(step("等待就绪")["timeout-minutes"], 10);
-        assert!(step("等待就绪").get("continue-on-error").is_none());
-        assert_eq!(step("数据库迁移")["timeout-minutes"], 2);
-        // no timeout given: the 300s default
-        assert_eq!(step("健康检查")["timeout-minutes"], 5);
+        // one step runs deploy.sh, which runs the scripts.yaml steps under their timeouts,
+        // rolls back and alerts; its own timeout covers all of them and the rollback
+        let deploy = steps
+            .iter()
+            .find(|s| s["name"] == "Deploy to staging")
+            .expect("the deploy step");
+        assert_eq!(deploy["run"], "deploy/scripts/deploy.sh staging");
+        let step_secs: u64 = deploy_steps(&crate::plan::example_project())
+            .iter()
+            .map(|s| s.timeout_secs)
+            .sum();
+        let minutes = deploy["timeout-minutes"].as_u64().unwrap();
+        assert!(minutes * 60 > step_secs + super::super::release::ROLLBACK_TIMEOUT_SECS);
+        assert!(
+            workflow["jobs"]["deploy-staging"]["timeout-minutes"]
+                .as_u64()
+                .unwrap()
+                > minutes
+        );
+        // the alert endpoints come from the environment's secrets, never inline
+        assert_eq!(
+            deploy["env"]["ALERT_SLACK_WEBHOOK_URL"],
+            "${{ secrets.ALERT_SLACK_WEBHOOK_URL }}"
+        );
+        let script = crate::plan::scripts::plan(&crate::plan::example_project())
+            .into_iter()
+            .find(|a| a.path.ends_with("deploy.sh"))
+            .expect("deploy.sh");
+        let renderer = crate::render::Renderer::new(None).expect("templates compile");
+        let text = renderer.render(&script).expect("renders");
+        // deploy[0]: 300s; deploy[1]: 600s; deploy[2]: 120s; no timeout: the 300s default
+        for line in [
+            "run_step required 300 '应用更新'",
+            "run_step required 600 '等待就绪'",
+            "run_step required 120 '数据库迁移'",
+            "run_step required 300 '健康检查'",
+        ] {
+            assert!(text.contains(line), "{line}");
+        }
         let trivy = &workflow["jobs"]["scan"]["steps"][1]["with"];
         assert_eq!(trivy["severity"], "MEDIUM,HIGH,CRITICAL");
         assert_eq!(trivy["exit-code"], "1");

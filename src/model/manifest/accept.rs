@@ -44,11 +44,27 @@ pub enum WarningCode {
     /// A policy file holds no settings.
     #[serde(rename = "schema::empty")]
     EmptyFile,
+    /// An image the config names is past its end of life (cfgen's dated table).
+    #[serde(rename = "rule::image-end-of-life")]
+    ImageEndOfLife,
+    /// A scripts.yaml step migrates a schema after the new version is rolled out.
+    #[serde(rename = "rule::migration-after-rollout")]
+    MigrationAfterRollout,
+    /// Outside a repository, the build context lies outside the project folder the workflow takes as the root.
+    #[serde(rename = "rule::context-outside-repository")]
+    ContextOutsideRepository,
 }
 
 impl WarningCode {
     /// Every code.
-    pub const ALL: [Self; 3] = [Self::Rpo, Self::LogFileReadOnly, Self::EmptyFile];
+    pub const ALL: [Self; 6] = [
+        Self::Rpo,
+        Self::LogFileReadOnly,
+        Self::EmptyFile,
+        Self::ImageEndOfLife,
+        Self::MigrationAfterRollout,
+        Self::ContextOutsideRepository,
+    ];
 
     /// The code as diagnostics carry it.
     #[must_use]
@@ -57,6 +73,9 @@ impl WarningCode {
             Self::Rpo => "rule::rpo",
             Self::LogFileReadOnly => "rule::log-file-read-only",
             Self::EmptyFile => "schema::empty",
+            Self::ImageEndOfLife => "rule::image-end-of-life",
+            Self::MigrationAfterRollout => "rule::migration-after-rollout",
+            Self::ContextOutsideRepository => "rule::context-outside-repository",
         }
     }
 }

@@ -220,6 +220,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                     digest: digest(config),
                     resources,
                     what: "deploys the",
+                    min_kubernetes: MIN_KUBERNETES,
                 }
             },
         );
@@ -232,6 +233,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                     digest: digest(config),
                     resources: predeploy,
                     what: "runs the deploy jobs of the",
+                    min_kubernetes: MIN_KUBERNETES,
                 },
             );
         }
@@ -247,7 +249,7 @@ fn kustomize_rank(file: &str) -> (u8, String) {
     let rank = match kind {
         "namespace" => 0,
         "serviceaccount" | "role" | "rolebinding" => 1,
-        "configmap" | "pvc" => 2,
+        "configmap" | "security" | "pvc" => 2,
         "deployment" | "cronjob" | "backup" => 3,
         "service" => 4,
         "ingress" => 5,
@@ -264,7 +266,12 @@ struct Kustomization {
     digest: String,
     resources: Vec<String>,
     what: &'static str,
+    min_kubernetes: &'static str,
 }
+
+/// The oldest Kubernetes release the output runs on: `preStop.sleep` (1.30; 1.27 and 1.28
+/// reject it). tests/validate-output.sh checks the schemas of 1.31 to 1.37.
+pub const MIN_KUBERNETES: &str = "1.30";
 
 /// The digest the manifests carry: a prebuilt image's own when the manifest
 /// gives it, else the placeholder until the workflow pins the digest it
@@ -547,4 +554,11 @@ pub fn cpu_target(config: &Config) -> u32 {
 #[must_use]
 pub fn grace_seconds(config: &Config) -> u32 {
     PRE_STOP_SECONDS + (*config.performance.database.query_timeout).max(10)
+}
+
+/// The name of the backup CronJob, when cfgen renders one.
+#[must_use]
+pub fn backup_cronjob(config: &Config) -> Option<String> {
+    config.manifest.dependencies.database.as_ref()?;
+    backup::view(config, &config.manifest.name, &hardening(config)).map(|b| b.name)
 }

@@ -29,6 +29,15 @@ pub struct Ingress {
     pub limit_rps: Option<u32>,
     /// Rate limit: burst multiplier.
     pub limit_burst_multiplier: Option<u32>,
+    /// security.yaml `security_headers`: the ConfigMap holding the response headers
+    /// (ingress-nginx `custom-headers`), none when off.
+    pub headers_config_map: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HeadersView {
+    name: String,
+    headers: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Serialize)]
@@ -98,10 +107,23 @@ pub(super) fn objects(config: &Config, env: &Environment, folder: &mut Folder<'_
         && *k.networking.ingress_enabled
         && let Some(host) = env.host.as_ref()
     {
+        // TLS ends at the Ingress unless a load balancer in front of it terminates it.
+        let tls =
+            || *k.networking.ssl_enabled && *s.network.ssl_termination == SslTermination::Ingress;
+        let headers = || crate::plan::nginx::security_headers(*s.network.security_headers, tls());
+        let headers_name = format!("{project}-security-headers");
+        if *s.network.security_headers {
+            folder.add(
+                "security-headers.yaml",
+                "kubernetes/security-headers.yaml.j2",
+                || HeadersView {
+                    name: headers_name.clone(),
+                    headers: headers(),
+                },
+            );
+        }
         folder.add("ingress.yaml", "kubernetes/ingress.yaml.j2", || {
-            // TLS ends at the Ingress unless a load balancer in front of it terminates it.
-            let tls =
-                *k.networking.ssl_enabled && *s.network.ssl_termination == SslTermination::Ingress;
+            let tls = tls();
             let limits = s.network.rate_limiting.limits();
             IngressView {
                 name: format!("{project}-{process_name}"),
@@ -123,6 +145,7 @@ pub(super) fn objects(config: &Config, env: &Environment, folder: &mut Folder<'_
                     limit_burst_multiplier: limits
                         .as_ref()
                         .map(|l| l.burst.div_ceil(l.requests_per_second).max(1)),
+                    headers_config_map: (!headers().is_empty()).then(|| headers_name.clone()),
                 },
             }
         });

@@ -356,3 +356,74 @@ fn hpa_target_is_the_cpu_alert_threshold() {
     let p = example();
     assert_eq!(cpu_target(&p.config), 80);
 }
+
+/// Renders every artifact of `project` and returns (path, text).
+fn rendered(project: &Project) -> Vec<(String, String)> {
+    let renderer = crate::render::Renderer::new(None).expect("templates compile");
+    crate::plan::plan(project)
+        .artifacts
+        .iter()
+        .map(|a| (a.path.clone(), renderer.render(a).expect("renders")))
+        .collect()
+}
+
+/// security.yaml `security_headers: true`: the Ingress of every environment sets each
+/// response header nginx.conf sets (one list), through a ConfigMap it names; off: neither.
+#[test]
+fn the_ingress_sets_the_security_headers_nginx_sets() {
+    let mut p = example();
+    let files = rendered(&p);
+    let text = |path: &str| {
+        files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| panic!("{path}"))
+    };
+    let nginx: Vec<(String, String)> = text("nginx/nginx.conf")
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("add_header "))
+        .filter(|l| !l.starts_with("Cache-Control"))
+        .map(|l| {
+            let (name, rest) = l.split_once(' ').expect("name value");
+            let value = rest.trim_end_matches(" always;").trim_matches('"');
+            (name.to_owned(), value.to_owned())
+        })
+        .collect();
+    assert!(nginx.len() >= 4, "{nginx:?}");
+    for env in ["staging", "production"] {
+        let ingress = crate::verify::parse_yaml("i", &text(&format!("k8s/{env}/ingress.yaml")))
+            .expect("YAML");
+        let map =
+            crate::verify::parse_yaml("h", &text(&format!("k8s/{env}/security-headers.yaml")))
+                .expect("YAML");
+        let named =
+            ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/custom-headers"]
+                .as_str()
+                .expect("the Ingress names the headers");
+        assert_eq!(
+            named,
+            format!(
+                "{}/{}",
+                map["metadata"]["namespace"].as_str().unwrap(),
+                map["metadata"]["name"].as_str().unwrap()
+            )
+        );
+        for (name, value) in &nginx {
+            assert_eq!(
+                map["data"][name].as_str(),
+                Some(value.as_str()),
+                "{env}: {name}"
+            );
+        }
+        assert!(text(&format!("k8s/{env}/kustomization.yaml")).contains("- security-headers.yaml"));
+    }
+    p.config.security.network.security_headers.set(false);
+    let files = rendered(&p);
+    assert!(
+        !files
+            .iter()
+            .any(|(p, _)| p.ends_with("security-headers.yaml"))
+    );
+    assert!(!files.iter().any(|(_, t)| t.contains("custom-headers")));
+}

@@ -4,10 +4,12 @@
 mod alerts;
 mod backup;
 mod dependencies;
+mod images;
 mod logging;
 mod manifest;
 mod paths;
 mod probes;
+mod release;
 mod resources;
 mod rollout;
 mod scanning;
@@ -44,6 +46,8 @@ const RULES: &[Rule] = &[
     rollout::rolling_update_can_progress,
     probes::probe_paths_are_health_endpoints,
     scripts::referenced_scripts_exist,
+    release::steps_name_rendered_objects,
+    release::no_migration_after_rollout,
     alerts::escalation_covers_severities,
     alerts::business_thresholds_fit_metrics,
     logging::formatters_exist,
@@ -51,8 +55,10 @@ const RULES: &[Rule] = &[
     backup::schedule_meets_rpo,
     workload::workload_is_honourable,
     dependencies::dependencies_are_honourable,
+    images::images_are_supported,
     scanning::scan_settings_agree,
     paths::output_inside_project,
+    paths::build_context_inside_repository,
     values::step_values_are_single_lines,
 ];
 

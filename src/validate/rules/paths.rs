@@ -73,6 +73,48 @@ fn output_rule(ctx: &Ctx<'_>, output: &str) -> Vec<Diagnostic> {
     ]
 }
 
+/// With the workflow target, the build context lies inside the repository the workflow
+/// checks out: an error inside a repository, a warning where cfgen found none (it takes
+/// the project folder as the root then).
+pub fn build_context_inside_repository(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
+    use crate::model::manifest::Target;
+    use crate::plan::release::{join_relative, project_in_repository, repository_root};
+    let m = &ctx.config.manifest;
+    if !m.wants(Target::Workflow) || m.build.is_none() {
+        return Vec::new();
+    }
+    let context = crate::plan::docker::build_context(ctx.config);
+    let project = project_in_repository(ctx.dir);
+    if join_relative(&project, context).is_some() {
+        return Vec::new();
+    }
+    let root = repository_root(ctx.dir);
+    let shown = root.as_ref().map_or_else(
+        || ctx.dir.display().to_string(),
+        |r| r.display().to_string(),
+    );
+    let message = messages::release::context_outside_repository(context, &shown, root.is_some());
+    let d = if root.is_some() {
+        ctx.error(
+            "rule::context-outside-repository",
+            message,
+            Manifest,
+            &["build", "context"],
+        )
+    } else {
+        ctx.warning(
+            "rule::context-outside-repository",
+            message,
+            Manifest,
+            &["build", "context"],
+        )
+    };
+    vec![
+        d.with_label(messages::release::CONTEXT_OUTSIDE_REPOSITORY_LABEL)
+            .with_help(messages::release::CONTEXT_OUTSIDE_REPOSITORY_HELP),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::refuse_output;

@@ -3,13 +3,29 @@
 # Source: cfgen.yaml
 # usage: deploy.sh ENVIRONMENT    ENVIRONMENT: production, staging
 #
-# Deploys from a workstation the way the workflow does in CI: runs the scripts.yaml phases
-# (pre_deploy, deploy, post_deploy) in order, each step under `timeout`; a failing required
-# step stops the deployment, a failing optional one is reported and the deployment goes on.
+# The deployment of one environment, as the workflow's deploy job runs it (and as a
+# workstation can, with the same environment):
+#   1. records the image every Deployment runs now, by digest: the version to roll back to;
+#   2. runs the scripts.yaml pre_deploy steps;
+#   3. runs the deploy jobs (node-api-migrate) to completion, before the new
+#      version takes traffic (run_deploy_jobs.sh);
+#   4. runs the deploy steps (apply, wait for the rollout), the post_deploy steps and a
+#      smoke test of ${BASE_URL}/health;
+#   5. when a required step fails, or the script is stopped, after the deploy began: rolls
+#      every Deployment back to the recorded image, waits for that rollout, notifies the alert
+#      channels (monitoring.yaml alerts.channels: webhook) and exits 1. A failure
+#      before the deploy began changes nothing; it is notified too.
+# Each step runs under `timeout`; a failing optional step is reported and the deployment goes on.
+# The deploy jobs are not undone: a migration must keep the previous version working
+# (expand, then contract in a later release).
 #
 # Environment:
 #   IMAGE    the image to deploy, by digest (required): ghcr.io/acme/node-api@sha256:...
+#   BASE_URL where the smoke test reaches the environment (default https://<its host>)
 #   and what the scripts read (DB_*, REDIS_*, BACKUP_*; see each script)
+#   Alert endpoints, from secrets (never in the config); a channel whose endpoint is unset is
+#   reported and skipped:
+#     webhook    ALERT_WEBHOOK_URL (receives a JSON POST)
 set -Eeuo pipefail
 
 usage() {
@@ -48,14 +64,99 @@ cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.."
 # Pin the image in a copy of the environment's kustomization: the generated files stay as
 # committed.
 workdir="$(mktemp -d)"
-trap 'rm -rf -- "$workdir"' EXIT
 cp -R -- "deploy/k8s/${ENVIRONMENT}" "$workdir/k8s"
 (cd -- "$workdir/k8s" && kustomize edit set image "$IMAGE")
 
 KUSTOMIZE_DIR="$workdir/k8s"
+BASE_URL="${BASE_URL:-${APP_HOST:+https://${APP_HOST}}}"
 export ENVIRONMENT KUBE_NAMESPACE APP_HOST BASE_URL KUSTOMIZE_DIR IMAGE
 
+# Deployment and container of every process, and the image each runs before this deploy
+# (empty: not deployed yet).
+readonly DEPLOYMENTS=(node-api-web)
+readonly CONTAINERS=(web)
+previous=()
+for i in "${!DEPLOYMENTS[@]}"; do
+  previous[i]="$(kubectl --namespace "$KUBE_NAMESPACE" get deployment "${DEPLOYMENTS[i]}" \
+    --ignore-not-found --output "jsonpath={.spec.template.spec.containers[?(@.name==\"${CONTAINERS[i]}\")].image}")"
+  log "deployment/${DEPLOYMENTS[i]} runs ${previous[i]:-nothing yet}"
+done
+
+started=0     # the deploy began changing the environment
+failed_step=""
 failed_optional=()
+
+json_string() {
+  local s="$1"
+  s="${s//\\/\\\\}"
+  s="${s//\"/\\\"}"
+  s="${s//$'\t'/\\t}"
+  s="${s//$'\r'/\\r}"
+  s="${s//$'\n'/\\n}"
+  printf '"%s"' "$s"
+}
+
+# post URL JSON: POST a JSON body, 10 seconds at most.
+post() {
+  curl --fail --silent --show-error --max-time 10 --retry 2 \
+    --header 'Content-Type: application/json' --data "$2" --output /dev/null "$1"
+}
+
+# notify SUMMARY: every configured alert channel; a channel that fails is reported.
+notify() {
+  local summary="$1" run="${GITHUB_SERVER_URL:-}/${GITHUB_REPOSITORY:-}/actions/runs/${GITHUB_RUN_ID:-}"
+  [[ -n ${GITHUB_RUN_ID:-} ]] || run="(not run by GitHub Actions)"
+  if [[ -n ${ALERT_WEBHOOK_URL:-} ]]; then
+    post "$ALERT_WEBHOOK_URL" "{\"project\":$(json_string node-api),\"environment\":$(json_string "$ENVIRONMENT"),\"image\":$(json_string "$IMAGE"),\"failed_step\":$(json_string "$failed_step"),\"summary\":$(json_string "$summary"),\"run\":$(json_string "$run")}" ||
+      log "alert: webhook failed"
+  else
+    log "alert: webhook is configured but ALERT_WEBHOOK_URL is not set"
+  fi
+}
+
+# rollback: every Deployment back to the image it ran before, then wait for it. Returns 1
+# when one could not be rolled back.
+rollback() {
+  local i rc=0
+  for i in "${!DEPLOYMENTS[@]}"; do
+    if [[ -z ${previous[i]} ]]; then
+      log "deployment/${DEPLOYMENTS[i]} was not deployed before: nothing to roll back to"
+      continue
+    fi
+    log "rolling deployment/${DEPLOYMENTS[i]} back to ${previous[i]}"
+    kubectl --namespace "$KUBE_NAMESPACE" set image "deployment/${DEPLOYMENTS[i]}" \
+      "${CONTAINERS[i]}=${previous[i]}" || rc=1
+  done
+  for i in "${!DEPLOYMENTS[@]}"; do
+    [[ -n ${previous[i]} ]] || continue
+    kubectl --namespace "$KUBE_NAMESPACE" rollout status "deployment/${DEPLOYMENTS[i]}" \
+      --timeout=300s || rc=1
+  done
+  return "$rc"
+}
+
+# On any failing exit: roll back when the deploy began, notify, keep the exit status.
+finish() {
+  local rc=$?
+  trap - EXIT INT TERM
+  rm -rf -- "$workdir"
+  ((rc != 0)) || return 0
+  set +e
+  local what="the deploy stopped (exit ${rc})"
+  [[ -z $failed_step ]] || what="step \"${failed_step}\" failed"
+  if ((started)); then
+    if rollback; then
+      notify "node-api ${ENVIRONMENT}: ${what}; rolled back to the previous version, ${IMAGE} is not live"
+    else
+      notify "node-api ${ENVIRONMENT}: ${what}; the ROLLBACK FAILED too, check the environment now"
+    fi
+  else
+    notify "node-api ${ENVIRONMENT}: ${what} before the deploy began; nothing was changed"
+  fi
+  exit 1
+}
+trap finish EXIT
+trap 'exit 143' INT TERM
 
 # run_step required|optional SECONDS NAME COMMAND
 run_step() {
@@ -72,6 +173,7 @@ run_step() {
   fi
   if [[ $required == required ]]; then
     log "stopping: ${name} is required"
+    failed_step="$name"
     exit 1
   fi
   failed_optional+=("$name")
@@ -80,6 +182,15 @@ run_step() {
 # The commands expand $KUBE_NAMESPACE and $KUSTOMIZE_DIR in the step's own shell.
 # shellcheck disable=SC2016
 run_phases() {
+  # cfgen.yaml jobs without a schedule
+  started=1
+  run_step required 3660 'deploy jobs' deploy/scripts/run_deploy_jobs.sh
+  # the smoke test: the new version answers on its public address (an environment without
+  # a host has none)
+  started=1
+  if [[ -n $BASE_URL ]]; then
+    run_step required 300 'smoke test' 'curl --fail --silent --show-error --retry 10 --retry-all-errors --retry-delay 5 --max-time 10 --output /dev/null "$BASE_URL/health"'
+  fi
   :
 }
 

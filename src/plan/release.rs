@@ -1,0 +1,293 @@
+//! The release flow of `scripts/deploy.sh`, which the workflow's deploy jobs run:
+//! what it rolls back (every Deployment, to the image it ran before), whom it
+//! notifies (monitoring.yaml `alerts.channels`) and its smoke test.
+
+use serde::Serialize;
+
+use crate::model::Config;
+use crate::model::monitoring::Channel;
+
+/// Seconds `deploy.sh` waits for each Deployment's rollback.
+pub const ROLLBACK_TIMEOUT_SECS: u64 = 300;
+
+/// Seconds the smoke test may take (ten tries, five seconds apart).
+pub const SMOKE_TIMEOUT_SECS: u64 = 300;
+
+/// A Deployment cfgen renders, and its container (the one running the project's image).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Deployment {
+    /// `<project>-<process>`.
+    pub name: String,
+    /// The process name.
+    pub container: String,
+}
+
+/// The smoke test: the liveness path of the public process, on the environment's address.
+#[derive(Debug, Clone, Serialize)]
+pub struct Smoke {
+    /// The liveness path (`/health`).
+    pub path: String,
+    /// The command, reading `$BASE_URL`.
+    pub command: String,
+    /// Its timeout.
+    pub timeout_secs: u64,
+}
+
+/// What `deploy.sh` needs beyond the steps.
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    /// Every Deployment, in process-name order.
+    pub deployments: Vec<Deployment>,
+    /// The alert channels notified of a failed deploy, by name.
+    pub channels: Vec<&'static str>,
+    /// [`ROLLBACK_TIMEOUT_SECS`].
+    pub rollback_timeout_secs: u64,
+    /// The deploy jobs' step timeout: every deadline plus a minute each.
+    pub deploy_jobs_secs: u64,
+    /// None without a public process that has HTTP probes.
+    pub smoke: Option<Smoke>,
+}
+
+/// The Deployments cfgen renders for the project's processes.
+#[must_use]
+pub fn deployments(config: &Config) -> Vec<Deployment> {
+    super::workload::processes(config)
+        .map(|(name, _)| Deployment {
+            name: format!("{}-{name}", config.manifest.name),
+            container: name.to_string(),
+        })
+        .collect()
+}
+
+/// The name of a channel as the scripts and the docs spell it.
+#[must_use]
+pub fn channel_name(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Slack => "slack",
+        Channel::Email => "email",
+        Channel::Pagerduty => "pagerduty",
+        Channel::Webhook => "webhook",
+    }
+}
+
+/// Environment variables of each channel's endpoint, with where the workflow reads them
+/// (`secrets` or `vars`).
+#[must_use]
+pub fn channel_env(channel: Channel) -> &'static [(&'static str, &'static str)] {
+    match channel {
+        Channel::Slack => &[("ALERT_SLACK_WEBHOOK_URL", "secrets")],
+        Channel::Webhook => &[("ALERT_WEBHOOK_URL", "secrets")],
+        Channel::Pagerduty => &[("ALERT_PAGERDUTY_ROUTING_KEY", "secrets")],
+        Channel::Email => &[
+            ("ALERT_SMTP_URL", "vars"),
+            ("ALERT_SMTP_USER", "vars"),
+            ("ALERT_SMTP_PASSWORD", "secrets"),
+            ("ALERT_EMAIL_FROM", "vars"),
+            ("ALERT_EMAIL_TO", "vars"),
+        ],
+    }
+}
+
+/// Seconds the deploy jobs may take together: each deadline plus a minute to be scheduled.
+#[must_use]
+pub fn deploy_jobs_secs(config: &Config) -> u64 {
+    config
+        .manifest
+        .deploy_jobs()
+        .map(|(_, j)| super::workload::job_deadline_secs(j) + 60)
+        .sum()
+}
+
+/// The release view of the project.
+#[must_use]
+pub fn release(config: &Config) -> Release {
+    let smoke = super::docker::default_process(config)
+        .filter(|_| config.manifest.public_process().is_some())
+        .and_then(|(_, p)| super::workload::probe_paths(p))
+        .map(|p| Smoke {
+            command: format!(
+                "curl --fail --silent --show-error --retry 10 --retry-all-errors --retry-delay 5 \
+                 --max-time 10 --output /dev/null \"$BASE_URL{}\"",
+                p.liveness
+            ),
+            path: p.liveness,
+            timeout_secs: SMOKE_TIMEOUT_SECS,
+        });
+    Release {
+        deployments: deployments(config),
+        channels: config
+            .monitoring
+            .alerts
+            .channels
+            .iter()
+            .map(|c| channel_name(*c))
+            .collect(),
+        rollback_timeout_secs: ROLLBACK_TIMEOUT_SECS,
+        deploy_jobs_secs: deploy_jobs_secs(config),
+        smoke,
+    }
+}
+
+/// A kind of workload object a scripts.yaml step can name (`deployment/NAME`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Kind {
+    /// `apps/v1` Deployment: one per process.
+    Deployment,
+    /// Service: one per process with a port.
+    Service,
+    /// `batch/v1` Job: one per deploy job.
+    Job,
+    /// `batch/v1` CronJob: one per scheduled job, and the database backup.
+    CronJob,
+    /// Kinds cfgen never renders.
+    StatefulSet,
+    /// Kinds cfgen never renders.
+    DaemonSet,
+}
+
+impl Kind {
+    /// The kind a kubectl resource word names (`deploy`, `deployments.apps`, `svc`, `cj`).
+    #[must_use]
+    pub fn from_kubectl(word: &str) -> Option<Self> {
+        let word = word.split('.').next().unwrap_or(word).to_ascii_lowercase();
+        Some(match word.as_str() {
+            "deployment" | "deployments" | "deploy" => Self::Deployment,
+            "service" | "services" | "svc" => Self::Service,
+            "job" | "jobs" => Self::Job,
+            "cronjob" | "cronjobs" | "cj" => Self::CronJob,
+            "statefulset" | "statefulsets" | "sts" => Self::StatefulSet,
+            "daemonset" | "daemonsets" | "ds" => Self::DaemonSet,
+            _ => return None,
+        })
+    }
+
+    /// As kubectl spells it.
+    #[must_use]
+    pub fn kubectl(self) -> &'static str {
+        match self {
+            Self::Deployment => "deployment",
+            Self::Service => "service",
+            Self::Job => "job",
+            Self::CronJob => "cronjob",
+            Self::StatefulSet => "statefulset",
+            Self::DaemonSet => "daemonset",
+        }
+    }
+}
+
+/// Every workload object cfgen renders in each environment, by kind and name.
+#[must_use]
+pub fn workloads(config: &Config) -> Vec<(Kind, String)> {
+    let project = &config.manifest.name;
+    let mut out = Vec::new();
+    for (name, process) in super::workload::processes(config) {
+        out.push((Kind::Deployment, format!("{project}-{name}")));
+        if process.port.is_some() {
+            out.push((Kind::Service, format!("{project}-{name}")));
+        }
+    }
+    for (name, _) in config.manifest.deploy_jobs() {
+        out.push((Kind::Job, format!("{project}-{name}")));
+    }
+    for (name, _) in config.manifest.scheduled_jobs() {
+        out.push((Kind::CronJob, format!("{project}-{name}")));
+    }
+    if let Some(backup) = super::kubernetes::backup_cronjob(config) {
+        out.push((Kind::CronJob, backup));
+    }
+    out.sort();
+    out
+}
+
+/// The repository root above `dir` (the nearest folder holding `.git`, a folder or a
+/// worktree's file), if any.
+#[must_use]
+pub fn repository_root(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let dir = std::path::absolute(dir).ok()?;
+    let dir = super::docker::normalize(&dir);
+    dir.ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(std::path::Path::to_path_buf)
+}
+
+/// `path` (relative, `/`-separated) joined to `base` and normalised lexically: `app` and
+/// `..` give `.`, `app` and `deploy/Dockerfile` give `app/deploy/Dockerfile`. `None` when
+/// it climbs above `base`'s root.
+#[must_use]
+pub fn join_relative(base: &str, path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in base.split('/').chain(path.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    })
+}
+
+/// Where the project folder lies in its repository, `/`-separated (`.` at the root, or
+/// outside any repository, where the project folder is taken as the root).
+#[must_use]
+pub fn project_in_repository(dir: &std::path::Path) -> String {
+    let Some(root) = repository_root(dir) else {
+        return ".".to_owned();
+    };
+    let Ok(dir) = std::path::absolute(dir) else {
+        return ".".to_owned();
+    };
+    let dir = super::docker::normalize(&dir);
+    match dir.strip_prefix(&root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        _ => ".".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names the scripts.yaml check accepts are the names the Kubernetes target renders,
+    /// for every example project.
+    #[test]
+    fn workloads_are_what_the_kubernetes_target_renders() {
+        let renderer = crate::render::Renderer::new(None).expect("templates compile");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs: Vec<_> = std::fs::read_dir(root.join("examples"))
+            .expect("examples")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        dirs.push(root.join("app"));
+        for dir in dirs {
+            let project = crate::validate::check_project(&dir)
+                .project
+                .unwrap_or_else(|| panic!("{} validates", dir.display()));
+            let mut rendered = Vec::new();
+            for artifact in crate::plan::kubernetes::plan(&project) {
+                if !artifact.path.contains("/staging/") {
+                    continue;
+                }
+                let text = renderer.render(&artifact).expect("renders");
+                let doc = crate::verify::parse_yaml(&artifact.path, &text).expect("YAML");
+                let kind = doc["kind"].as_str().unwrap_or_default();
+                let Some(kind) = Kind::from_kubectl(kind) else {
+                    continue;
+                };
+                let name = doc["metadata"]["name"].as_str().unwrap_or_default();
+                rendered.push((kind, name.to_owned()));
+            }
+            rendered.sort();
+            assert_eq!(rendered, workloads(&project.config), "{}", dir.display());
+        }
+    }
+}
