@@ -51,12 +51,17 @@ fn the_example_dev_overlay_changes_dev_only() {
     assert!(!ingress.contains("tls:"), "{ingress}");
     let workflow = build_and_read(tmp.path(), "shop", ".github/workflows/deploy.yml");
     assert!(
-        workflow.contains("      BASE_URL: http://dev-api.ecommerce.com\n"),
+        workflow.contains("      url: http://dev-api.ecommerce.com\n"),
         "{workflow}"
     );
     assert!(
-        workflow.contains("      BASE_URL: https://staging-api.ecommerce.com\n"),
+        workflow.contains("      url: https://staging-api.ecommerce.com\n"),
         "{workflow}"
+    );
+    let deploy = build_and_read(tmp.path(), "shop", "scripts/deploy.sh");
+    assert!(
+        deploy.contains("|| BASE_URL=http://dev-api.ecommerce.com\n"),
+        "{deploy}"
     );
     // The shared artifacts stay the base's.
     let dockerfile = build_and_read(tmp.path(), "shop", "Dockerfile");

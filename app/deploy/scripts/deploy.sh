@@ -43,12 +43,12 @@ case "$ENVIRONMENT" in
   production)
     KUBE_NAMESPACE=shop-prod
     APP_HOST=shop.example.com
-    BASE_URL=https://shop.example.com
+    [[ -n ${BASE_URL:-} ]] || BASE_URL=https://shop.example.com
     ;;
   staging)
     KUBE_NAMESPACE=shop-staging
     APP_HOST=staging.shop.example.com
-    BASE_URL=https://staging.shop.example.com
+    [[ -n ${BASE_URL:-} ]] || BASE_URL=https://staging.shop.example.com
     ;;
   *)
     log "unknown environment ${ENVIRONMENT}"

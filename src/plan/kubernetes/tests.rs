@@ -418,6 +418,7 @@ fn the_ingress_sets_the_security_headers_nginx_sets() {
         }
         assert!(text(&format!("k8s/{env}/kustomization.yaml")).contains("- security-headers.yaml"));
     }
+    p.environments.clear(); // the base's switch (an overlaid environment keeps its own copy)
     p.config.security.network.security_headers.set(false);
     let files = rendered(&p);
     assert!(

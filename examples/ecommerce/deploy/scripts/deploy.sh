@@ -43,17 +43,17 @@ case "$ENVIRONMENT" in
   dev)
     KUBE_NAMESPACE=ecommerce-dev
     APP_HOST=dev-api.ecommerce.com
-    BASE_URL=http://dev-api.ecommerce.com
+    [[ -n ${BASE_URL:-} ]] || BASE_URL=http://dev-api.ecommerce.com
     ;;
   production)
     KUBE_NAMESPACE=ecommerce-prod
     APP_HOST=api.ecommerce.com
-    BASE_URL=https://api.ecommerce.com
+    [[ -n ${BASE_URL:-} ]] || BASE_URL=https://api.ecommerce.com
     ;;
   staging)
     KUBE_NAMESPACE=ecommerce-staging
     APP_HOST=staging-api.ecommerce.com
-    BASE_URL=https://staging-api.ecommerce.com
+    [[ -n ${BASE_URL:-} ]] || BASE_URL=https://staging-api.ecommerce.com
     ;;
   *)
     log "unknown environment ${ENVIRONMENT}"

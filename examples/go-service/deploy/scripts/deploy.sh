@@ -39,12 +39,12 @@ case "$ENVIRONMENT" in
   production)
     KUBE_NAMESPACE=go-service-production
     APP_HOST=tax.example.com
-    BASE_URL=https://tax.example.com
+    [[ -n ${BASE_URL:-} ]] || BASE_URL=https://tax.example.com
     ;;
   staging)
     KUBE_NAMESPACE=go-service-staging
     APP_HOST=staging.tax.example.com
-    BASE_URL=https://staging.tax.example.com
+    [[ -n ${BASE_URL:-} ]] || BASE_URL=https://staging.tax.example.com
     ;;
   *)
     log "unknown environment ${ENVIRONMENT}"

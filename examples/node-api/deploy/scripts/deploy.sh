@@ -40,12 +40,12 @@ case "$ENVIRONMENT" in
   production)
     KUBE_NAMESPACE=node-api-production
     APP_HOST=api.example.com
-    BASE_URL=https://api.example.com
+    [[ -n ${BASE_URL:-} ]] || BASE_URL=https://api.example.com
     ;;
   staging)
     KUBE_NAMESPACE=node-api-staging
     APP_HOST=staging.api.example.com
-    BASE_URL=https://staging.api.example.com
+    [[ -n ${BASE_URL:-} ]] || BASE_URL=https://staging.api.example.com
     ;;
   *)
     log "unknown environment ${ENVIRONMENT}"

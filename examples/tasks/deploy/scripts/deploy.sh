@@ -40,12 +40,12 @@ case "$ENVIRONMENT" in
   production)
     KUBE_NAMESPACE=tasks-production
     APP_HOST=tasks.example.com
-    BASE_URL=https://tasks.example.com
+    [[ -n ${BASE_URL:-} ]] || BASE_URL=https://tasks.example.com
     ;;
   staging)
     KUBE_NAMESPACE=tasks-staging
     APP_HOST=tasks.staging.example.com
-    BASE_URL=https://tasks.staging.example.com
+    [[ -n ${BASE_URL:-} ]] || BASE_URL=https://tasks.staging.example.com
     ;;
   *)
     log "unknown environment ${ENVIRONMENT}"
