@@ -228,10 +228,15 @@ pub(crate) fn view_of(project: &Project, path: &str) -> serde_json::Value {
         .context_json()
 }
 
-/// The files `reads` came from: each base file once, in file order, then
-/// each overlay file once, in layer order.
+/// The files `reads` came from ([`Project::file_of`]): each base file once, in
+/// file order, then each overlay file once, in layer order.
 fn sources(project: &Project, reads: &Reads) -> Vec<String> {
-    let mut files: Vec<(u16, provenance::FileId, crate::model::FileKind)> = reads
+    let mut files: Vec<(
+        u16,
+        provenance::FileId,
+        crate::model::FileKind,
+        crate::load::Span,
+    )> = reads
         .iter()
         .filter_map(|(file, span)| {
             let kind = crate::model::FileKind::from_id(file)?;
@@ -241,17 +246,14 @@ fn sources(project: &Project, reads: &Reads) -> Vec<String> {
             } else {
                 0
             };
-            Some((layer, file, kind))
+            Some((layer, file, kind, span))
         })
         .collect();
-    files.sort();
-    files.dedup();
+    files.sort_by_key(|(layer, file, _, _)| (*layer, *file));
+    files.dedup_by_key(|(layer, file, _, _)| (*layer, *file));
     files
         .into_iter()
-        .map(|(layer, _, kind)| match project.layers.get(layer) {
-            Some(overlay) => overlay.relative_path(),
-            None => kind.relative_path().to_owned(),
-        })
+        .map(|(_, _, kind, span)| project.file_of(kind, span))
         .collect()
 }
 

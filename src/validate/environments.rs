@@ -61,16 +61,7 @@ pub(super) fn check(
                         environment: Some(env),
                     }));
                     if found.iter().all(|d| !d.is_error()) {
-                        projects.insert(
-                            env.to_owned(),
-                            Project {
-                                dir: dir.to_path_buf(),
-                                config,
-                                documents: docs,
-                                layers: Layers::default(),
-                                environments: BTreeMap::new(),
-                            },
-                        );
+                        projects.insert(env.to_owned(), Project::environment(dir, config, docs));
                     }
                 }
                 Err(errors) => found.extend(errors),

@@ -90,6 +90,17 @@ pub struct Project {
 }
 
 impl Project {
+    /// An environment's project: its merged documents and config, no overlays of its own.
+    pub(super) fn environment(dir: &Path, config: Config, documents: Documents) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            config,
+            documents,
+            layers: Layers::default(),
+            environments: BTreeMap::new(),
+        }
+    }
+
     /// The configuration environment `env` deploys with: its own when it
     /// has overlays, else the base.
     #[must_use]
@@ -126,16 +137,7 @@ pub fn rebuild(dir: &Path, documents: Documents, layers: Layers) -> Option<Proje
     for env in layers.environments() {
         let docs = layers::documents_for(&documents, &layers, env, dir);
         let config = typed::build(&docs).ok()?;
-        environments.insert(
-            env.to_owned(),
-            Project {
-                dir: dir.to_path_buf(),
-                config,
-                documents: docs,
-                layers: Layers::default(),
-                environments: BTreeMap::new(),
-            },
-        );
+        environments.insert(env.to_owned(), Project::environment(dir, config, docs));
     }
     Some(Project {
         dir: dir.to_path_buf(),
