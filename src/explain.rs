@@ -208,11 +208,11 @@ fn place(
     let (n, _) = layer::split(span);
     if n == 0 {
         let doc = project.documents.get(kind)?;
-        Some((kind.relative_path(), &doc.root, &doc.source))
+        Some((project.file_of(kind, span), &doc.root, &doc.source))
     } else {
         let overlay = project.layers.get(n)?;
         Some((
-            overlay.relative_path(),
+            project.file_of(kind, span),
             &overlay.doc.root,
             &overlay.doc.source,
         ))
