@@ -151,3 +151,59 @@ fn removing_an_environments_overlays_restores_the_base_output() {
     assert!(plain.contains("cpu: \"500m\""), "{plain}");
     assert!(!plain.contains("config/environments"), "{plain}");
 }
+
+#[test]
+fn each_environment_gets_its_own_promtool_tested_rules_and_the_compose_stack_its_label() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example_with_overlays(&tmp.path().join("shop"));
+    let rules = |env: &str| {
+        build_and_read(
+            tmp.path(),
+            "shop",
+            &format!("monitoring/{env}/alert_rules.yml"),
+        )
+    };
+    let (staging, production) = (rules("staging"), rules("production"));
+    assert!(staging.contains("/ 0.5 > 0.9\n"), "{staging}");
+    assert!(!staging.contains("/ 0.5 > 0.8\n"), "{staging}");
+    assert!(production.contains("/ 0.5 > 0.8\n"), "{production}");
+    assert!(!production.contains("> 0.9\n"), "{production}");
+    assert!(!production.contains("environment: staging"), "{production}");
+    // the same groups as the environment's PrometheusRule
+    let rule = build_and_read(tmp.path(), "shop", "k8s/staging/prometheusrule.yaml");
+    assert!(rule.contains("> 0.9\n") && rule.contains("environment: staging"));
+    let tests = build_and_read(
+        tmp.path(),
+        "shop",
+        "monitoring/staging/tests/alert_rules_test.yml",
+    );
+    assert!(tests.contains("environment: \"staging\""), "{tests}");
+    assert!(
+        tests.contains("rule_files:\n  - ../alert_rules.yml"),
+        "{tests}"
+    );
+    let compose = build_and_read(tmp.path(), "shop", "monitoring/alert_rules.yml");
+    assert!(compose.contains("environment: compose"), "{compose}");
+    assert!(!compose.contains("environment: staging"), "{compose}");
+    // the routing is the compose stack's in every environment: no file of its own
+    assert!(
+        !tmp.path()
+            .join("shop/deploy/monitoring/staging/alertmanager.yml")
+            .exists()
+    );
+    // where an environment's channels differ, it gets its own alertmanager.yml
+    write(
+        tmp.path(),
+        "shop/config/environments/staging/monitoring.yaml",
+        "monitoring_config:\n  alerts:\n    channels: [\"slack\"]\n",
+    );
+    let am = build_and_read(tmp.path(), "shop", "monitoring/staging/alertmanager.yml");
+    let base = build_and_read(tmp.path(), "shop", "monitoring/alertmanager.yml");
+    assert!(base.contains("pagerduty"), "{base}");
+    assert!(!am.contains("pagerduty"), "{am}");
+    assert!(
+        !tmp.path()
+            .join("shop/deploy/monitoring/production/alertmanager.yml")
+            .exists()
+    );
+}

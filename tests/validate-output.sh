@@ -7,6 +7,7 @@
 #   Dockerfile .dockerignore docker-compose.yml nginx/nginx.conf
 #   k8s/<env>/*.yaml + k8s/<env>/kustomization.yaml
 #   monitoring/prometheus.yml alert_rules.yml alertmanager.yml [tests/*.yml]
+#   monitoring/<env>/alert_rules.yml tests/*.yml [alertmanager.yml]
 #   .github/workflows/*.yml scripts/*.sh
 #
 # Besides the consumers' checkers, two "cfgen policy" checks enforce SPEC.md rules that no
@@ -248,8 +249,17 @@ validate_out() {
     for f in "$OUT"/monitoring/*rules*.yml "$OUT"/monitoring/*rules*.yaml; do [[ -f $f ]] && rules+=("$f"); done
     check "$L: promtool check rules ${rules[*]#"$OUT"/}" promtool_rules "${rules[@]}"
   fi
+  # each environment's rules (its PrometheusRule's, monitoring/<env>/) and its routing
+  for f in "$OUT"/monitoring/*/alert_rules.yml; do
+    [[ -f $f ]] || continue
+    check "$L: promtool check rules ${f#"$OUT"/}" promtool_rules "$f"
+  done
+  for f in "$OUT"/monitoring/*/alertmanager.yml; do
+    [[ -f $f ]] || continue
+    check "$L: amtool check-config ${f#"$OUT"/}" amtool_config "$f"
+  done
   local tests=0
-  for f in "$OUT"/monitoring/tests/*.yml "$OUT"/monitoring/tests/*.yaml; do
+  for f in "$OUT"/monitoring/tests/*.yml "$OUT"/monitoring/tests/*.yaml "$OUT"/monitoring/*/tests/*.yml; do
     [[ -f $f ]] || continue
     tests=$((tests + 1))
     check "$L: promtool test rules ${f#"$OUT"/}" promtool_test "$f"

@@ -202,6 +202,8 @@ struct PrometheusView {
 
 #[derive(Serialize)]
 struct RulesView {
+    /// The `environment` label of every alert.
+    environment: String,
     groups: Vec<rules::Group>,
 }
 
@@ -257,12 +259,25 @@ fn prometheus(names: &Names) -> PrometheusView {
     }
 }
 
-/// The rule groups of a cluster's PrometheusRule in `namespace`: alert_rules.yml
-/// without the node and exporter alerts (the cluster's own monitoring watches
-/// nodes and managed databases; cfgen deploys no exporter there), the container
-/// alerts on cAdvisor's series. `None` without a process that serves metrics.
-#[must_use]
-pub fn cluster_groups(config: &Config, namespace: &str) -> Option<Vec<rules::Group>> {
+/// The `environment` label of the compose stack's alerts (`monitoring/alert_rules.yml`):
+/// the stack runs the base config wherever `docker compose` runs, which is none of the
+/// manifest's cluster environments.
+pub const COMPOSE_ENVIRONMENT: &str = "compose";
+
+/// The names, recording rules, service and business alerts of a cluster.
+type ClusterRules = (
+    Names,
+    Vec<rules::Recording>,
+    Vec<rules::Alert>,
+    Vec<rules::Alert>,
+);
+
+/// What a cluster's Prometheus evaluates in `namespace`: the names, recording rules
+/// and alerts of alert_rules.yml without the node and exporter alerts (the cluster's
+/// own monitoring watches nodes and managed databases; cfgen deploys no exporter
+/// there), the container alerts on cAdvisor's series. `None` without a process that
+/// serves metrics.
+fn cluster_rules(config: &Config, namespace: &str) -> Option<ClusterRules> {
     let mut names = Names::new(config)?;
     names.resources = containers::Resources::Container {
         namespace: namespace.to_owned(),
@@ -277,6 +292,13 @@ pub fn cluster_groups(config: &Config, namespace: &str) -> Option<Vec<rules::Gro
         .filter(cluster_only)
         .collect();
     let business = rules::business_alerts(config, &names);
+    Some((names, recordings, service, business))
+}
+
+/// The rule groups of a cluster's PrometheusRule in `namespace` ([`cluster_rules`]).
+#[must_use]
+pub fn cluster_groups(config: &Config, namespace: &str) -> Option<Vec<rules::Group>> {
+    let (names, recordings, service, business) = cluster_rules(config, namespace)?;
     Some(rules::groups(
         config,
         &names,
@@ -286,7 +308,67 @@ pub fn cluster_groups(config: &Config, namespace: &str) -> Option<Vec<rules::Gro
     ))
 }
 
-/// The monitoring artifacts.
+/// `monitoring/<env>/`: the rules of environment `name`'s PrometheusRule as a rules file
+/// promtool checks, their unit tests (with that environment's thresholds and its
+/// `environment` label), and its `alertmanager.yml` where its routing differs from
+/// the compose stack's (`base`).
+fn environment_artifacts(
+    project: &Project,
+    name: &crate::model::values::DnsLabel,
+    env: &crate::model::manifest::Environment,
+    base: &serde_json::Value,
+) -> Vec<Artifact> {
+    let config = project.config_for(name.as_str());
+    let namespace = crate::plan::kubernetes::namespace(config, name, env);
+    let (planned, reads) = crate::provenance::record(|| {
+        let (names, recordings, service, business) = cluster_rules(config, &namespace)?;
+        let groups = rules::groups(config, &names, &recordings, &service, &business);
+        let all: Vec<rules::Alert> = service.iter().chain(&business).cloned().collect();
+        let tests = rules::tests(config, &names, &recordings, &all, name.as_str());
+        let am = routing::alertmanager(&names.project, &config.monitoring.alerts, rules::APP_DOWN);
+        Some((groups, tests, am))
+    });
+    let Some((groups, tests, am)) = planned else {
+        return Vec::new();
+    };
+    let mut out = vec![
+        Artifact::new(
+            format!("monitoring/{name}/alert_rules.yml"),
+            "monitoring/alert_rules.yml.j2",
+            RulesView {
+                environment: name.to_string(),
+                groups,
+            },
+            Syntax::Yaml,
+            Check::Yaml,
+        ),
+        Artifact::new(
+            format!("monitoring/{name}/tests/alert_rules_test.yml"),
+            "monitoring/alert_rules_test.yml.j2",
+            TestsView { tests },
+            Syntax::Yaml,
+            Check::Yaml,
+        ),
+    ];
+    if serde_json::to_value(&am).ok().as_ref() != Some(base) {
+        out.push(Artifact::new(
+            format!("monitoring/{name}/alertmanager.yml"),
+            "monitoring/alertmanager.yml.j2",
+            am,
+            Syntax::Yaml,
+            Check::Yaml,
+        ));
+    }
+    out.into_iter()
+        .map(|mut a| {
+            a.reads = reads.clone();
+            a.for_environment(name.as_str())
+        })
+        .collect()
+}
+
+/// The monitoring artifacts: the compose stack's (each with what it read of the base
+/// config), then each environment's `monitoring/<env>/`.
 #[must_use]
 pub fn plan(project: &Project) -> Vec<Artifact> {
     let config = &project.config;
@@ -296,9 +378,29 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     {
         return Vec::new();
     }
+    let ((mut out, base_routing), reads) = crate::provenance::record(|| compose_stack(project));
+    for a in &mut out {
+        a.reads = reads.clone();
+    }
+    if !out.is_empty()
+        && config
+            .manifest
+            .wants(crate::model::manifest::Target::Kubernetes)
+    {
+        for (name, env) in &config.manifest.environments {
+            out.extend(environment_artifacts(project, name, env, &base_routing));
+        }
+    }
+    out
+}
+
+/// The compose stack's monitoring files, and its Alertmanager view as JSON (an
+/// environment whose routing differs gets its own).
+fn compose_stack(project: &Project) -> (Vec<Artifact>, serde_json::Value) {
+    let config = &project.config;
     // Without a process that serves metrics there is nothing to scrape.
     let Some(mut names) = Names::new(config) else {
-        return Vec::new();
+        return (Vec::new(), serde_json::Value::Null);
     };
     names.resources = containers::scraped(config);
     let recordings = rules::recordings(config, &names);
@@ -306,8 +408,9 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     let business = rules::business_alerts(config, &names);
     let groups = rules::groups(config, &names, &recordings, &service, &business);
     let all: Vec<rules::Alert> = service.iter().chain(&business).cloned().collect();
-    let tests = rules::tests(config, &names, &recordings, &all);
+    let tests = rules::tests(config, &names, &recordings, &all, COMPOSE_ENVIRONMENT);
     let am = routing::alertmanager(&names.project, &config.monitoring.alerts, rules::APP_DOWN);
+    let base_routing = serde_json::to_value(&am).unwrap_or_default();
     let mut out = Vec::new();
     // prometheus.yml is the compose stack's Prometheus (static targets: its service
     // names); in Kubernetes the ServiceMonitors and the PrometheusRule say the same.
@@ -327,7 +430,10 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         Artifact::new(
             "monitoring/alert_rules.yml",
             "monitoring/alert_rules.yml.j2",
-            RulesView { groups },
+            RulesView {
+                environment: COMPOSE_ENVIRONMENT.to_owned(),
+                groups,
+            },
             Syntax::Yaml,
             Check::Yaml,
         ),
@@ -346,5 +452,5 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             Check::Yaml,
         ),
     ]);
-    out
+    (out, base_routing)
 }

@@ -415,7 +415,7 @@ fn tests_check_just_before_and_after_the_wait() {
     let p = example();
     let names = Names::new(&p.config).unwrap();
     let service = service_alerts(&p.config, &names);
-    let tests = tests(&p.config, &names, &[], &service);
+    let tests = tests(&p.config, &names, &[], &service, COMPOSE_ENVIRONMENT);
     let cpu = tests
         .iter()
         .find(|t| t.name.starts_with("ContainerCpuHigh fires"))

@@ -57,13 +57,15 @@ fn series_view(series: &[(String, Values)], samples: u64) -> Vec<(String, String
 
 /// The promtool unit tests: each alert fires in its firing scenarios only
 /// after its `for:` (checked one minute before and at the end of the wait),
-/// and stays quiet in the others; each recording rule gives its value.
+/// and stays quiet in the others, labelled `environment`; each recording rule gives
+/// its value.
 #[must_use]
 pub fn tests(
     config: &Config,
     names: &Names,
     recordings: &[Recording],
     alerts: &[Alert],
+    environment: &str,
 ) -> Vec<Test> {
     let mut out = Vec::new();
     let job = names.app_job.as_str();
@@ -115,6 +117,7 @@ pub fn tests(
                     }
                     let mut all = labels.clone();
                     all.push(("severity".into(), routing::severity_name(severity).into()));
+                    all.push(("environment".into(), environment.into()));
                     all.sort();
                     checks.push(AlertCheck {
                         eval_time: fmt_secs(fire_at),
