@@ -197,3 +197,57 @@ fn every_line_a_value_changes_is_attributed_to_it_and_no_fixed_line_changes() {
         }
     }
 }
+
+/// The property on the environments' monitoring files: the staging overlay's CPU threshold
+/// changes staging's rules only, each line it changes explained by that overlay leaf, and
+/// the base's threshold the production rules the same way.
+#[test]
+fn each_environments_alert_threshold_is_attributed_to_its_layer_and_stays_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    built(tmp.path());
+    let staging_overlay = (
+        "config/environments/staging/monitoring.yaml",
+        "cpu_threshold: 90",
+        "cpu_threshold: 91",
+    );
+    let unchanged = changed_lines(
+        tmp.path(),
+        staging_overlay.0,
+        staging_overlay.1,
+        staging_overlay.2,
+        "monitoring/production/alert_rules.yml",
+    );
+    assert!(
+        unchanged.is_empty(),
+        "staging's overlay changed production: {unchanged:?}"
+    );
+    let cases = [
+        (
+            staging_overlay,
+            "monitoring/staging/alert_rules.yml",
+            "config/environments/staging/monitoring.yaml",
+        ),
+        (
+            (
+                "config/deployment/monitoring.yaml",
+                "cpu_threshold: 80",
+                "cpu_threshold: 81",
+            ),
+            "monitoring/production/alert_rules.yml",
+            "config/deployment/monitoring.yaml",
+        ),
+    ];
+    for ((file, from, to), rel, layer) in cases {
+        let lines = changed_lines(tmp.path(), file, from, to, rel);
+        assert!(!lines.is_empty(), "{file} changes no line of {rel}");
+        for line in lines {
+            let said = explain(tmp.path(), rel, line);
+            assert!(
+                said.contains(&format!("{layer}:"))
+                    && said.contains("`monitoring_config.infrastructure.cpu_threshold`"),
+                "line {line} of {rel} changes with {file}, but explain says:\n{said}"
+            );
+            assert!(!said.contains("fixed by cfgen"), "{said}");
+        }
+    }
+}
