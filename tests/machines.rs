@@ -97,7 +97,7 @@ fn the_json_of_a_stale_check_holds_the_stale_files_and_the_diff() {
             { "path": "nginx/nginx.conf", "change": "added" },
         ])
     );
-    assert_eq!(project["files"]["unchanged"].as_array().unwrap().len(), 45);
+    assert_eq!(project["files"]["unchanged"].as_array().unwrap().len(), 49);
     let diff = project["diff"].as_str().unwrap();
     assert!(
         diff.contains("--- a/Dockerfile\n+++ b/Dockerfile\n"),
