@@ -121,7 +121,7 @@ fn the_json_of_a_stale_check_holds_the_stale_files_and_the_diff() {
     );
     assert_eq!(
         doc["summary"],
-        "1 project: 2 written, 45 unchanged, 0 pruned; 0 errors, 0 warnings"
+        "1 project: 2 written, 49 unchanged, 0 pruned; 0 errors, 0 warnings"
     );
 }
 
