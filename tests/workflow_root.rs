@@ -312,3 +312,24 @@ fn a_manifest_entry_leading_out_of_the_repository_deletes_nothing() {
     );
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), content);
 }
+
+/// `cfgen explain` finds the repository-root workflow's project and the value of a line.
+#[test]
+fn explain_reads_the_root_workflow() {
+    let root = crate::common::repo();
+    let rel = "examples/ecommerce/.github/workflows/ecommerce-deploy.yml";
+    let text = std::fs::read_to_string(root.join(rel)).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.trim() == "cache-to: type=gha,mode=max")
+        .unwrap()
+        + 1;
+    let (code, out) = run(&root, &["explain", &format!("{rel}:{line}")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "config/deployment/docker.yaml:12:20 `docker_config.build.layer_caching` = true"
+        ),
+        "{out}"
+    );
+}
