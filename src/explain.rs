@@ -499,6 +499,20 @@ pub fn output_relative(project: &Project, file: &Path) -> Option<String> {
     let out = project.dir.join(project.config.manifest.output.peek());
     let out = out.canonicalize().ok()?;
     let file = file.canonicalize().ok()?;
+    // the deploy workflow lives at the repository root, as `../…/.github/workflows/<file>`
+    let location = plan::repository::of_project(&project.dir, &project.config);
+    let name = plan::repository::file_name(&project.config);
+    let workflow = location
+        .root
+        .join(plan::repository::WORKFLOWS_DIR)
+        .join(&name);
+    if workflow.canonicalize().ok().as_ref() == Some(&file) {
+        return Some(plan::repository::path_from_output(
+            project.config.manifest.output.peek(),
+            location.levels,
+            &name,
+        ));
+    }
     let rel = file.strip_prefix(out).ok()?;
     Some(rel.to_string_lossy().replace('\\', "/"))
 }

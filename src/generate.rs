@@ -118,8 +118,14 @@ pub fn generate(
     let rendered = crate::parallel::map(&wanted, |artifact| render_and_verify(artifact, renderer));
     let mut files = BTreeMap::new();
     for (artifact, text) in wanted.iter().zip(rendered) {
+        // `--out DIR` holds everything: the repository-root workflow goes to its
+        // `.github/workflows/` (the user's own choice of folder, trusted as given).
+        let path = match (out_dir, plan::repository::split_root_path(&artifact.path)) {
+            (Some(_), Some((_, file))) => format!("{}/{file}", plan::repository::WORKFLOWS_DIR),
+            _ => artifact.path.clone(),
+        };
         files.insert(
-            artifact.path.clone(),
+            path,
             GeneratedFile {
                 text: text?,
                 executable: artifact.executable,

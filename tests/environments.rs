@@ -49,7 +49,11 @@ fn the_example_dev_overlay_changes_dev_only() {
     // dev has no TLS: no tls section, and its deploy job checks plain HTTP.
     let ingress = build_and_read(tmp.path(), "shop", "k8s/dev/ingress.yaml");
     assert!(!ingress.contains("tls:"), "{ingress}");
-    let workflow = build_and_read(tmp.path(), "shop", ".github/workflows/deploy.yml");
+    let workflow = build_and_read(
+        tmp.path(),
+        "shop",
+        "../.github/workflows/ecommerce-deploy.yml",
+    );
     assert!(
         workflow.contains("      url: http://dev-api.ecommerce.com\n"),
         "{workflow}"

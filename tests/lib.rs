@@ -15,6 +15,8 @@ mod machines;
 mod people;
 mod release_flow;
 mod robust;
+mod routing;
 mod schemas;
 mod servers;
 mod usage;
+mod workflow_root;

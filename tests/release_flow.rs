@@ -327,8 +327,21 @@ fn workflow_paths_resolve_from_the_repository_root() {
         .collect();
     projects.push(root.join("app"));
     for project in projects {
-        let text =
-            std::fs::read_to_string(project.join("deploy/.github/workflows/deploy.yml")).unwrap();
+        let config = cfgen::validate::check_project(&project)
+            .project
+            .unwrap()
+            .config;
+        if !config
+            .manifest
+            .wants(cfgen::model::manifest::Target::Workflow)
+        {
+            continue;
+        }
+        // the workflow's own repository root (the examples are their own roots)
+        let root = cfgen::plan::repository::of_project(&project, &config).root;
+        let project = std::fs::canonicalize(&project).unwrap();
+        let name = cfgen::plan::repository::file_name(&config);
+        let text = std::fs::read_to_string(root.join(".github/workflows").join(name)).unwrap();
         let workflow: serde_json::Value = cfgen::verify::parse_yaml("deploy.yml", &text).unwrap();
         let workdir = workflow["defaults"]["run"]["working-directory"]
             .as_str()
@@ -395,8 +408,10 @@ fn a_build_context_outside_the_repository_is_an_error() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // at the repository root, not in the project's output folder
+    assert!(!project.join("deploy/.github/workflows").exists());
     let text =
-        std::fs::read_to_string(project.join("deploy/.github/workflows/deploy.yml")).unwrap();
+        std::fs::read_to_string(tmp.path().join(".github/workflows/api-deploy.yml")).unwrap();
     let workflow: serde_json::Value = cfgen::verify::parse_yaml("deploy.yml", &text).unwrap();
     assert_eq!(workflow["defaults"]["run"]["working-directory"], "api");
     let push = workflow["jobs"]["build"]["steps"]

@@ -8,7 +8,8 @@
 #   k8s/<env>/*.yaml + k8s/<env>/kustomization.yaml
 #   monitoring/prometheus.yml alert_rules.yml alertmanager.yml [tests/*.yml]
 #   monitoring/<env>/alert_rules.yml tests/*.yml [alertmanager.yml]
-#   .github/workflows/*.yml scripts/*.sh
+#   .github/workflows/*.yml scripts/*.sh (the workflow: where OUT's .cfgen-manifest lists it,
+#   `../…/.github/workflows/<name>-deploy.yml` at the repository root; or in OUT itself)
 #
 # Besides the consumers' checkers, two "cfgen policy" checks enforce SPEC.md rules that no
 # consumer tool checks (compose: no inline secrets, databases/caches not published, every
@@ -212,6 +213,23 @@ checkov_dir() {
   return $rc
 }
 
+# checkov on a workflow outside the output folder (the repository-root one): a copy in a
+# scratch folder's .github/workflows/, scanned like checkov_dir scans OUT (and it must have
+# scanned it: a silent skip would pass)
+checkov_workflow() {
+  need checkov || return 1
+  local scratch out rc=0
+  scratch=$(mktemp -d "$WORK/workflow.XXXXXX")
+  mkdir -p "$scratch/.github/workflows"
+  cp "$1" "$scratch/.github/workflows/"
+  out=$(cd "$scratch" && checkov --skip-download -d . --framework github_actions \
+    --compact --quiet 2>&1) || rc=$?
+  printf '%s\n' "$out"
+  if grep -qE 'Failed checks: [1-9]' <<<"$out"; then rc=1; fi
+  grep -q "^github_actions scan results:" <<<"$out" || { echo "checkov did not scan $1"; rc=1; }
+  return $rc
+}
+
 # nginx -t, sandboxed: see tests/tools/nginx-sandbox.sh (private mount namespace with overlays
 # over /etc, /var, /run; throwaway hosts/passwd entries and dummy certificates).
 nginx_t() {
@@ -297,10 +315,22 @@ validate_out() {
       policy compose-policy "$OUT/docker-compose.yml"
   fi
 
-  # workflows
-  local wfs=()
+  # workflows: the repository-root workflow that OUT's .cfgen-manifest lists relative to OUT
+  # (`../…/.github/workflows/<name>-deploy.yml`: GitHub runs workflows only from the root),
+  # and any in OUT/.github/workflows/ (a `cfgen build --out` folder holds it there)
+  local wfs=() rel
   for f in "$OUT"/.github/workflows/*.yml "$OUT"/.github/workflows/*.yaml; do [[ -f $f ]] && wfs+=("$f"); done
-  if ((${#wfs[@]} == 0)); then artifact "$L" "$OUT/.github/workflows/deploy.yml" || true; fi
+  if [[ -f $OUT/.cfgen-manifest ]]; then
+    while IFS= read -r rel; do
+      if [[ -f $OUT/$rel ]]; then
+        wfs+=("$OUT/$rel")
+        check "$L: checkov github_actions $rel" checkov_workflow "$OUT/$rel"
+      else
+        fail_now "$L: $rel exists" "missing $rel (listed in .cfgen-manifest)"
+      fi
+    done < <(awk '!/^#/ && $3 ~ /^\.\.\// {print $3}' "$OUT/.cfgen-manifest" | sort -u)
+  fi
+  if ((${#wfs[@]} == 0)); then artifact "$L" "$OUT/.github/workflows/*.yml" || true; fi
   for f in "${wfs[@]}"; do
     check "$L: actionlint ${f#"$OUT"/}" actionlint_file "$f"
     check "$L: cfgen policy ${f#"$OUT"/} (every action pinned by commit SHA)" policy workflow-policy "$f"

@@ -75,6 +75,9 @@ struct ProjectResult {
     usage_error: Option<Diagnostic>,
     /// The verified output and its output folder.
     output: Option<(Output, emit::Folder)>,
+    /// Where errors about the repository-root workflow point: the manifest's
+    /// `workflow.repository_root`, or its `name` (the workflow is `<name>-deploy.yml`).
+    anchor: Option<(crate::load::Source, crate::load::Span)>,
 }
 
 /// Validates, plans, renders, verifies and compares one project (no writes).
@@ -94,12 +97,31 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
         io_failure: outcome.io_failure,
         usage_error: None,
         output: None,
+        anchor: None,
     };
     let Some(project) = outcome.project else {
         return result;
     };
     let manifest = &project.config.manifest;
     result.report.name = Some(manifest.name.peek().to_string());
+    let keys: &[&str] = if manifest
+        .workflow
+        .as_ref()
+        .is_some_and(|w| w.repository_root.is_some())
+    {
+        &["workflow", "repository_root"]
+    } else {
+        &["name"]
+    };
+    let keys: Vec<crate::load::PathSegment> = keys
+        .iter()
+        .map(|k| crate::load::PathSegment::Key((*k).to_owned()))
+        .collect();
+    result.anchor = Some(
+        project
+            .documents
+            .locate(crate::model::FileKind::Manifest, &keys, false),
+    );
     if result.report.diagnostics.iter().any(Diagnostic::is_error) {
         return result;
     }
@@ -420,8 +442,12 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
     }
     // Each project's index in the report, verified output and output folder.
     let mut built: Vec<(usize, Output, emit::Folder)> = Vec::new();
+    let mut anchors = std::collections::BTreeMap::new();
     let mut io_failure = false;
     for result in results {
+        if let Some(anchor) = result.anchor {
+            anchors.insert(report.projects.len(), anchor);
+        }
         io_failure |= result.io_failure;
         if let Some(usage) = result.usage_error {
             report.diagnostics.push(usage);
@@ -436,6 +462,9 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
         return EXIT_USAGE;
     }
     if report.errors() > 0 {
+        return EXIT_INVALID;
+    }
+    if collisions(&built, &anchors, report) {
         return EXIT_INVALID;
     }
     let writing = mode == Mode::Build && !args.check;
@@ -514,10 +543,19 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
     for ((index, _, _), comparison) in built.iter().zip(&comparisons) {
         for p in &comparison.foreign {
             foreign = true;
-            report.projects[*index].diagnostics.push(
-                Diagnostic::unlocated("emit::foreign", messages::not_ours(p))
+            let d = match anchors.get(index) {
+                Some((source, span)) if comparison.foreign_root.contains(p) => Diagnostic::error(
+                    "emit::foreign-workflow",
+                    messages::workflow::workflow_not_ours(p),
+                    source,
+                    *span,
+                )
+                .with_label(messages::workflow::WORKFLOW_NOT_OURS_LABEL)
+                .with_help(messages::workflow::WORKFLOW_NOT_OURS_HELP),
+                _ => Diagnostic::unlocated("emit::foreign", messages::not_ours(p))
                     .with_help(messages::NOT_OURS_HELP),
-            );
+            };
+            report.projects[*index].diagnostics.push(d);
         }
     }
     if foreign {
@@ -535,4 +573,52 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
         }
     }
     EXIT_OK
+}
+
+/// Reports, at each project's manifest, two projects of the run that write the same
+/// repository-root workflow; true when there are any.
+fn collisions(
+    built: &[(usize, Output, emit::Folder)],
+    anchors: &std::collections::BTreeMap<usize, (crate::load::Source, crate::load::Span)>,
+    report: &mut RunReport,
+) -> bool {
+    let mut owners: std::collections::BTreeMap<PathBuf, usize> = std::collections::BTreeMap::new();
+    let mut found = Vec::new();
+    for (index, output, folder) in built {
+        for rel in output
+            .files
+            .keys()
+            .filter(|r| emit::Folder::is_root_file(r))
+        {
+            let path = folder.file_path(rel);
+            match owners.get(&path) {
+                Some(&other) => {
+                    found.push((*index, other, path.clone()));
+                    found.push((other, *index, path));
+                }
+                None => {
+                    owners.insert(path, *index);
+                }
+            }
+        }
+    }
+    for (index, other, path) in &found {
+        let other_name = report.projects[*other]
+            .name
+            .clone()
+            .unwrap_or_else(|| report.projects[*other].path.clone());
+        let message =
+            messages::workflow::workflow_collision(&path.display().to_string(), &other_name);
+        let d = match anchors.get(index) {
+            Some((source, span)) => {
+                Diagnostic::error("emit::workflow-collision", message, source, *span)
+                    .with_label(messages::workflow::WORKFLOW_COLLISION_LABEL)
+            }
+            None => Diagnostic::unlocated("emit::workflow-collision", message),
+        };
+        report.projects[*index]
+            .diagnostics
+            .push(d.with_help(messages::workflow::WORKFLOW_COLLISION_HELP));
+    }
+    !found.is_empty()
 }

@@ -408,6 +408,12 @@ fn manifest_text(
     }
     line(
         &mut t,
+        "routing:",
+        "public traffic: gateway-api (Gateway + HTTPRoutes) | ingress",
+    );
+    line(&mut t, "  api: gateway-api", "");
+    line(
+        &mut t,
         "environments:",
         "deployed in this order, production last",
     );

@@ -45,6 +45,8 @@ pub struct Record {
     pub entries: BTreeMap<String, Entry>,
     /// Lines refused.
     pub bad: Vec<BadEntry>,
+    /// Where each entry's first line is, for refusing it later.
+    pub spans: BTreeMap<String, Span>,
 }
 
 /// Hex SHA-256 of `bytes`.
@@ -73,6 +75,24 @@ pub fn refuse_path(path: &str) -> Option<&'static str> {
     if path.contains('\\') {
         return Some("it holds a backslash");
     }
+    if path
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.starts_with(super::confined::TEMP_PREFIX))
+    {
+        return Some("it names a temporary file");
+    }
+    // The one file outside the output folder: the deploy workflow at the repository root
+    // (emit checks where it lands before touching it).
+    if path.starts_with("../") {
+        return match crate::plan::repository::split_root_path(path) {
+            Some(_) => None,
+            None => Some(
+                "`..` leads out of the output folder (only `../…/.github/workflows/<file>.yml`, \
+                 the repository-root workflow, may)",
+            ),
+        };
+    }
     for component in path.split('/') {
         match component {
             "" => return Some("it has an empty component (`//` or a trailing `/`)"),
@@ -84,13 +104,6 @@ pub fn refuse_path(path: &str) -> Option<&'static str> {
     let first = path.split('/').next().unwrap_or(path);
     if first == super::MANIFEST_NAME || first == super::lock::LOCK_NAME {
         return Some("it names cfgen's own bookkeeping file");
-    }
-    if path
-        .rsplit('/')
-        .next()
-        .is_some_and(|name| name.starts_with(super::confined::TEMP_PREFIX))
-    {
-        return Some("it names a temporary file");
     }
     None
 }
@@ -130,6 +143,10 @@ pub fn parse(text: &str) -> Record {
             });
             continue;
         }
+        record
+            .spans
+            .entry(path.to_owned())
+            .or_insert_with(|| Span::new(start, start + line.len()));
         let entry = record.entries.entry(path.to_owned()).or_default();
         if let Some((hash, mode)) = recorded {
             if !entry.hashes.contains(&hash) {

@@ -2,6 +2,8 @@
 //! backticks, and a "please report" line for cfgen's own bugs.
 
 pub mod release;
+pub mod routing;
+pub mod workflow;
 
 use crate::load::LoadErrorKind;
 

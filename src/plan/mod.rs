@@ -10,6 +10,7 @@ pub mod kubernetes;
 pub mod monitoring;
 pub mod nginx;
 pub mod release;
+pub mod repository;
 pub mod runtimes;
 pub mod scripts;
 pub mod workflow;
@@ -152,7 +153,7 @@ pub fn family_of_path(rel: &str) -> Option<Target> {
         Target::Kubernetes
     } else if rel.starts_with("monitoring/") {
         Target::Monitoring
-    } else if rel.starts_with(".github/workflows/") {
+    } else if rel.starts_with(".github/workflows/") || repository::split_root_path(rel).is_some() {
         Target::Workflow
     } else if rel.starts_with("scripts/") {
         Target::Scripts

@@ -199,15 +199,10 @@ pub fn workloads(config: &Config) -> Vec<(Kind, String)> {
     out
 }
 
-/// The repository root above `dir` (the nearest folder holding `.git`, a folder or a
-/// worktree's file), if any.
+/// The repository root above `dir` (see [`super::repository::git_root`]).
 #[must_use]
 pub fn repository_root(dir: &std::path::Path) -> Option<std::path::PathBuf> {
-    let dir = std::path::absolute(dir).ok()?;
-    let dir = super::docker::normalize(&dir);
-    dir.ancestors()
-        .find(|a| a.join(".git").exists())
-        .map(std::path::Path::to_path_buf)
+    super::repository::git_root(dir)
 }
 
 /// `path` (relative, `/`-separated) joined to `base` and normalised lexically: `app` and
@@ -236,21 +231,7 @@ pub fn join_relative(base: &str, path: &str) -> Option<String> {
 /// outside any repository, where the project folder is taken as the root).
 #[must_use]
 pub fn project_in_repository(dir: &std::path::Path) -> String {
-    let Some(root) = repository_root(dir) else {
-        return ".".to_owned();
-    };
-    let Ok(dir) = std::path::absolute(dir) else {
-        return ".".to_owned();
-    };
-    let dir = super::docker::normalize(&dir);
-    match dir.strip_prefix(&root) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/"),
-        _ => ".".to_owned(),
-    }
+    super::repository::locate(dir, None).map_or_else(|_| ".".to_owned(), |l| l.project_dir)
 }
 
 #[cfg(test)]

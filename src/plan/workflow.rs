@@ -1,6 +1,6 @@
-//! `.github/workflows/deploy.yml`: build the image, scan it against the
-//! vulnerability threshold, then deploy environment by environment, each
-//! running the scripts.yaml phases as steps.
+//! `<repository root>/.github/workflows/<name>-deploy.yml` (see [`super::repository`]):
+//! build the image, scan it against the vulnerability threshold, then deploy environment
+//! by environment, each running `scripts/deploy.sh`.
 
 use serde::Serialize;
 
@@ -235,7 +235,9 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         .map(ToString::to_string)
         .collect();
     let order = deployment_order(&names);
-    let project_dir = super::release::project_in_repository(&project.dir);
+    let location = super::repository::of_project(&project.dir, c);
+    let file = super::repository::file_name(c);
+    let project_dir = location.project_dir.clone();
     // A path outside the repository stays as written: validation reports it.
     let from_root = |path: &str| {
         super::release::join_relative(&project_dir, path).unwrap_or_else(|| path.to_owned())
@@ -348,7 +350,10 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         push_paths: if project_dir == "." {
             Vec::new()
         } else {
-            let mut paths = vec![format!("{project_dir}/**")];
+            let mut paths = vec![
+                format!("{project_dir}/**"),
+                format!("{}/{file}", super::repository::WORKFLOWS_DIR),
+            ];
             if c.manifest.build.is_some() {
                 let context = from_root(super::docker::build_context(c));
                 if context == "." {
@@ -387,7 +392,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         alert_vars,
     };
     vec![Artifact::new(
-        ".github/workflows/deploy.yml",
+        super::repository::path_from_output(output, location.levels, &file),
         "workflow/deploy.yml.j2",
         view,
         Syntax::Yaml,

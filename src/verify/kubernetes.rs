@@ -34,6 +34,20 @@ static PROMETHEUS_RULE: super::vendored::VendoredSchema = super::vendored::Vendo
     "not a valid PrometheusRule (prometheus-operator v0.93.0 CRD)",
 );
 
+/// Gateway API's Gateway (its standard-channel CRD's schema, vendored strict).
+static GATEWAY: super::vendored::VendoredSchema = super::vendored::VendoredSchema::new(
+    "Gateway",
+    include_str!("schemas/gateway-v1.json"),
+    "not a valid Gateway (Gateway API v1.4.1 standard CRD)",
+);
+
+/// Gateway API's HTTPRoute (its standard-channel CRD's schema, vendored strict).
+static HTTP_ROUTE: super::vendored::VendoredSchema = super::vendored::VendoredSchema::new(
+    "HTTPRoute",
+    include_str!("schemas/httproute-v1.json"),
+    "not a valid HTTPRoute (Gateway API v1.4.1 standard CRD)",
+);
+
 /// Checks one parsed manifest.
 ///
 /// # Errors
@@ -72,6 +86,8 @@ pub fn validate(value: &Value) -> Result<(), String> {
         ("security.istio.io/v1", "PeerAuthentication") => peer_authentication(object),
         ("monitoring.coreos.com/v1", "ServiceMonitor") => SERVICE_MONITOR.validate(value),
         ("monitoring.coreos.com/v1", "PrometheusRule") => PROMETHEUS_RULE.validate(value),
+        ("gateway.networking.k8s.io/v1", "Gateway") => GATEWAY.validate(value),
+        ("gateway.networking.k8s.io/v1", "HTTPRoute") => HTTP_ROUTE.validate(value),
         _ => Err(format!(
             "`{api_version}` `{kind}` is not a kind cfgen knows how to check"
         )),
@@ -261,6 +277,23 @@ fn only_fields(object: &Map<String, Value>, allowed: &[&str], prefix: &str) -> R
 mod tests {
     use super::validate;
     use crate::verify::parse_yaml;
+
+    /// The vendored Gateway API schemas are strict: a misspelled field fails, at its path.
+    #[test]
+    fn gateway_api_kinds_are_checked_strictly() {
+        let route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\nspec:\n  parentRefs: [{name: g, sectionName: https}]\n  rules:\n    - backendRefs: [{name: s, port: 80}]\n";
+        assert_eq!(validate(&parse_yaml("r", route).unwrap()), Ok(()));
+        let bad = route.replace("port: 80", "prot: 80");
+        let e = validate(&parse_yaml("r", &bad).unwrap()).unwrap_err();
+        assert!(
+            e.contains("/spec/rules/0/backendRefs/0") && e.contains("prot"),
+            "{e}"
+        );
+        let gateway = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: g\nspec:\n  gatewayClassName: eg\n  listeners:\n    - {name: http, protocol: HTTP, port: 80}\n";
+        assert_eq!(validate(&parse_yaml("g", gateway).unwrap()), Ok(()));
+        let bad = gateway.replace("port: 80", "port: 0");
+        assert!(validate(&parse_yaml("g", &bad).unwrap()).is_err());
+    }
 
     const DEPLOYMENT: &str = "\
 apiVersion: apps/v1

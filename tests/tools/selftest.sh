@@ -97,7 +97,7 @@ sub k8s/production/deployment.yaml '^  revisionHistoryLimit: 5$' '  revisionHist
 sub k8s/production/deployment.yaml '^      automountServiceAccountToken: false\n' ''
 sub k8s/production/kustomization.yaml '^  - networkpolicy.yaml$' '  - networkpolicy.yaml\n  - peerauthentication.yaml'
 # a CRD kind with a schema in crd-schemas/ (invalid mode) and one without any schema
-printf 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: ecommerce-prod\nspec:\n  mtls:\n    mode: STRICTEST\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: api\n  namespace: ecommerce-prod\nspec:\n  secretName: api-tls\n  dnsNames: [api.ecommerce.com]\n  issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer}\n' \
+printf 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: ecommerce-prod\nspec:\n  mtls:\n    mode: STRICTEST\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: api\n  namespace: ecommerce-prod\nspec:\n  secretName: api-tls\n  dnsNames: [api.ecommerce.com]\n  issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: api\n  namespace: ecommerce-prod\nspec:\n  parentRefs: [{name: ecommerce}]\n  rules:\n    - backendRefs: [{name: api, prot: 80}]\n' \
   >"$M/k8s/production/peerauthentication.yaml"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: orphan\n  namespace: ecommerce-prod\n' >"$M/k8s/production/orphan.yaml"
 sub Dockerfile '^CMD \[.*\]$' 'CMD uvicorn app.main:app --host 0.0.0.0 --port 8000'
@@ -120,6 +120,8 @@ expect_fail "$L" "nginx -t" 'unknown directive "http2"'
 expect_fail "$L" "kubernetes-validate --strict k8s/production/*.yaml" "'replicaz' was unexpected"
 expect_fail "$L" "kubernetes-validate --strict k8s/production/*.yaml" "Couldn't find schema for kind Certificate"
 expect_fail "$L" "kubernetes-validate --strict k8s/production/*.yaml" "spec.mtls.mode: 'STRICTEST' is not one of"
+# a Gateway API kind: checked strictly against the vendored v1.4.1 CRD schema
+expect_fail "$L" "kubernetes-validate --strict k8s/production/*.yaml" "'prot' was unexpected"
 expect_fail "$L" "kubernetes-validate --strict (kubectl kustomize k8s/production)" "spec.mtls.mode: 'STRICTEST' is not one of"
 expect_fail "$L" "kubernetes-validate --strict k8s/production/*.yaml" "orphan.yaml: not referenced by kustomization.yaml"
 expect_fail "$L" "kubernetes-validate --strict (kubectl kustomize k8s/production)" "'replicaz' was unexpected"

@@ -239,6 +239,9 @@ def crd_schema_kinds() -> dict[str, str]:
     verify = os.path.join(os.path.dirname(CRD_SCHEMAS), "..", "..", "src", "verify", "schemas")
     for kind, name in [("ServiceMonitor", "servicemonitor"), ("PrometheusRule", "prometheusrule")]:
         kinds[f"monitoring.coreos.com/v1/{kind}"] = os.path.normpath(os.path.join(verify, f"{name}-v1.json"))
+    # Gateway API's standard-channel CRDs (v1.4.1), converted by crd-to-jsonschema.py
+    for kind, name in [("Gateway", "gateway"), ("HTTPRoute", "httproute")]:
+        kinds[f"gateway.networking.k8s.io/v1/{kind}"] = os.path.normpath(os.path.join(verify, f"{name}-v1.json"))
     return kinds
 
 

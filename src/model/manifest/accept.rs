@@ -53,17 +53,21 @@ pub enum WarningCode {
     /// Outside a repository, the build context lies outside the project folder the workflow takes as the root.
     #[serde(rename = "rule::context-outside-repository")]
     ContextOutsideRepository,
+    /// Routed by Gateway API, a rate limit or body size limit that standard Gateway API cannot carry (an implementation's policy must).
+    #[serde(rename = "rule::gateway-api-unsupported")]
+    GatewayApiUnsupported,
 }
 
 impl WarningCode {
     /// Every code.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Rpo,
         Self::LogFileReadOnly,
         Self::EmptyFile,
         Self::ImageEndOfLife,
         Self::MigrationAfterRollout,
         Self::ContextOutsideRepository,
+        Self::GatewayApiUnsupported,
     ];
 
     /// The code as diagnostics carry it.
@@ -76,6 +80,7 @@ impl WarningCode {
             Self::ImageEndOfLife => "rule::image-end-of-life",
             Self::MigrationAfterRollout => "rule::migration-after-rollout",
             Self::ContextOutsideRepository => "rule::context-outside-repository",
+            Self::GatewayApiUnsupported => "rule::gateway-api-unsupported",
         }
     }
 }

@@ -7,6 +7,7 @@
 //! A version-1 manifest (the earlier shape) is read by [`v1`] and converted.
 
 mod accept;
+mod delivery;
 pub mod v1;
 mod workload;
 
@@ -16,6 +17,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use accept::{Accept, WarningCode};
+pub use delivery::{DEFAULT_GATEWAY_CLASS, DEFAULT_PROXY_NAMESPACE, Routing, RoutingApi, Workflow};
 pub use workload::{
     Autoscale, Cache, CacheEngine, Concurrency, Database, DatabaseEngine, Dependencies, EnvValue,
     History, Job, MysqlFlavour, Probes, Process, ProcessOverride, ResourceAmounts, Resources,
@@ -94,6 +96,12 @@ pub struct Manifest {
     /// Warnings this project accepts, each with its reason (see `Accept`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accept: Vec<Accept>,
+    /// Where the deploy workflow is written (see `Workflow`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<Workflow>,
+    /// How public traffic reaches the public process (see `Routing`). Absent: an Ingress, as before `routing` existed (`cfgen init` writes `api: gateway-api`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<Routing>,
 }
 
 fn default_output() -> Tracked<String> {
@@ -311,6 +319,14 @@ impl Manifest {
             Some(list) => applies && list.contains(&target),
             None => applies,
         }
+    }
+
+    /// The API that routes public traffic: `routing.api`, or an Ingress without `routing`.
+    #[must_use]
+    pub fn routing_api(&self) -> RoutingApi {
+        self.routing
+            .as_ref()
+            .map_or(RoutingApi::Ingress, |r| *r.api)
     }
 
     /// The deploy jobs (no schedule), in name order: run before each rollout.

@@ -261,6 +261,8 @@ impl Manifest {
                 .collect(),
             targets: None,
             output: self.output,
+            workflow: None,
+            routing: None,
         }
     }
 }

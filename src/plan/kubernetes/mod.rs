@@ -252,7 +252,7 @@ fn kustomize_rank(file: &str) -> (u8, String) {
         "configmap" | "security" | "pvc" => 2,
         "deployment" | "cronjob" | "backup" => 3,
         "service" => 4,
-        "ingress" => 5,
+        "ingress" | "gateway" | "httproute" => 5,
         "networkpolicy" | "peerauthentication" => 6,
         "servicemonitor" | "prometheusrule" => 7,
         _ => 8,

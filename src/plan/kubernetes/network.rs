@@ -1,12 +1,14 @@
-//! Who may reach what: the Ingress of the public process, and the
-//! NetworkPolicies (default deny; per process the ingress it serves and the
-//! egress it needs; the jobs' egress).
+//! Who may reach what: the route to the public process (a Gateway API Gateway and
+//! HTTPRoutes, or an Ingress; cfgen.yaml `routing`), and the NetworkPolicies (default deny;
+//! per process the ingress it serves and the egress it needs; the jobs' egress).
 
 use serde::Serialize;
 
-use super::{CLUSTER_ISSUER, Folder, INGRESS_NAMESPACE, MONITORING_NAMESPACE};
+use super::{CLUSTER_ISSUER, Folder, INGRESS_NAMESPACE, MONITORING_NAMESPACE, SERVICE_PORT};
 use crate::model::Config;
-use crate::model::manifest::{DatabaseEngine, Environment};
+use crate::model::manifest::{
+    DEFAULT_GATEWAY_CLASS, DEFAULT_PROXY_NAMESPACE, DatabaseEngine, Environment, RoutingApi,
+};
 use crate::model::security::{CertificateManagement, ServiceMesh, SslTermination};
 use crate::plan::workload;
 
@@ -40,6 +42,38 @@ struct HeadersView {
     headers: Vec<(&'static str, &'static str)>,
 }
 
+/// The Gateway of an environment: one listener per scheme on the public host.
+#[derive(Serialize)]
+struct GatewayView {
+    name: String,
+    gateway_class: String,
+    host: String,
+    tls: bool,
+    tls_secret: String,
+    cluster_issuer: Option<&'static str>,
+}
+
+/// An HTTPRoute to the public process's Service (or, `redirect`, from http to https).
+#[derive(Serialize)]
+struct RouteView {
+    name: String,
+    component: String,
+    gateway: String,
+    /// The Gateway's listener it attaches to.
+    section: &'static str,
+    host: String,
+    service: String,
+    port: u16,
+    /// security.yaml `security_headers` (ResponseHeaderModifier `set`).
+    headers: Vec<(&'static str, &'static str)>,
+    /// The redirect to https instead of a backend.
+    redirect: bool,
+    /// security.yaml `network.rate_limiting`, in words, when on (not enforced: a comment).
+    rate_limit: Option<String>,
+    /// performance.yaml `application.client_max_body_size` (not enforced: a comment).
+    body_size: String,
+}
+
 #[derive(Serialize)]
 struct IngressView {
     name: String,
@@ -68,8 +102,95 @@ struct PolicyView {
     egress: Vec<EgressPort>,
     istio: bool,
     secret: String,
-    ingress_namespace: &'static str,
+    ingress_namespace: String,
+    /// What connects from there: the ingress controller, or the gateway's proxies.
+    ingress_what: &'static str,
     monitoring_namespace: &'static str,
+}
+
+/// The namespace whose pods carry public traffic to the public process, and what they are.
+fn ingress_source(config: &Config) -> (String, &'static str) {
+    match &config.manifest.routing {
+        Some(r) if *r.api == RoutingApi::GatewayApi => (
+            r.proxy_namespace
+                .as_ref()
+                .map_or_else(|| DEFAULT_PROXY_NAMESPACE.to_owned(), ToString::to_string),
+            "the gateway's proxies (cfgen.yaml routing.proxy_namespace)",
+        ),
+        _ => (INGRESS_NAMESPACE.to_owned(), "the ingress controller"),
+    }
+}
+
+/// The Gateway and HTTPRoutes of one environment (`routing: {api: gateway-api}`).
+fn gateway_objects(
+    config: &Config,
+    process_name: &str,
+    host: &str,
+    tls: bool,
+    folder: &mut Folder<'_>,
+) {
+    let project = config.manifest.name.to_string();
+    let s = &config.security;
+    let gateway = project.clone();
+    folder.add("gateway.yaml", "kubernetes/gateway.yaml.j2", || {
+        GatewayView {
+            name: gateway.clone(),
+            gateway_class: config
+                .manifest
+                .routing
+                .as_ref()
+                .and_then(|r| r.gateway_class.as_ref())
+                .map_or_else(|| DEFAULT_GATEWAY_CLASS.to_owned(), ToString::to_string),
+            host: host.to_owned(),
+            tls,
+            tls_secret: format!("{project}-tls"),
+            cluster_issuer: (tls
+                && *s.network.certificate_management == CertificateManagement::CertManager)
+                .then_some(CLUSTER_ISSUER),
+        }
+    });
+    let route = |redirect: bool| RouteView {
+        name: if redirect {
+            format!("{project}-{process_name}-redirect")
+        } else {
+            format!("{project}-{process_name}")
+        },
+        component: process_name.to_owned(),
+        gateway: gateway.clone(),
+        section: if tls && !redirect { "https" } else { "http" },
+        host: host.to_owned(),
+        service: format!("{project}-{process_name}"),
+        port: SERVICE_PORT,
+        headers: if redirect {
+            Vec::new()
+        } else {
+            crate::plan::nginx::security_headers(*s.network.security_headers, tls)
+        },
+        redirect,
+        rate_limit: s.network.rate_limiting.limits().map(|l| {
+            format!(
+                "{} requests/s per client, burst {}",
+                l.requests_per_second, l.burst
+            )
+        }),
+        body_size: config
+            .performance
+            .application
+            .client_max_body_size
+            .to_string(),
+    };
+    folder.add(
+        &format!("httproute-{process_name}.yaml"),
+        "kubernetes/httproute.yaml.j2",
+        || route(false),
+    );
+    if tls {
+        folder.add(
+            &format!("httproute-{process_name}-redirect.yaml"),
+            "kubernetes/httproute.yaml.j2",
+            || route(true),
+        );
+    }
 }
 
 /// The ports of the dependencies, which every workload pod may connect to.
@@ -98,9 +219,8 @@ fn dependency_ports(config: &Config) -> Vec<EgressPort> {
     out
 }
 
-/// The Ingress and NetworkPolicies of one environment.
+/// The route to the public process and the NetworkPolicies of one environment.
 pub(super) fn objects(config: &Config, env: &Environment, folder: &mut Folder<'_>) {
-    let project = config.manifest.name.to_string();
     let k = &config.kubernetes;
     let s = &config.security;
     if let Some((process_name, _)) = config.manifest.public_process()
@@ -110,6 +230,38 @@ pub(super) fn objects(config: &Config, env: &Environment, folder: &mut Folder<'_
         // TLS ends at the Ingress unless a load balancer in front of it terminates it.
         let tls =
             || *k.networking.ssl_enabled && *s.network.ssl_termination == SslTermination::Ingress;
+        if config.manifest.routing_api() == RoutingApi::GatewayApi {
+            gateway_objects(
+                config,
+                process_name.as_str(),
+                &host.to_string(),
+                tls(),
+                folder,
+            );
+        } else {
+            ingress_objects(
+                config,
+                process_name.as_str(),
+                &host.to_string(),
+                tls,
+                folder,
+            );
+        }
+    }
+    policies(config, folder);
+}
+
+/// The Ingress of one environment and the ConfigMap of its security headers.
+fn ingress_objects(
+    config: &Config,
+    process_name: &str,
+    host: &str,
+    tls: impl Fn() -> bool,
+    folder: &mut Folder<'_>,
+) {
+    let project = config.manifest.name.to_string();
+    let s = &config.security;
+    {
         let headers = || crate::plan::nginx::security_headers(*s.network.security_headers, tls());
         let headers_name = format!("{project}-security-headers");
         if *s.network.security_headers {
@@ -150,6 +302,14 @@ pub(super) fn objects(config: &Config, env: &Environment, folder: &mut Folder<'_
             }
         });
     }
+}
+
+/// The NetworkPolicies of one environment.
+fn policies(config: &Config, folder: &mut Folder<'_>) {
+    let project = config.manifest.name.to_string();
+    let k = &config.kubernetes;
+    let s = &config.security;
+    let (ingress_namespace, ingress_what) = ingress_source(config);
     if !*s.container.network_policies {
         return;
     }
@@ -175,7 +335,8 @@ pub(super) fn objects(config: &Config, env: &Environment, folder: &mut Folder<'_
                     egress: dependency_ports(config),
                     istio: *s.access.service_mesh == ServiceMesh::Istio,
                     secret: format!("{project}-secrets"),
-                    ingress_namespace: INGRESS_NAMESPACE,
+                    ingress_namespace: ingress_namespace.clone(),
+                    ingress_what,
                     monitoring_namespace: MONITORING_NAMESPACE,
                 }
             },
@@ -200,7 +361,8 @@ pub(super) fn objects(config: &Config, env: &Environment, folder: &mut Folder<'_
                 egress: dependency_ports(config),
                 istio: *s.access.service_mesh == ServiceMesh::Istio,
                 secret: format!("{project}-secrets"),
-                ingress_namespace: INGRESS_NAMESPACE,
+                ingress_namespace: ingress_namespace.clone(),
+                ingress_what,
                 monitoring_namespace: MONITORING_NAMESPACE,
             },
         );

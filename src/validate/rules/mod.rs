@@ -12,6 +12,7 @@ mod probes;
 mod release;
 mod resources;
 mod rollout;
+mod routing;
 mod scanning;
 mod scripts;
 mod values;
@@ -59,6 +60,8 @@ const RULES: &[Rule] = &[
     scanning::scan_settings_agree,
     paths::output_inside_project,
     paths::build_context_inside_repository,
+    paths::workflow_location,
+    routing::gateway_api_limits,
     values::step_values_are_single_lines,
 ];
 

@@ -78,23 +78,25 @@ fn output_rule(ctx: &Ctx<'_>, output: &str) -> Vec<Diagnostic> {
 /// the project folder as the root then).
 pub fn build_context_inside_repository(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     use crate::model::manifest::Target;
-    use crate::plan::release::{join_relative, project_in_repository, repository_root};
+    use crate::plan::release::join_relative;
+    use crate::plan::repository;
     let m = &ctx.config.manifest;
     if !m.wants(Target::Workflow) || m.build.is_none() {
         return Vec::new();
     }
     let context = crate::plan::docker::build_context(ctx.config);
-    let project = project_in_repository(ctx.dir);
-    if join_relative(&project, context).is_some() {
+    let location = repository::of_project(ctx.dir, ctx.config);
+    if join_relative(&location.project_dir, context).is_some() {
         return Vec::new();
     }
-    let root = repository_root(ctx.dir);
-    let shown = root.as_ref().map_or_else(
-        || ctx.dir.display().to_string(),
-        |r| r.display().to_string(),
-    );
-    let message = messages::release::context_outside_repository(context, &shown, root.is_some());
-    let d = if root.is_some() {
+    let declared = m
+        .workflow
+        .as_ref()
+        .is_some_and(|w| w.repository_root.is_some());
+    let found = declared || repository::git_root(ctx.dir).is_some();
+    let shown = location.root.display().to_string();
+    let message = messages::release::context_outside_repository(context, &shown, found);
+    let d = if found {
         ctx.error(
             "rule::context-outside-repository",
             message,
@@ -113,6 +115,83 @@ pub fn build_context_inside_repository(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
         d.with_label(messages::release::CONTEXT_OUTSIDE_REPOSITORY_LABEL)
             .with_help(messages::release::CONTEXT_OUTSIDE_REPOSITORY_HELP),
     ]
+}
+
+/// With the workflow target: `workflow.repository_root` is the project folder or an ancestor
+/// inside the repository, and the workflow's folders there (`.github`, `.github/workflows`)
+/// and file are plain folders and a regular file, never links (cfgen writes there).
+pub fn workflow_location(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
+    use crate::model::manifest::Target;
+    use crate::plan::repository::{self, Refused};
+    let m = &ctx.config.manifest;
+    if !m.wants(Target::Workflow) {
+        return Vec::new();
+    }
+    let declared = m
+        .workflow
+        .as_ref()
+        .and_then(|w| w.repository_root.as_deref())
+        .map(String::as_str);
+    let location = match repository::locate(ctx.dir, declared) {
+        Ok(location) => location,
+        Err(refused) => {
+            let why = match refused {
+                Refused::NotAncestor => messages::workflow::ROOT_NOT_ANCESTOR.to_owned(),
+                Refused::AboveRepository(repo) => {
+                    messages::workflow::root_above_repository(&repo.display().to_string())
+                }
+                Refused::NoRepository => messages::workflow::ROOT_NO_REPOSITORY.to_owned(),
+            };
+            return vec![
+                ctx.error(
+                    "rule::workflow-root",
+                    messages::workflow::bad_repository_root(declared.unwrap_or_default(), &why),
+                    Manifest,
+                    &["workflow", "repository_root"],
+                )
+                .with_label(messages::workflow::BAD_ROOT_LABEL)
+                .with_help(messages::workflow::BAD_ROOT_HELP),
+            ];
+        }
+    };
+    let file = repository::file_name(ctx.config);
+    let mut path = location.root.clone();
+    for (i, part) in [".github", "workflows", file.as_str()].iter().enumerate() {
+        path.push(part);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            break;
+        };
+        let kind = meta.file_type();
+        let plain = if i < 2 { kind.is_dir() } else { kind.is_file() };
+        if plain {
+            continue;
+        }
+        let found = if kind.is_symlink() {
+            "a symbolic link"
+        } else if kind.is_dir() {
+            "a folder"
+        } else if kind.is_file() {
+            "a regular file"
+        } else {
+            "a special file (FIFO, socket or device)"
+        };
+        let keys: &[&str] = if declared.is_some() {
+            &["workflow", "repository_root"]
+        } else {
+            &["name"]
+        };
+        return vec![
+            ctx.error(
+                "rule::workflow-path",
+                messages::workflow::workflow_path_not_plain(&path.display().to_string(), found),
+                Manifest,
+                keys,
+            )
+            .with_label(messages::workflow::WORKFLOW_PATH_LABEL)
+            .with_help(messages::workflow::WORKFLOW_PATH_HELP),
+        ];
+    }
+    Vec::new()
 }
 
 #[cfg(test)]
