@@ -23,6 +23,7 @@
 
 pub mod containers;
 pub mod dependencies;
+pub mod drill;
 pub mod promql;
 pub mod routing;
 pub mod rules;
@@ -277,13 +278,25 @@ pub fn cluster_groups(config: &Config, namespace: &str) -> Option<Vec<rules::Gro
         .filter(cluster_only)
         .collect();
     let business = rules::business_alerts(config, &names);
-    Some(rules::groups(
+    let mut groups = rules::groups(config, &names, &recordings, &service, &business);
+    groups.extend(drill_group(
         config,
         &names,
-        &recordings,
-        &service,
-        &business,
-    ))
+        drill::cluster_alerts(config, Some(namespace)),
+    ));
+    Some(groups)
+}
+
+/// The restore drill's group (`<project>-restore-drill`), when it has alerts.
+fn drill_group(config: &Config, names: &Names, alerts: Vec<rules::Alert>) -> Option<rules::Group> {
+    (!alerts.is_empty()).then(|| rules::Group {
+        note: vec![
+            "the restore drill (backup.yaml disaster_recovery): RestoreDrillFailed and RestoreDrillOverdue read kube-state-metrics (it must run in the cluster),".into(),
+            "RestoreDrillHost* the node_exporter textfile that scripts/restore_drill.sh writes on a compose host".into(),
+        ],
+        name: format!("{}-restore-drill", names.project),
+        rules: alerts.iter().map(|a| rules::alert_rule(config, a)).collect(),
+    })
 }
 
 /// The monitoring artifacts.
@@ -304,8 +317,16 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
     let recordings = rules::recordings(config, &names);
     let service = rules::service_alerts(config, &names);
     let business = rules::business_alerts(config, &names);
-    let groups = rules::groups(config, &names, &recordings, &service, &business);
-    let all: Vec<rules::Alert> = service.iter().chain(&business).cloned().collect();
+    let mut groups = rules::groups(config, &names, &recordings, &service, &business);
+    let mut drills = drill::cluster_alerts(config, None);
+    drills.extend(drill::host_alerts(config, &names));
+    groups.extend(drill_group(config, &names, drills.clone()));
+    let all: Vec<rules::Alert> = service
+        .iter()
+        .chain(&business)
+        .chain(&drills)
+        .cloned()
+        .collect();
     let tests = rules::tests(config, &names, &recordings, &all);
     let am = routing::alertmanager(&names.project, &config.monitoring.alerts, rules::APP_DOWN);
     let mut out = Vec::new();
