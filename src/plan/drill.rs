@@ -161,3 +161,43 @@ pub fn view(config: &Config) -> Option<DrillView> {
 pub fn overdue(view: &DrillView) -> Duration {
     Duration::from_secs(view.overdue_secs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::backup::Frequency;
+
+    /// Every periodic testing frequency maps to a fixed schedule an hour after the dump
+    /// (the seed's dump is at 02:00), and `on_change` renders no drill.
+    #[test]
+    fn every_testing_frequency_maps_to_a_fixed_schedule() {
+        let mut project = crate::plan::example_project();
+        let cases = [
+            (Frequency::Hourly, Some("0 * * * *")),
+            (Frequency::Daily, Some("0 3 * * *")),
+            (Frequency::Weekly, Some("0 3 * * 0")),
+            (Frequency::Monthly, Some("0 3 1 * *")),
+            (Frequency::Quarterly, Some("0 3 1 1,4,7,10 *")),
+            (Frequency::OnChange, None),
+        ];
+        for (frequency, schedule) in cases {
+            let dr = project
+                .config
+                .backup
+                .disaster_recovery
+                .as_mut()
+                .expect("the seed's disaster_recovery");
+            dr.testing_frequency.set(frequency);
+            let view = view(&project.config);
+            assert_eq!(
+                view.as_ref().map(|v| v.schedule.as_str()),
+                schedule,
+                "{frequency:?}"
+            );
+            if let Some(v) = view {
+                assert_eq!(v.overdue_secs, v.interval_secs + OVERDUE_SLACK_SECS);
+                assert_eq!((v.rto_secs, v.rto.as_str()), (4 * 3600, "4h"));
+            }
+        }
+    }
+}

@@ -15,8 +15,9 @@
 # Usage: second_site_copy.sh [DUMP]   (default: the newest dump in BACKUP_DIR)
 # Environment:
 #   RCLONE_CONFIG_SECONDSITE_ACCESS_KEY_ID, RCLONE_CONFIG_SECONDSITE_SECRET_ACCESS_KEY
-#                         the bucket's credentials (Kubernetes: the Secret ecommerce-backup-s3,
-#                         keys access-key-id and secret-access-key; never in a file in git)
+#                         the bucket's credentials (never in a file in git), or
+#   SECOND_SITE_CREDENTIALS_DIR  a folder holding them as the files access-key-id and
+#                         secret-access-key (Kubernetes: the Secret ecommerce-backup-s3, mounted)
 #   SECOND_SITE_ENDPOINT  another endpoint than the one of cfgen.yaml (tests: a local emulator)
 #   BACKUP_DIR            the dumps' folder (default /backups/mysql)
 #   DB_NAME               the database whose dumps are copied (default ecommerce)
@@ -38,6 +39,11 @@ export RCLONE_CONFIG_SECONDSITE_REGION=eu-central-1
 export RCLONE_CONFIG_SECONDSITE_ENV_AUTH=false
 # the bucket exists (the operator creates it); the credentials need no right to create one
 export RCLONE_CONFIG_SECONDSITE_NO_CHECK_BUCKET=true
+if [ -n "${SECOND_SITE_CREDENTIALS_DIR:-}" ]; then
+  RCLONE_CONFIG_SECONDSITE_ACCESS_KEY_ID="$(cat -- "${SECOND_SITE_CREDENTIALS_DIR}/access-key-id")"
+  RCLONE_CONFIG_SECONDSITE_SECRET_ACCESS_KEY="$(cat -- "${SECOND_SITE_CREDENTIALS_DIR}/secret-access-key")"
+  export RCLONE_CONFIG_SECONDSITE_ACCESS_KEY_ID RCLONE_CONFIG_SECONDSITE_SECRET_ACCESS_KEY
+fi
 : "${RCLONE_CONFIG_SECONDSITE_ACCESS_KEY_ID:?set RCLONE_CONFIG_SECONDSITE_ACCESS_KEY_ID to the access key of the second site}"
 : "${RCLONE_CONFIG_SECONDSITE_SECRET_ACCESS_KEY:?set RCLONE_CONFIG_SECONDSITE_SECRET_ACCESS_KEY to the secret key of the second site}"
 export RCLONE_CONFIG="${RCLONE_CONFIG:-/dev/null}"
