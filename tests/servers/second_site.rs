@@ -121,9 +121,21 @@ fn second_site_copy_is_read_back_and_kept_as_long_as_retention_says() {
         .unwrap();
     assert!(!out.status.success(), "{}", text(&out));
 
-    // a dump 40 days old (retention: 30d) reaches the site first
+    // a dump 40 days old (retention: 30d) reaches the site first, with the credentials as
+    // files (the CronJob mounts the Secret: SECOND_SITE_CREDENTIALS_DIR)
     let old = dump(backups.path(), "20261020T020000Z", 1, 40);
-    let out = copy(&script, backups.path(), port, Some(&old));
+    let creds = tempfile::tempdir().unwrap();
+    std::fs::write(creds.path().join("access-key-id"), "testing").unwrap();
+    std::fs::write(creds.path().join("secret-access-key"), "testing").unwrap();
+    let mut cmd = Command::new("sh");
+    env(&mut cmd, port)
+        .arg(&script)
+        .arg(&old)
+        .env_remove("RCLONE_CONFIG_SECONDSITE_ACCESS_KEY_ID")
+        .env_remove("RCLONE_CONFIG_SECONDSITE_SECRET_ACCESS_KEY")
+        .env("SECOND_SITE_CREDENTIALS_DIR", creds.path())
+        .env("BACKUP_DIR", backups.path());
+    let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     std::fs::remove_file(&old).unwrap();
 
