@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::{Server, mariadb, postgres};
+use super::{Server, mariadb, output_text, postgres};
 
 /// The example's project for `engine` (`mysql`: as written; `postgres`: the same project
 /// with a PostgreSQL database), built into a temp folder: its scripts folder.
@@ -51,15 +51,6 @@ fn run(script: &Path, envs: &[(&str, String)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Live data: three tables (one empty), the largest with 2000 rows.
@@ -153,7 +144,7 @@ fn prepare(engine: &'static str) -> Drill {
             ("BACKUP_DIR", backups.display().to_string()),
         ],
     );
-    assert!(out.status.success(), "backup: {}", text(&out));
+    assert!(out.status.success(), "backup: {}", output_text(&out));
     // the scratch server: empty, no TLS, reached only by the drill
     let scratch = if engine == "postgres" {
         postgres(false, "unused", "SELECT 1")
@@ -180,13 +171,13 @@ fn drill_passes_and_fails_on_bad_dumps(engine: &'static str) {
     let d = prepare(engine);
     let out = d.drill();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{engine}: {}", text(&out));
+    assert!(out.status.success(), "{engine}: {}", output_text(&out));
     assert!(
         stdout.contains("restore drill: ecommerce_")
             && stdout.contains("(3 tables, 2040 rows)")
             && stdout.contains("RTO 4h (14400 s): met"),
         "{engine}: {}",
-        text(&out)
+        output_text(&out)
     );
     // the measured restore time, for the record
     eprintln!("{engine}: {}", stdout.trim());
@@ -222,7 +213,7 @@ fn drill_passes_and_fails_on_bad_dumps(engine: &'static str) {
     assert!(
         !out.status.success(),
         "{engine}: a corrupt dump passed: {}",
-        text(&out)
+        output_text(&out)
     );
     assert!(
         d.textfile()
@@ -240,7 +231,7 @@ fn drill_passes_and_fails_on_bad_dumps(engine: &'static str) {
     assert!(
         !out.status.success(),
         "{engine}: an empty dump passed: {}",
-        text(&out)
+        output_text(&out)
     );
     std::fs::remove_file(&empty).unwrap();
     // a dump that restores fine but holds fewer rows than the backup counted
@@ -256,12 +247,12 @@ fn drill_passes_and_fails_on_bad_dumps(engine: &'static str) {
             && String::from_utf8_lossy(&out.stderr)
                 .contains("orders: 2000 rows restored, the backup counted 2500"),
         "{engine}: {}",
-        text(&out)
+        output_text(&out)
     );
     std::fs::remove_file(&short).unwrap();
     // and the good dump passes again
     let out = d.drill();
-    assert!(out.status.success(), "{engine}: {}", text(&out));
+    assert!(out.status.success(), "{engine}: {}", output_text(&out));
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use super::{Server, free_port, program};
+use super::{Server, free_port, output_text, program};
 
 const BUCKET: &str = "acme-ecommerce-backups";
 
@@ -72,15 +72,6 @@ fn copy(script: &Path, dir: &Path, port: u16, dump: Option<&Path>) -> Output {
         .unwrap()
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n{}{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 fn dump(dir: &Path, stamp: &str, seed: u8, days_old: u64) -> PathBuf {
     let path = dir.join(format!("ecommerce_{stamp}.sql.gz.enc"));
     let bytes: Vec<u8> = (0..300_000u32)
@@ -107,7 +98,7 @@ fn second_site_copy_is_read_back_and_kept_as_long_as_retention_says() {
     let s3 = moto_server();
     let port = s3.port;
     let out = rclone(port, &["mkdir", &format!("secondsite:{BUCKET}")]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     let backups = tempfile::tempdir().unwrap();
     let remote = format!("secondsite:{BUCKET}/ecommerce");
 
@@ -119,7 +110,7 @@ fn second_site_copy_is_read_back_and_kept_as_long_as_retention_says() {
         .env("BACKUP_DIR", backups.path())
         .output()
         .unwrap();
-    assert!(!out.status.success(), "{}", text(&out));
+    assert!(!out.status.success(), "{}", output_text(&out));
 
     // a dump 40 days old (retention: 30d) reaches the site first, with the credentials as
     // files (the CronJob mounts the Secret: SECOND_SITE_CREDENTIALS_DIR)
@@ -136,18 +127,18 @@ fn second_site_copy_is_read_back_and_kept_as_long_as_retention_says() {
         .env("SECOND_SITE_CREDENTIALS_DIR", creds.path())
         .env("BACKUP_DIR", backups.path());
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     std::fs::remove_file(&old).unwrap();
 
     // today's dump: copied, verified, and the old one gone from the site
     let started = Instant::now();
     let new = dump(backups.path(), "20261201T020000Z", 2, 0);
     let out = copy(&script, backups.path(), port, None);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("verified secondsite:"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     eprintln!(
         "second site: copied and verified {} bytes in {:?}",
@@ -155,7 +146,7 @@ fn second_site_copy_is_read_back_and_kept_as_long_as_retention_says() {
         started.elapsed()
     );
     let listing = rclone(port, &["lsf", &remote]);
-    assert!(listing.status.success(), "{}", text(&listing));
+    assert!(listing.status.success(), "{}", output_text(&listing));
     let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
     assert_eq!(
         listing,
@@ -170,7 +161,7 @@ fn second_site_copy_is_read_back_and_kept_as_long_as_retention_says() {
             &format!("{remote}/ecommerce_20261201T020000Z.sql.gz.enc"),
         ],
     );
-    assert!(back.status.success(), "{}", text(&back));
+    assert!(back.status.success(), "{}", output_text(&back));
     assert!(
         back.stdout == std::fs::read(&new).unwrap(),
         "the copy differs"
