@@ -104,8 +104,13 @@ pub const REASONS: &[(FileKind, &str, &str)] = &[
     ),
     (
         Backup,
+        "backup_config.disaster_recovery.backup_sites",
+        "a dump is copied to a second site only with `backup_sites: 2` and cfgen.yaml `backup.second_site` (the bucket), for a project with a database",
+    ),
+    (
+        Backup,
         "backup_config.disaster_recovery.*",
-        "documentation only: recovery objectives and drills are not rendered",
+        "the restore drill (its schedule and the RTO it is timed against) renders only for a project with a database",
     ),
     (
         Performance,

@@ -58,6 +58,8 @@ fn default_required() -> Tracked<bool> {
 /// depends on what it has (`crate::plan::scripts::generated_scripts`).
 pub const GENERATED_SCRIPTS: &[&str] = &[
     "backup_database.sh",
+    "second_site_copy.sh",
+    "restore_drill.sh",
     "health_check.sh",
     "dependency_check.sh",
     "api_health_check.sh",

@@ -158,6 +158,8 @@ struct Monitoring {
     exporters: Vec<ExporterService>,
     /// Alertmanager's secret files (name, what goes in it).
     alert_secrets: Vec<(&'static str, &'static str)>,
+    /// The host folder of the restore drill's textfile metrics, when the project has a drill.
+    textfile_dir: Option<&'static str>,
 }
 
 /// The exporter of a dependency compose runs.
@@ -220,6 +222,7 @@ fn monitoring(
         node_exporter_image: NODE_EXPORTER_IMAGE,
         exporters,
         alert_secrets: crate::plan::monitoring::routing::secret_files(&config.monitoring.alerts),
+        textfile_dir: crate::plan::drill::view(config).map(|d| d.textfile_dir),
     })
 }
 

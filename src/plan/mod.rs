@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod common;
 pub mod compose;
 pub mod docker;
+pub mod drill;
 pub mod kubernetes;
 pub mod monitoring;
 pub mod nginx;

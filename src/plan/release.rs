@@ -194,6 +194,9 @@ pub fn workloads(config: &Config) -> Vec<(Kind, String)> {
     }
     if let Some(backup) = super::kubernetes::backup_cronjob(config) {
         out.push((Kind::CronJob, backup));
+        if let Some(drill) = super::drill::view(config) {
+            out.push((Kind::CronJob, drill.name));
+        }
     }
     out.sort();
     out

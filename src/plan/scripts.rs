@@ -35,6 +35,8 @@ pub fn generated_scripts(config: &crate::model::Config) -> Vec<&'static str> {
         .copied()
         .filter(|s| match *s {
             "backup_database.sh" | "db_connection_test.sh" => m.dependencies.database.is_some(),
+            "second_site_copy.sh" => super::kubernetes::backup::second_site(config).is_some(),
+            "restore_drill.sh" => super::drill::view(config).is_some(),
             "redis_connection_test.sh" => m.dependencies.cache.is_some(),
             "api_health_check.sh" | "health_check.sh" => m.public_process().is_some(),
             "run_deploy_jobs.sh" => m.deploy_jobs().next().is_some(),
@@ -275,6 +277,10 @@ pub struct DumpView {
     pub extension: String,
     /// TLS to the database is required.
     pub tls: bool,
+    /// How many of the largest tables get their rows counted next to the dump.
+    pub tables: u32,
+    /// The second site every dump is copied to, if any.
+    pub second_site: Option<super::kubernetes::backup::SecondSiteView>,
 }
 
 /// The dump of the project's database, if it has one.
@@ -310,6 +316,8 @@ pub fn dump_view(c: &crate::model::Config) -> Option<DumpView> {
         retention: format!("{retention_secs}s"),
         extension: format!("{base}{}", if *db.encryption { ".enc" } else { "" }),
         tls: *c.security.data.encryption_in_transit,
+        tables: super::drill::CHECKED_TABLES,
+        second_site: super::kubernetes::backup::second_site(c),
     })
 }
 
@@ -322,6 +330,8 @@ struct View {
     liveness: String,
     readiness: String,
     backup: Option<DumpView>,
+    /// The restore drill (`restore_drill.sh`).
+    drill: Option<super::drill::DrillView>,
     /// Programs the deployment's steps and scripts need.
     tools: Vec<String>,
     steps: Vec<DeployStep>,
@@ -360,6 +370,15 @@ fn script_tools(script: &str, backup: Option<&DumpView>) -> Vec<&'static str> {
             }
             if backup.encryption {
                 t.push("openssl");
+            }
+            if backup.engine == "postgres" {
+                // the row counts of the largest tables, for the restore drill
+                t.push("psql");
+            } else if !t.contains(&"mysql") {
+                t.push("mysql");
+            }
+            if backup.second_site.is_some() {
+                t.extend(["rclone", "sha256sum"]);
             }
             t
         }
@@ -455,6 +474,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             })
             .collect(),
         predeploy_dir: super::kubernetes::PREDEPLOY_DIR,
+        drill: super::drill::view(c),
         backup,
         tools,
         steps,
@@ -474,6 +494,8 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         .map(|name| {
             let template = match *name {
                 "backup_database.sh" => "scripts/backup_database.sh.j2",
+                "second_site_copy.sh" => "scripts/second_site_copy.sh.j2",
+                "restore_drill.sh" => "scripts/restore_drill.sh.j2",
                 "health_check.sh" => "scripts/health_check.sh.j2",
                 "dependency_check.sh" => "scripts/dependency_check.sh.j2",
                 "api_health_check.sh" => "scripts/api_health_check.sh.j2",

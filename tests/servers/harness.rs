@@ -295,3 +295,13 @@ pub fn postgres(tls: bool, db: &str, sql: &str) -> Server {
     }
     server
 }
+
+/// A finished command's exit code, stdout and stderr, for assertion messages.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}

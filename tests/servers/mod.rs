@@ -5,7 +5,9 @@
 //! A missing server binary fails the test, naming the package (no silent skip).
 
 mod backup;
+mod drill;
 mod harness;
 mod redis;
+mod second_site;
 
 pub use harness::*;

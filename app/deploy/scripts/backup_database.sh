@@ -16,6 +16,11 @@
 #   DB_PASSWORD_FILE   file holding the password, or DB_PASSWORD holding it
 #   BACKUP_KEY_FILE    file holding the encryption passphrase, or BACKUP_KEY holding it
 #   BACKUP_DIR         target folder (default /backups/mysql)
+#   RCLONE_CONFIG_SECONDSITE_ACCESS_KEY_ID, RCLONE_CONFIG_SECONDSITE_SECRET_ACCESS_KEY
+#                      the second site's credentials (see second_site_copy.sh)
+#
+# Next to each dump it writes <dump>.rows: the row counts of the largest tables, which the
+# restore drill (restore_drill.sh) checks the restored copy against.
 #
 # What changed from the hand-written script this replaces, and why:
 # - `--password=${DB_PASSWORD}` put the password on the command line, where every user of
@@ -136,11 +141,40 @@ if [[ $last_line != "-- Dump completed"* ]]; then
 fi
 log "verified"
 
+# The row counts of the 10 largest tables, read right after the dump: the
+# restore drill (scripts/restore_drill.sh) checks the restored tables against them.
+count_rows() {
+  mysql --defaults-extra-file="$workdir/client.cnf" --batch --skip-column-names "$@" "$DB_NAME"
+}
+tables="$(count_rows -e "SELECT table_name FROM information_schema.tables
+  WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'
+  ORDER BY data_length + index_length DESC, table_name LIMIT 10")"
+rows_partial="${target}.rows.partial"
+{
+  printf '# %s: table and row count, the largest tables first\n' "${target##*/}"
+  while IFS= read -r table; do
+    [[ -n $table ]] || continue
+    printf '%s\t%s\n' "$table" "$(count_rows -e "SELECT COUNT(*) FROM \`${table//\`/\`\`}\`")"
+  done <<<"$tables"
+} >"$rows_partial"
+
 mv -f -- "$partial" "$target"
 partial=""
-log "wrote ${target} ($(stat -c %s "$target") bytes)"
+mv -f -- "$rows_partial" "${target}.rows"
+log "wrote ${target} ($(stat -c %s "$target") bytes) and its row counts ${target##*/}.rows"
 
 # Retention: dumps older than RETENTION_DAYS, and partial files of interrupted runs.
 find "$BACKUP_DIR" -maxdepth 1 -type f -name "${DB_NAME}_*.sql.gz.enc" \
   -mmin "+$((RETENTION_DAYS * 24 * 60))" -print -delete
+find "$BACKUP_DIR" -maxdepth 1 -type f -name "${DB_NAME}_*.sql.gz.enc.rows" \
+  -mmin "+$((RETENTION_DAYS * 24 * 60))" -print -delete
 find "$BACKUP_DIR" -maxdepth 1 -type f -name "${DB_NAME}_*.partial" -mmin +1440 -print -delete
+
+# backup.yaml disaster_recovery.backup_sites: 2: the copy at the second site (cfgen.yaml
+# backup.second_site), read back and compared, with the same retention there. In the
+# Kubernetes CronJob a second container (rclone's image) runs it after this one
+# (SECOND_SITE_COPY=later); elsewhere it runs here, and a failed copy fails the backup.
+if [[ ${SECOND_SITE_COPY:-now} == now ]]; then
+  BACKUP_DIR="$BACKUP_DIR" DB_NAME="$DB_NAME" \
+    sh "$(dirname -- "${BASH_SOURCE[0]}")/second_site_copy.sh" "$target"
+fi

@@ -7,6 +7,7 @@
 //! A version-1 manifest (the earlier shape) is read by [`v1`] and converted.
 
 mod accept;
+mod backup;
 mod delivery;
 pub mod v1;
 mod workload;
@@ -17,6 +18,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use accept::{Accept, WarningCode};
+pub use backup::{BackupSites, S3Site, SecondSite};
 pub use delivery::{DEFAULT_GATEWAY_CLASS, DEFAULT_PROXY_NAMESPACE, Routing, RoutingApi, Workflow};
 pub use workload::{
     Autoscale, Cache, CacheEngine, Concurrency, Database, DatabaseEngine, Dependencies, EnvValue,
@@ -84,6 +86,10 @@ pub struct Manifest {
     /// The database and cache the app connects to; each optional. Their connection URLs reach the app as the secrets `DATABASE_URL` and `REDIS_URL`.
     #[serde(default)]
     pub dependencies: Dependencies,
+    /// Where backups are kept besides the cluster: the second site of backup.yaml's `disaster_recovery.backup_sites: 2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "BackupSites")]
+    pub backup: Option<BackupSites>,
     /// Deployment environments by name (e.g. `staging`, `production`). The workflow deploys them one after another, by name, with `production` (or `prod`) last; each needs the previous one to pass.
     #[schemars(length(min = 1))]
     pub environments: BTreeMap<DnsLabel, Environment>,

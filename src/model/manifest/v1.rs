@@ -245,6 +245,7 @@ impl Manifest {
                     tls: None,
                 }),
             },
+            backup: None,
             environments: self
                 .environments
                 .into_iter()

@@ -8,7 +8,7 @@
 //! Each object's view is computed inside its own provenance record, so its
 //! `# Source:` header and the unused-value report know exactly what it read.
 
-mod backup;
+pub mod backup;
 mod network;
 #[cfg(test)]
 mod tests;

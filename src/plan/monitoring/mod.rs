@@ -23,6 +23,7 @@
 
 pub mod containers;
 pub mod dependencies;
+pub mod drill;
 pub mod promql;
 pub mod routing;
 pub mod rules;
@@ -264,10 +265,11 @@ fn prometheus(names: &Names) -> PrometheusView {
 /// manifest's cluster environments.
 pub const COMPOSE_ENVIRONMENT: &str = "compose";
 
-/// The names, recording rules, service and business alerts of a cluster.
+/// The names, recording rules, service, business and restore-drill alerts of a cluster.
 type ClusterRules = (
     Names,
     Vec<rules::Recording>,
+    Vec<rules::Alert>,
     Vec<rules::Alert>,
     Vec<rules::Alert>,
 );
@@ -292,20 +294,38 @@ fn cluster_rules(config: &Config, namespace: &str) -> Option<ClusterRules> {
         .filter(cluster_only)
         .collect();
     let business = rules::business_alerts(config, &names);
-    Some((names, recordings, service, business))
+    let drills = drill::cluster_alerts(config, Some(namespace));
+    Some((names, recordings, service, business, drills))
+}
+
+/// The rule groups of `alert_rules.yml`'s shape from a cluster's rules, the restore
+/// drill's group last.
+fn cluster_groups_of(config: &Config, rules: &ClusterRules) -> Vec<rules::Group> {
+    let (names, recordings, service, business, drills) = rules;
+    let mut groups = rules::groups(config, names, recordings, service, business);
+    groups.extend(drill_group(config, names, drills.clone()));
+    groups
 }
 
 /// The rule groups of a cluster's PrometheusRule in `namespace` ([`cluster_rules`]).
 #[must_use]
 pub fn cluster_groups(config: &Config, namespace: &str) -> Option<Vec<rules::Group>> {
-    let (names, recordings, service, business) = cluster_rules(config, namespace)?;
-    Some(rules::groups(
+    Some(cluster_groups_of(
         config,
-        &names,
-        &recordings,
-        &service,
-        &business,
+        &cluster_rules(config, namespace)?,
     ))
+}
+
+/// The restore drill's group (`<project>-restore-drill`), when it has alerts.
+fn drill_group(config: &Config, names: &Names, alerts: Vec<rules::Alert>) -> Option<rules::Group> {
+    (!alerts.is_empty()).then(|| rules::Group {
+        note: vec![
+            "the restore drill (backup.yaml disaster_recovery): RestoreDrillFailed and RestoreDrillOverdue read kube-state-metrics (it must run in the cluster),".into(),
+            "RestoreDrillHost* the node_exporter textfile that scripts/restore_drill.sh writes on a compose host".into(),
+        ],
+        name: format!("{}-restore-drill", names.project),
+        rules: alerts.iter().map(|a| rules::alert_rule(config, a)).collect(),
+    })
 }
 
 /// `monitoring/<env>/`: the rules of environment `name`'s PrometheusRule as a rules file
@@ -321,10 +341,16 @@ fn environment_artifacts(
     let config = project.config_for(name.as_str());
     let namespace = crate::plan::kubernetes::namespace(config, name, env);
     let (planned, reads) = crate::provenance::record(|| {
-        let (names, recordings, service, business) = cluster_rules(config, &namespace)?;
-        let groups = rules::groups(config, &names, &recordings, &service, &business);
-        let all: Vec<rules::Alert> = service.iter().chain(&business).cloned().collect();
-        let tests = rules::tests(config, &names, &recordings, &all, name.as_str());
+        let cluster = cluster_rules(config, &namespace)?;
+        let groups = cluster_groups_of(config, &cluster);
+        let (names, recordings, service, business, drills) = &cluster;
+        let all: Vec<rules::Alert> = service
+            .iter()
+            .chain(business)
+            .chain(drills)
+            .cloned()
+            .collect();
+        let tests = rules::tests(config, names, recordings, &all, name.as_str());
         let am = routing::alertmanager(&names.project, &config.monitoring.alerts, rules::APP_DOWN);
         Some((groups, tests, am))
     });
@@ -406,8 +432,16 @@ fn compose_stack(project: &Project) -> (Vec<Artifact>, serde_json::Value) {
     let recordings = rules::recordings(config, &names);
     let service = rules::service_alerts(config, &names);
     let business = rules::business_alerts(config, &names);
-    let groups = rules::groups(config, &names, &recordings, &service, &business);
-    let all: Vec<rules::Alert> = service.iter().chain(&business).cloned().collect();
+    let mut groups = rules::groups(config, &names, &recordings, &service, &business);
+    let mut drills = drill::cluster_alerts(config, None);
+    drills.extend(drill::host_alerts(config, &names));
+    groups.extend(drill_group(config, &names, drills.clone()));
+    let all: Vec<rules::Alert> = service
+        .iter()
+        .chain(&business)
+        .chain(&drills)
+        .cloned()
+        .collect();
     let tests = rules::tests(config, &names, &recordings, &all, COMPOSE_ENVIRONMENT);
     let am = routing::alertmanager(&names.project, &config.monitoring.alerts, rules::APP_DOWN);
     let base_routing = serde_json::to_value(&am).unwrap_or_default();

@@ -54,6 +54,8 @@ const RULES: &[Rule] = &[
     logging::formatters_exist,
     logging::file_handlers_get_a_writable_volume,
     backup::schedule_meets_rpo,
+    backup::backup_sites_are_honourable,
+    backup::drill_frequency_is_periodic,
     workload::workload_is_honourable,
     dependencies::dependencies_are_honourable,
     images::images_are_supported,

@@ -10,7 +10,7 @@
 set -Eeuo pipefail
 
 : "${KUBE_NAMESPACE:?set KUBE_NAMESPACE to the namespace of the environment}"
-readonly TOOLS=(kubectl kustomize curl mysqldump find mysql gzip openssl redis-cli pytest)
+readonly TOOLS=(kubectl kustomize curl mysqldump find mysql gzip openssl rclone sha256sum redis-cli pytest)
 
 log() { printf 'dependency_check: %s\n' "$*" >&2; }
 

@@ -17,6 +17,9 @@
 #   BACKUP_KEY_FILE    file holding the encryption passphrase, or BACKUP_KEY holding it
 #   BACKUP_DIR         target folder (default /backups/postgres)
 #
+# Next to each dump it writes <dump>.rows: the row counts of the largest tables, which the
+# restore drill (restore_drill.sh) checks the restored copy against.
+#
 # What changed from the hand-written script this replaces, and why:
 # - `--password=${DB_PASSWORD}` put the password on the command line, where every user of
 #   the host sees it (`ps`); the client reads it from a file of mode 600.
@@ -119,11 +122,34 @@ if ! read_back | pg_restore --list >/dev/null; then
 fi
 log "verified"
 
+# The row counts of the 10 largest tables, read right after the dump: the
+# restore drill (scripts/restore_drill.sh) checks the restored tables against them.
+count_rows() {
+  psql --host="$DB_HOST" --port="$DB_PORT" --username="$DB_USER" --dbname="$DB_NAME" \
+    --no-password --no-psqlrc --quiet --tuples-only --no-align -v ON_ERROR_STOP=1 "$@"
+}
+tables="$(count_rows -c "SELECT format('%I.%I', n.nspname, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname NOT LIKE 'pg_toast%'
+  ORDER BY pg_total_relation_size(c.oid) DESC, 1 LIMIT 10")"
+rows_partial="${target}.rows.partial"
+{
+  printf '# %s: table and row count, the largest tables first\n' "${target##*/}"
+  while IFS= read -r table; do
+    [[ -n $table ]] || continue
+    printf '%s\t%s\n' "$table" "$(count_rows -c "SELECT count(*) FROM ${table}")"
+  done <<<"$tables"
+} >"$rows_partial"
+
 mv -f -- "$partial" "$target"
 partial=""
-log "wrote ${target} ($(stat -c %s "$target") bytes)"
+mv -f -- "$rows_partial" "${target}.rows"
+log "wrote ${target} ($(stat -c %s "$target") bytes) and its row counts ${target##*/}.rows"
 
 # Retention: dumps older than RETENTION_DAYS, and partial files of interrupted runs.
 find "$BACKUP_DIR" -maxdepth 1 -type f -name "${DB_NAME}_*.dump.enc" \
+  -mmin "+$((RETENTION_DAYS * 24 * 60))" -print -delete
+find "$BACKUP_DIR" -maxdepth 1 -type f -name "${DB_NAME}_*.dump.enc.rows" \
   -mmin "+$((RETENTION_DAYS * 24 * 60))" -print -delete
 find "$BACKUP_DIR" -maxdepth 1 -type f -name "${DB_NAME}_*.partial" -mmin +1440 -print -delete
