@@ -11,6 +11,7 @@ mod explain;
 mod fixtures;
 mod hardening;
 mod init;
+mod logship;
 mod machines;
 mod people;
 mod release_flow;

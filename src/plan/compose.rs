@@ -249,6 +249,8 @@ struct View {
     volumes: Vec<String>,
     /// The `monitoring` profile, when the project has monitoring.
     monitoring: Option<Monitoring>,
+    /// The `logging` profile's collector (logging.yaml collection).
+    log_collector: Option<super::logship::ComposeCollector>,
 }
 
 /// The database name and user: the manifest's, else the project name with `_`.
@@ -585,6 +587,10 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         volumes.push("prometheus_data".into());
         volumes.push("alertmanager_data".into());
     }
+    let log_collector = super::logship::compose_collector(config);
+    if let Some(c) = &log_collector {
+        volumes.push(format!("{}_state", c.agent.replace('-', "_")));
+    }
     volumes.sort();
     volumes.dedup();
     let nginx_image = config
@@ -625,6 +631,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         proxied,
         volumes,
         monitoring,
+        log_collector,
     };
     let view = minijinja::Value::from(minijinja::value::Serde(&view));
     vec![

@@ -52,6 +52,7 @@ const RULES: &[Rule] = &[
     alerts::business_thresholds_fit_metrics,
     logging::formatters_exist,
     logging::file_handlers_get_a_writable_volume,
+    logging::collector_is_rendered,
     backup::schedule_meets_rpo,
     workload::workload_is_honourable,
     dependencies::dependencies_are_honourable,
