@@ -8,6 +8,7 @@ mod distribution;
 mod editor;
 mod environments;
 mod explain;
+mod file_backup;
 mod fixtures;
 mod hardening;
 mod init;

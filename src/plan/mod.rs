@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod common;
 pub mod compose;
 pub mod docker;
+pub mod file_backup;
 pub mod kubernetes;
 pub mod logship;
 pub mod monitoring;
@@ -264,7 +265,7 @@ fn sources(project: &Project, reads: &Reads) -> Vec<String> {
 /// Plans every target of a project.
 #[must_use]
 pub fn plan(project: &Project) -> Plan {
-    const FAMILIES: [(Target, Family); 11] = [
+    const FAMILIES: [(Target, Family); 12] = [
         (Target::Checklist, checklist::plan),
         (Target::Image, docker::plan),
         (Target::Kubernetes, kubernetes::plan),
@@ -275,6 +276,7 @@ pub fn plan(project: &Project) -> Plan {
         (Target::Compose, nginx::plan),
         (Target::Kubernetes, logship::kubernetes),
         (Target::Scripts, logship::scripts),
+        (Target::Scripts, file_backup::scripts),
         (Target::Compose, logship::compose),
     ];
     let mut artifacts = Vec::new();

@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 
 pub use accept::{Accept, WarningCode};
 pub use workload::{
-    Autoscale, Cache, CacheEngine, Concurrency, Database, DatabaseEngine, Dependencies, EnvValue,
-    History, Job, MysqlFlavour, Probes, Process, ProcessOverride, ResourceAmounts, Resources,
-    SecretDelivery,
+    Autoscale, Cache, CacheEngine, Concurrency, DataVolume, Database, DatabaseEngine, Dependencies,
+    EnvValue, FileBackupTarget, History, Job, MysqlFlavour, Probes, Process, ProcessOverride,
+    ResourceAmounts, Resources, SecretDelivery, VolumeAccess,
 };
 
 use super::values::{DnsLabel, EnvName, HostName, ImageRef};
@@ -94,6 +94,10 @@ pub struct Manifest {
     /// Warnings this project accepts, each with its reason (see `Accept`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accept: Vec<Accept>,
+    /// Where the file backups of the processes' data volumes go (backup.yaml `files`). Default: a restic repository at `/var/backups/<name>/files`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "FileBackupTarget")]
+    pub file_backup: Option<FileBackupTarget>,
 }
 
 fn default_output() -> Tracked<String> {

@@ -15,6 +15,7 @@ mod rollout;
 mod scanning;
 mod scripts;
 mod values;
+mod volumes;
 mod workload;
 
 use std::path::Path;
@@ -55,6 +56,7 @@ const RULES: &[Rule] = &[
     logging::collector_is_rendered,
     backup::schedule_meets_rpo,
     workload::workload_is_honourable,
+    volumes::volumes_are_honourable,
     dependencies::dependencies_are_honourable,
     images::images_are_supported,
     scanning::scan_settings_agree,
