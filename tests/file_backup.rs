@@ -200,9 +200,7 @@ fn a_read_write_once_volume_on_many_replicas_is_a_located_error() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(
-            "volume `uploads` of process `web` is ReadWriteOnce, but the process runs 3"
-        ),
+        err.contains("volume `uploads` of process `web` is ReadWriteOnce, but the process runs 3"),
         "{err}"
     );
     assert!(err.contains("cfgen.yaml:22:24"), "{err}");
@@ -229,5 +227,32 @@ fn without_a_data_volume_the_file_values_stay_unused_with_the_reason() {
             )),
             "{key}: {text}"
         );
+    }
+}
+
+#[test]
+fn the_file_backup_artifacts_of_the_tasks_example() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let project = tmp.path().join("tasks");
+    copy_dir(&repo().join("examples/tasks"), &project);
+    let out = cfgen(&project)
+        .args(["build", "."])
+        .output()
+        .expect("cfgen");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for path in [
+        "scripts/backup_files.sh",
+        "k8s/production/cronjob-file-backup.yaml",
+        "k8s/production/pvc-web-uploads.yaml",
+        "k8s/production/pvc-file-backups.yaml",
+    ] {
+        let text = std::fs::read_to_string(project.join("deploy").join(path)).expect("generated");
+        insta::with_settings!({ snapshot_suffix => path.replace('/', "__"), omit_expression => true }, {
+            insta::assert_snapshot!(text);
+        });
     }
 }

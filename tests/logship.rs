@@ -131,3 +131,21 @@ fn an_unrendered_collector_is_a_located_error() {
     assert!(err.contains("logging.yaml:41:"), "{err}");
     assert!(err.contains("`fluentd`, `fluent-bit`"), "{err}");
 }
+
+#[test]
+fn the_fluent_bit_configs() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    with_agent(tmp.path(), "fluent-bit");
+    build(tmp.path());
+    for path in [
+        "logging/fluent-bit.conf",
+        "k8s/production/logging/configmap.yaml",
+        "k8s/production/logging/daemonset.yaml",
+    ] {
+        let text =
+            std::fs::read_to_string(tmp.path().join("deploy").join(path)).expect("generated");
+        insta::with_settings!({ snapshot_suffix => path.replace('/', "__"), omit_expression => true }, {
+            insta::assert_snapshot!(text);
+        });
+    }
+}

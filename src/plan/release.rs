@@ -195,6 +195,9 @@ pub fn workloads(config: &Config) -> Vec<(Kind, String)> {
     if let Some(backup) = super::kubernetes::backup_cronjob(config) {
         out.push((Kind::CronJob, backup));
     }
+    if let Some(files) = super::file_backup::view(config) {
+        out.push((Kind::CronJob, files.name));
+    }
     out.sort();
     out
 }
