@@ -65,7 +65,7 @@ pub const REASONS: &[(FileKind, &str, &str)] = &[
     (
         Logging,
         "logging_config.collection.*",
-        "cfgen renders no log collector: the node agent is cluster infrastructure, fed by the app's JSON on stdout",
+        "the log collector is rendered with the Kubernetes, compose and scripts targets; this project renders none of them",
     ),
     (
         Security,
@@ -90,7 +90,7 @@ pub const REASONS: &[(FileKind, &str, &str)] = &[
     (
         Backup,
         "backup_config.files.*",
-        "cfgen generates database backups only; no file backup job",
+        crate::messages::logship::NO_DATA_VOLUME,
     ),
     (
         Backup,

@@ -315,6 +315,15 @@ validate_out() {
       policy compose-policy "$OUT/docker-compose.yml"
   fi
 
+  # log collectors (logging.yaml collection): not run here (fluentd and Fluent Bit do not
+  # install from our registries); their keys checked against the pinned versions' docs
+  local logconfs=()
+  for f in "$OUT"/logging/*.conf "$OUT"/k8s/*/logging/configmap.yaml; do [[ -f $f ]] && logconfs+=("$f"); done
+  if ((${#logconfs[@]})); then
+    check "$L: cfgen logship-check ${logconfs[*]#"$OUT"/} (keys of the collectors' docs)" \
+      "$PY" "$REPO/tests/logship/check.py" "${logconfs[@]}"
+  fi
+
   # workflows: the repository-root workflow that OUT's .cfgen-manifest lists relative to OUT
   # (`../…/.github/workflows/<name>-deploy.yml`: GitHub runs workflows only from the root),
   # and any in OUT/.github/workflows/ (a `cfgen build --out` folder holds it there)
@@ -366,6 +375,11 @@ validate_out() {
   if ((${#envs[@]} == 0)); then artifact "$L" "$OUT/k8s/<env>/kustomization.yaml" || true; fi
   local kv; read -r -a kv <<<"$K8S_VERSIONS"
   local vr="${kv[0]}..${kv[-1]}"
+  # a folder of its own inside an environment's (k8s/<env>/logging/: the log collector, in a
+  # namespace of its own) is a kustomization too
+  for env in "$OUT"/k8s/*/logging; do
+    [[ -f $env/kustomization.yaml ]] && envs+=("$env")
+  done
   for env in "${envs[@]}"; do
     local e=${env#"$OUT"/}
     check "$L: kubernetes-validate --strict $e/*.yaml (k8s $vr)" k8s_env_resources "$env"

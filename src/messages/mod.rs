@@ -1,6 +1,7 @@
 //! All user-facing wording in one place: lowercase first words, names in
 //! backticks, and a "please report" line for cfgen's own bugs.
 
+pub mod logship;
 pub mod release;
 pub mod routing;
 pub mod workflow;

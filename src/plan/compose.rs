@@ -117,6 +117,8 @@ struct Service {
     no_new_privileges: bool,
     tmpfs: Vec<String>,
     log_mounts: Vec<Mount>,
+    /// The process's data volumes.
+    data_mounts: Vec<Mount>,
     environment: Vec<EnvVar>,
     /// Names of the file secrets it mounts.
     secrets: Vec<String>,
@@ -252,6 +254,11 @@ struct View {
     volumes: Vec<String>,
     /// The `monitoring` profile, when the project has monitoring.
     monitoring: Option<Monitoring>,
+    /// The `logging` profile's collector (logging.yaml collection).
+    log_collector: Option<super::logship::ComposeCollector>,
+    /// The `jobs` profile's file backup (backup.yaml files).
+    file_backup: Option<super::file_backup::FileBackupView>,
+    file_backup_uid: u32,
 }
 
 /// The database name and user: the manifest's, else the project name with `_`.
@@ -327,6 +334,7 @@ impl Base<'_> {
                 Vec::new()
             },
             log_mounts,
+            data_mounts: Vec::new(),
             environment,
             secrets: self
                 .secrets
@@ -364,6 +372,13 @@ impl Base<'_> {
             process.resources.as_ref(),
         );
         s.about = format!("the `{name}` process");
+        s.data_mounts = super::file_backup::process_volumes(self.config, name.as_str(), process)
+            .into_iter()
+            .map(|v| Mount {
+                volume: v.key,
+                path: v.path,
+            })
+            .collect();
         s.public = process.is_public();
         s.healthcheck = workload::healthcheck(self.config, process).map(|h| {
             let mut test = vec!["CMD".to_owned()];
@@ -588,6 +603,16 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         volumes.push("prometheus_data".into());
         volumes.push("alertmanager_data".into());
     }
+    volumes.extend(
+        services
+            .iter()
+            .flat_map(|s| s.data_mounts.iter().map(|m| m.volume.clone())),
+    );
+    let file_backup = super::file_backup::view(config);
+    let log_collector = super::logship::compose_collector(config);
+    if let Some(c) = &log_collector {
+        volumes.push(format!("{}_state", c.agent.replace('-', "_")));
+    }
     volumes.sort();
     volumes.dedup();
     let nginx_image = config
@@ -628,6 +653,9 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         proxied,
         volumes,
         monitoring,
+        log_collector,
+        file_backup,
+        file_backup_uid: APP_UID,
     };
     let view = minijinja::Value::from(minijinja::value::Serde(&view));
     vec![

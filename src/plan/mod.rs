@@ -7,7 +7,9 @@ pub mod common;
 pub mod compose;
 pub mod docker;
 pub mod drill;
+pub mod file_backup;
 pub mod kubernetes;
+pub mod logship;
 pub mod monitoring;
 pub mod nginx;
 pub mod release;
@@ -40,6 +42,8 @@ pub enum Syntax {
     Ignore,
     /// Markdown (`<!-- -->` comments).
     Markdown,
+    /// A collector's configuration (fluentd, fluent-bit: `#` comments).
+    Conf,
 }
 
 /// How an artifact is verified in-process before anything is written.
@@ -148,6 +152,7 @@ pub fn family_of_path(rel: &str) -> Option<Target> {
     } else if rel == "docker-compose.yml"
         || rel == "compose-secrets.sh"
         || rel.starts_with("nginx/")
+        || rel.starts_with("logging/")
     {
         Target::Compose
     } else if rel.starts_with("k8s/") {
@@ -262,7 +267,7 @@ fn sources(project: &Project, reads: &Reads) -> Vec<String> {
 /// Plans every target of a project.
 #[must_use]
 pub fn plan(project: &Project) -> Plan {
-    const FAMILIES: [(Target, Family); 8] = [
+    const FAMILIES: [(Target, Family); 12] = [
         (Target::Checklist, checklist::plan),
         (Target::Image, docker::plan),
         (Target::Kubernetes, kubernetes::plan),
@@ -271,6 +276,10 @@ pub fn plan(project: &Project) -> Plan {
         (Target::Monitoring, monitoring::plan),
         (Target::Compose, compose::plan),
         (Target::Compose, nginx::plan),
+        (Target::Kubernetes, logship::kubernetes),
+        (Target::Scripts, logship::scripts),
+        (Target::Scripts, file_backup::scripts),
+        (Target::Compose, logship::compose),
     ];
     let mut artifacts = Vec::new();
     let mut all = Reads::default();

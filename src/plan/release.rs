@@ -198,6 +198,9 @@ pub fn workloads(config: &Config) -> Vec<(Kind, String)> {
             out.push((Kind::CronJob, drill.name));
         }
     }
+    if let Some(files) = super::file_backup::view(config) {
+        out.push((Kind::CronJob, files.name));
+    }
     out.sort();
     out
 }

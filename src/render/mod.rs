@@ -242,7 +242,7 @@ fn with_header(artifact: &Artifact, body: &str) -> String {
                 _ => format!("{hashed}{body}"),
             }
         }
-        Syntax::Yaml | Syntax::Nginx | Syntax::Ignore => {
+        Syntax::Yaml | Syntax::Nginx | Syntax::Ignore | Syntax::Conf => {
             let hashed: String = lines.iter().map(|l| format!("# {l}\n")).collect();
             format!("{hashed}{body}")
         }

@@ -7,7 +7,7 @@
 //! Kinds without a k8s-openapi type (the Kustomization, Istio's
 //! PeerAuthentication) are checked against the fields cfgen uses.
 
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -73,7 +73,12 @@ pub fn validate(value: &Value) -> Result<(), String> {
         ("v1", "PersistentVolumeClaim") => round_trip::<PersistentVolumeClaim>(value),
         ("rbac.authorization.k8s.io/v1", "Role") => round_trip::<Role>(value),
         ("rbac.authorization.k8s.io/v1", "RoleBinding") => round_trip::<RoleBinding>(value),
+        ("rbac.authorization.k8s.io/v1", "ClusterRole") => round_trip::<ClusterRole>(value),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => {
+            round_trip::<ClusterRoleBinding>(value)
+        }
         ("apps/v1", "Deployment") => round_trip::<Deployment>(value),
+        ("apps/v1", "DaemonSet") => round_trip::<DaemonSet>(value),
         ("networking.k8s.io/v1", "Ingress") => round_trip::<Ingress>(value),
         ("networking.k8s.io/v1", "NetworkPolicy") => round_trip::<NetworkPolicy>(value),
         ("policy/v1", "PodDisruptionBudget") => round_trip::<PodDisruptionBudget>(value),

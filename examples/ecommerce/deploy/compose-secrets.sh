@@ -46,6 +46,9 @@ put database_url "mysql://ecommerce:${db_password}@mysql:3306/ecommerce"
 put mysql_exporter.cnf "$(printf '[client]\nuser=%s\npassword=%s\nhost=mysql\nport=3306\n' ecommerce "$db_password")"
 put redis_url "redis://redis:6379/0"
 
+# The log collector's Elasticsearch endpoint and credentials (the logging profile), to replace.
+[[ -e secrets/log-shipping.env ]] || { printf 'ES_HOST=es.example.com\nES_PORT=9200\nES_USER=%s\nES_PASSWORD=%s\n' "ecommerce-logs" "$(random)" >secrets/log-shipping.env; echo "added   secrets/log-shipping.env (replace the placeholders)"; }
+
 # Alertmanager's receivers (the monitoring profile): placeholders, to replace with the real values.
 # compose mounts this folder itself (not file by file), so Alertmanager's user (nobody) must
 # be able to open it: 0755 (secrets/ around it stays 0700 on this host).

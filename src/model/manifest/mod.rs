@@ -21,9 +21,9 @@ pub use accept::{Accept, WarningCode};
 pub use backup::{BackupSites, S3Site, SecondSite};
 pub use delivery::{DEFAULT_GATEWAY_CLASS, DEFAULT_PROXY_NAMESPACE, Routing, RoutingApi, Workflow};
 pub use workload::{
-    Autoscale, Cache, CacheEngine, Concurrency, Database, DatabaseEngine, Dependencies, EnvValue,
-    History, Job, MysqlFlavour, Probes, Process, ProcessOverride, ResourceAmounts, Resources,
-    SecretDelivery,
+    Autoscale, Cache, CacheEngine, Concurrency, DataVolume, Database, DatabaseEngine, Dependencies,
+    EnvValue, FileBackupTarget, History, Job, MysqlFlavour, Probes, Process, ProcessOverride,
+    ResourceAmounts, Resources, SecretDelivery, VolumeAccess,
 };
 
 use super::values::{DnsLabel, EnvName, HostName, ImageRef};
@@ -108,6 +108,10 @@ pub struct Manifest {
     /// How public traffic reaches the public process (see `Routing`). Absent: an Ingress, as before `routing` existed (`cfgen init` writes `api: gateway-api`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routing: Option<Routing>,
+    /// Where the file backups of the processes' data volumes go (backup.yaml `files`). Default: a restic repository at `/var/backups/<name>/files`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "FileBackupTarget")]
+    pub file_backup: Option<FileBackupTarget>,
 }
 
 fn default_output() -> Tracked<String> {

@@ -230,6 +230,7 @@ impl Manifest {
             env: BTreeMap::new(),
             secrets: BTreeMap::new(),
             accept: Vec::new(),
+            file_backup: None,
             dependencies: Dependencies {
                 database: Some(Database {
                     engine: Tracked::default_value(DatabaseEngine::Mysql),

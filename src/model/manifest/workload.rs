@@ -47,6 +47,40 @@ pub struct Process {
     /// Environment variables of this process only, over the project's `env`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<EnvName, Tracked<EnvValue>>,
+    /// Persistent data volumes by name (a DNS label), e.g. `uploads: { path: /srv/uploads, size: 5Gi }`: a PersistentVolumeClaim mounted at `path` in Kubernetes, a named volume in compose. backup.yaml `files` backs them up (restic).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volumes: BTreeMap<DnsLabel, DataVolume>,
+}
+
+/// A persistent data volume of a process.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataVolume {
+    /// Absolute path it is mounted at inside the container; writable even under a read-only root filesystem.
+    #[schemars(regex(pattern = r"^/.+[^/]$"))]
+    pub path: Tracked<String>,
+    /// Size of the claim, e.g. `5Gi`.
+    pub size: Tracked<MemoryQuantity>,
+    /// Access mode of the claim: `ReadWriteOnce` (default; one node mounts it, so the process may run one pod only) or `ReadWriteMany` (every replica mounts it; needs a storage class that offers it, e.g. NFS, CephFS, EFS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<Tracked<VolumeAccess>>,
+}
+
+/// The access mode of a data volume's claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum VolumeAccess {
+    /// Mounted read-write by one node.
+    ReadWriteOnce,
+    /// Mounted read-write by many nodes.
+    ReadWriteMany,
+}
+
+/// Where the file backups of the data volumes go (restic repository).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileBackupTarget {
+    /// The restic repository: `s3:https://host/bucket/path` (credentials from the Secret `<name>-file-backup`: keys `aws-access-key-id`, `aws-secret-access-key`; on a compose host `secrets/file-backup.env`), or an absolute path (a claim `<name>-file-backups` mounted there in Kubernetes, a folder of the compose host). Default: `/var/backups/<name>/files`.
+    pub repository: Tracked<String>,
 }
 
 impl Process {

@@ -9,6 +9,7 @@
 //! `# Source:` header and the unused-value report know exactly what it read.
 
 pub mod backup;
+mod file_backup;
 mod network;
 #[cfg(test)]
 mod tests;
@@ -312,6 +313,7 @@ fn objects(config: &Config, name: &DnsLabel, env: &Environment, folder: &mut Fol
     workloads::objects(config, name, env, folder);
     network::objects(config, env, folder);
     backup::objects(config, folder);
+    file_backup::objects(config, folder);
     if config.manifest.wants(Target::Monitoring)
         && let Some(groups) =
             super::monitoring::cluster_groups(config, &namespace(config, name, env))

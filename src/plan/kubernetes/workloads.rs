@@ -78,6 +78,8 @@ struct Pod {
     restart_policy: Option<&'static str>,
     spread: bool,
     scratch: Vec<ScratchVolume>,
+    /// The process's data volumes (claims).
+    data: Vec<crate::plan::file_backup::DataMount>,
     container: Container,
 }
 
@@ -95,6 +97,7 @@ struct Spec<'a> {
     exec_probe: Option<Vec<String>>,
     restart_policy: Option<&'static str>,
     spread: bool,
+    data: Vec<crate::plan::file_backup::DataMount>,
 }
 
 fn pod(config: &Config, folder: &super::Base, spec: Spec<'_>) -> Pod {
@@ -133,6 +136,7 @@ fn pod(config: &Config, folder: &super::Base, spec: Spec<'_>) -> Pod {
         restart_policy: spec.restart_policy,
         spread: spec.spread,
         scratch: scratch_volumes(config),
+        data: spec.data,
         container: Container {
             name: spec.component.to_owned(),
             image: config.manifest.image.name.clone(),
@@ -301,6 +305,11 @@ pub(super) fn objects(
                         http_probes: probes.clone(),
                         restart_policy: None,
                         spread: true,
+                        data: crate::plan::file_backup::process_volumes(
+                            config,
+                            process_name.as_str(),
+                            process,
+                        ),
                     },
                 );
                 DeploymentView {
@@ -416,6 +425,7 @@ fn job_view(
             exec_probe: None,
             restart_policy: Some("Never"),
             spread: false,
+            data: Vec::new(),
         },
     );
     JobView {

@@ -68,3 +68,51 @@ pub fn file_handlers_get_a_writable_volume(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
         })
         .collect()
 }
+
+/// `collection.agent` and `collection.destination` name a collector and a store cfgen
+/// renders (fluentd or fluent-bit, shipping to Elasticsearch): another name would be
+/// accepted and ship nothing.
+pub fn collector_is_rendered(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
+    use crate::model::logging::{LogAgent, LogDestination};
+    let Some(c) = ctx.config.logging.collection.as_ref() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if matches!(c.agent.peek(), LogAgent::Vector | LogAgent::Promtail) {
+        out.push(
+            ctx.error(
+                "rule::log-agent-not-rendered",
+                crate::messages::logship::agent_not_rendered(&agent_name(*c.agent.peek())),
+                Logging,
+                &["logging_config", "collection", "agent"],
+            )
+            .with_label("cfgen renders no configuration for this collector")
+            .with_help(crate::messages::logship::AGENT_HELP),
+        );
+    }
+    if *c.destination.peek() != LogDestination::Elasticsearch {
+        out.push(
+            ctx.error(
+                "rule::log-destination-not-rendered",
+                crate::messages::logship::destination_not_rendered(
+                    &serde_json::to_value(c.destination.peek())
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                ),
+                Logging,
+                &["logging_config", "collection", "destination"],
+            )
+            .with_label("cfgen ships logs to Elasticsearch only")
+            .with_help(crate::messages::logship::DESTINATION_HELP),
+        );
+    }
+    out
+}
+
+fn agent_name(agent: crate::model::logging::LogAgent) -> String {
+    serde_json::to_value(agent)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

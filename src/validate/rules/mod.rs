@@ -16,6 +16,7 @@ mod routing;
 mod scanning;
 mod scripts;
 mod values;
+mod volumes;
 mod workload;
 
 use std::path::Path;
@@ -53,10 +54,12 @@ const RULES: &[Rule] = &[
     alerts::business_thresholds_fit_metrics,
     logging::formatters_exist,
     logging::file_handlers_get_a_writable_volume,
+    logging::collector_is_rendered,
     backup::schedule_meets_rpo,
     backup::backup_sites_are_honourable,
     backup::drill_frequency_is_periodic,
     workload::workload_is_honourable,
+    volumes::volumes_are_honourable,
     dependencies::dependencies_are_honourable,
     images::images_are_supported,
     scanning::scan_settings_agree,
