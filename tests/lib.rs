@@ -17,4 +17,5 @@ mod release_flow;
 mod robust;
 mod schemas;
 mod servers;
+mod shard;
 mod usage;
