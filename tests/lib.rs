@@ -20,5 +20,6 @@ mod robust;
 mod routing;
 mod schemas;
 mod servers;
+mod shard;
 mod usage;
 mod workflow_root;

@@ -8,6 +8,7 @@ mod init;
 mod output;
 mod paths;
 mod schema;
+mod shard;
 mod validate;
 
 use clap::{Parser, Subcommand};

@@ -19,8 +19,6 @@ pub struct ValidateArgs {
 
 /// Runs the command.
 pub fn run(args: &ValidateArgs, console: &Console) -> i32 {
-    // Compile the config schemas on another core while this one loads.
-    std::thread::spawn(crate::validate::schema::warm);
     let mut report = RunReport {
         command: "validate",
         ..RunReport::default()
@@ -31,6 +29,11 @@ pub fn run(args: &ValidateArgs, console: &Console) -> i32 {
             EXIT_USAGE
         }
         Ok(projects) => {
+            // Compile the first project's config schemas on another core while this one loads.
+            if let Some(first) = projects.first() {
+                let first = first.clone();
+                std::thread::spawn(move || crate::validate::schema::warm(&first));
+            }
             let mut io_failure = false;
             let deny = args.output.deny_warnings;
             for (dir, outcome) in projects

@@ -40,11 +40,14 @@ fn compile(kind: FileKind, schema: Value) -> Compiled {
     Compiled { schema, validator }
 }
 
-/// Compiles every file's schema now, last file first: a background thread
-/// calls this while the first project loads, which compiles from the first.
-pub fn warm() {
+/// Compiles the schema of each file project `dir` has, last file first: a
+/// background thread calls this while the first project loads, which compiles
+/// from the first. Any other schema compiles on first use.
+pub fn warm(dir: &std::path::Path) {
     for kind in FileKind::ALL.iter().rev() {
-        let _ = compiled(*kind);
+        if dir.join(kind.relative_path()).is_file() {
+            let _ = compiled(*kind);
+        }
     }
 }
 
