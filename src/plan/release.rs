@@ -13,13 +13,16 @@ pub const ROLLBACK_TIMEOUT_SECS: u64 = 300;
 /// Seconds the smoke test may take (ten tries, five seconds apart).
 pub const SMOKE_TIMEOUT_SECS: u64 = 300;
 
-/// A Deployment cfgen renders, and its container (the one running the project's image).
+/// A Deployment or Rollout cfgen renders, and its container (the one running the project's
+/// image).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Deployment {
     /// `<project>-<process>`.
     pub name: String,
     /// The process name.
     pub container: String,
+    /// `deployment`, or `rollout` (blue-green, Argo Rollouts).
+    pub kind: &'static str,
 }
 
 /// The smoke test: the liveness path of the public process, on the environment's address.
@@ -36,8 +39,10 @@ pub struct Smoke {
 /// What `deploy.sh` needs beyond the steps.
 #[derive(Debug, Clone, Serialize)]
 pub struct Release {
-    /// Every Deployment, in process-name order.
+    /// Every Deployment and Rollout, in process-name order.
     pub deployments: Vec<Deployment>,
+    /// The Rollouts (blue-green), by name: deploy.sh defines `wait_rollout` when there is one.
+    pub rollouts: Vec<String>,
     /// The alert channels notified of a failed deploy, by name.
     pub channels: Vec<&'static str>,
     /// [`ROLLBACK_TIMEOUT_SECS`].
@@ -48,15 +53,79 @@ pub struct Release {
     pub smoke: Option<Smoke>,
 }
 
-/// The Deployments cfgen renders for the project's processes.
+/// The Deployments and Rollouts cfgen renders for the project's processes.
 #[must_use]
 pub fn deployments(config: &Config) -> Vec<Deployment> {
     super::workload::processes(config)
-        .map(|(name, _)| Deployment {
+        .map(|(name, p)| Deployment {
             name: format!("{}-{name}", config.manifest.name),
             container: name.to_string(),
+            kind: if super::kubernetes::rollout::is_rollout(config, p) {
+                "rollout"
+            } else {
+                "deployment"
+            },
         })
         .collect()
+}
+
+/// The Rollouts cfgen renders (blue-green), by name.
+#[must_use]
+pub fn rollouts(config: &Config) -> Vec<String> {
+    deployments(config)
+        .into_iter()
+        .filter(|d| d.kind == "rollout")
+        .map(|d| d.name)
+        .collect()
+}
+
+/// A scripts.yaml kubectl command that names `deployment/NAME` where NAME is a Rollout
+/// (blue-green), rewritten: `rollout status` waits for the Rollout with `wait_rollout`
+/// (deploy.sh's function: plain kubectl, the Rollout's phase), `exec` runs in a pod of the
+/// active Service. Other commands are returned as `None` (and a name they use that cfgen
+/// does not render is a located error).
+#[must_use]
+pub fn blue_green_step(command: &str, rollouts: &[String], secs: u64) -> Option<(String, String)> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    if words.first() != Some(&"kubectl") || rollouts.is_empty() {
+        return None;
+    }
+    let end = words.iter().position(|w| *w == "--").unwrap_or(words.len());
+    let target = words[..end].iter().enumerate().find_map(|(i, w)| {
+        let name = match w.split_once('/') {
+            Some((kind, name)) if Kind::from_kubectl(kind) == Some(Kind::Deployment) => name,
+            _ if Kind::from_kubectl(w) == Some(Kind::Deployment) => words.get(i + 1)?,
+            _ => return None,
+        };
+        rollouts.iter().any(|r| r == name).then_some((i, name))
+    })?;
+    let (at, name) = target;
+    if words.windows(2).any(|w| w == ["rollout", "status"]) {
+        return Some((
+            format!("wait_rollout {name} {secs}"),
+            format!(
+                "`{name}` is an Argo Rollouts Rollout (cfgen.yaml release.strategy: blue-green): \
+                 deploy.sh's `wait_rollout` polls its phase with plain kubectl until Healthy \
+                 (promoted after the checks) or Degraded (aborted), {secs}s at most"
+            ),
+        ));
+    }
+    if words[..end].contains(&"exec") {
+        let mut out: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        if words[at].contains('/') {
+            out[at] = format!("service/{name}");
+        } else {
+            out[at] = "service".into();
+        }
+        return Some((
+            out.join(" "),
+            format!(
+                "`deployment/{name}` is a Rollout under blue-green: kubectl exec cannot pick its \
+                 pods, so the command runs in a pod of its active Service `service/{name}`"
+            ),
+        ));
+    }
+    None
 }
 
 /// The name of a channel as the scripts and the docs spell it.
@@ -115,6 +184,7 @@ pub fn release(config: &Config) -> Release {
         });
     Release {
         deployments: deployments(config),
+        rollouts: rollouts(config),
         channels: config
             .monitoring
             .alerts
@@ -181,9 +251,19 @@ pub fn workloads(config: &Config) -> Vec<(Kind, String)> {
     let project = &config.manifest.name;
     let mut out = Vec::new();
     for (name, process) in super::workload::processes(config) {
-        out.push((Kind::Deployment, format!("{project}-{name}")));
+        // a blue-green process is a Rollout (a kind kubectl steps cannot name as such)
+        if !super::kubernetes::rollout::is_rollout(config, process) {
+            out.push((Kind::Deployment, format!("{project}-{name}")));
+        }
         if process.port.is_some() {
             out.push((Kind::Service, format!("{project}-{name}")));
+        }
+        if super::kubernetes::rollout::is_rollout(config, process) {
+            let object = format!("{project}-{name}");
+            out.push((
+                Kind::Service,
+                super::kubernetes::rollout::preview_service(&object),
+            ));
         }
     }
     for (name, _) in config.manifest.deploy_jobs() {

@@ -239,6 +239,10 @@ def crd_schema_kinds() -> dict[str, str]:
     verify = os.path.join(os.path.dirname(CRD_SCHEMAS), "..", "..", "src", "verify", "schemas")
     for kind, name in [("ServiceMonitor", "servicemonitor"), ("PrometheusRule", "prometheusrule")]:
         kinds[f"monitoring.coreos.com/v1/{kind}"] = os.path.normpath(os.path.join(verify, f"{name}-v1.json"))
+    # Argo Rollouts' and Argo CD's, from their CRDs, made strict (src/verify/schemas/README-argo.md)
+    for kind, name in [("Rollout", "argo-rollout"), ("AnalysisTemplate", "argo-analysistemplate"),
+                       ("Application", "argocd-application")]:
+        kinds[f"argoproj.io/v1alpha1/{kind}"] = os.path.normpath(os.path.join(verify, f"{name}-v1alpha1.json"))
     return kinds
 
 

@@ -7,6 +7,7 @@
 //! A version-1 manifest (the earlier shape) is read by [`v1`] and converted.
 
 mod accept;
+mod release;
 pub mod v1;
 mod workload;
 
@@ -16,6 +17,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use accept::{Accept, WarningCode};
+pub use release::{ArgoCd, Release, Strategy};
 pub use workload::{
     Autoscale, Cache, CacheEngine, Concurrency, Database, DatabaseEngine, Dependencies, EnvValue,
     History, Job, MysqlFlavour, Probes, Process, ProcessOverride, ResourceAmounts, Resources,
@@ -85,6 +87,9 @@ pub struct Manifest {
     /// Deployment environments by name (e.g. `staging`, `production`). The workflow deploys them one after another, by name, with `production` (or `prod`) last; each needs the previous one to pass.
     #[schemars(length(min = 1))]
     pub environments: BTreeMap<DnsLabel, Environment>,
+    /// How a new version is released: the strategy (`rolling` or `blue-green`) and who applies the manifests (the deploy job, or Argo CD). Default: a rolling update applied by the deploy job.
+    #[serde(default, skip_serializing_if = "is_default_release")]
+    pub release: Release,
     /// The artifact families to render. Default: every family that applies (no `image` family for a prebuilt image).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Tracked<Vec<Target>>>,
@@ -94,6 +99,10 @@ pub struct Manifest {
     /// Warnings this project accepts, each with its reason (see `Accept`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accept: Vec<Accept>,
+}
+
+fn is_default_release(r: &Release) -> bool {
+    r.strategy.is_none() && r.argocd.is_none()
 }
 
 fn default_output() -> Tracked<String> {
@@ -311,6 +320,31 @@ impl Manifest {
             Some(list) => applies && list.contains(&target),
             None => applies,
         }
+    }
+
+    /// The release strategy (`release.strategy`, default rolling); reading it records the read.
+    #[must_use]
+    pub fn strategy(&self) -> Strategy {
+        self.release
+            .strategy
+            .as_deref()
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Whether the processes with a port are released blue-green (Argo Rollouts).
+    #[must_use]
+    pub fn blue_green(&self) -> bool {
+        self.strategy() == Strategy::BlueGreen
+    }
+
+    /// Whether `release.strategy` is blue-green, without noting a read (validation).
+    #[must_use]
+    pub fn selects_blue_green(&self) -> bool {
+        self.release
+            .strategy
+            .as_ref()
+            .is_some_and(|s| *s.peek() == Strategy::BlueGreen)
     }
 
     /// The deploy jobs (no schedule), in name order: run before each rollout.

@@ -230,6 +230,7 @@ impl Manifest {
             env: BTreeMap::new(),
             secrets: BTreeMap::new(),
             accept: Vec::new(),
+            release: super::Release::default(),
             dependencies: Dependencies {
                 database: Some(Database {
                     engine: Tracked::default_value(DatabaseEngine::Mysql),

@@ -14,6 +14,7 @@ mod resources;
 mod rollout;
 mod scanning;
 mod scripts;
+mod strategy;
 mod values;
 mod workload;
 
@@ -44,6 +45,7 @@ const RULES: &[Rule] = &[
     resources::requests_within_limits,
     resources::docker_agrees_with_kubernetes,
     rollout::rolling_update_can_progress,
+    strategy::blue_green_can_work,
     probes::probe_paths_are_health_endpoints,
     scripts::referenced_scripts_exist,
     release::steps_name_rendered_objects,
