@@ -48,11 +48,12 @@ const MONITORING: &str = "monitoring_config:
 /// fake kustomize pinned on every Deployment of the folder, `set image` sets one.
 const FAKE_KUBECTL: &str = r#"#!/usr/bin/env bash
 set -euo pipefail
-printf '%s\n' "$*" >>"$FAKE_KUBE_STATE/calls"
+printf '%s\n' "${KUBECTL_APPLYSET:+KUBECTL_APPLYSET=$KUBECTL_APPLYSET }$*" >>"$FAKE_KUBE_STATE/calls"
 args=()
 while (($#)); do
   case "$1" in
     --namespace|-n) shift 2 ;;
+    --prune|--applyset=*) shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -286,6 +287,15 @@ fn a_failed_smoke_test_rolls_back_to_the_recorded_digest_and_alerts() {
 fn a_passing_deploy_keeps_the_new_digest_and_alerts_nobody() {
     let run = deploy(200);
     assert!(run.success, "{}", run.stderr);
+    // the apply prunes what left the config, scoped to the environment's ApplySet
+    assert!(
+        run.calls.lines().any(|l| l.starts_with(
+            "KUBECTL_APPLYSET=true --namespace api-staging apply --prune \
+             --applyset=configmaps/api-applyset -k /"
+        )),
+        "{}",
+        run.calls
+    );
     assert_eq!(run.live, [NEW, NEW], "{}\n{}", run.stderr, run.calls);
     assert!(!run.calls.contains("set image"), "{}", run.calls);
     assert!(run.alerts.is_empty(), "{:?}", run.alerts);

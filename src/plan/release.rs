@@ -79,6 +79,40 @@ pub fn rollouts(config: &Config) -> Vec<String> {
         .collect()
 }
 
+/// The ApplySet parent of an environment: a ConfigMap in its namespace, which kubectl
+/// creates and labels on the first pruning apply (`applyset.kubernetes.io/id`, the tooling
+/// and group-kinds annotations) and which records what the set contains.
+#[must_use]
+pub fn applyset(config: &Config) -> String {
+    format!("configmaps/{}-applyset", config.manifest.name)
+}
+
+/// A scripts.yaml `kubectl apply -k "$KUSTOMIZE_DIR"` (the environment's folder), with
+/// ApplySet pruning: what is removed from the config is deleted from the cluster, and
+/// only objects of this set (kubectl's `applyset.kubernetes.io/part-of` label) ever are.
+/// `None` for other commands and for one that already prunes.
+#[must_use]
+pub fn prune_step(command: &str, applyset: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let applies = words.first() == Some(&"kubectl")
+        && words.contains(&"apply")
+        && words.windows(2).any(|w| w == ["-k", "\"$KUSTOMIZE_DIR\""]);
+    if !applies || words.iter().any(|w| w.starts_with("--prune")) {
+        return None;
+    }
+    let at = words.iter().position(|w| *w == "apply")? + 1;
+    let mut out: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+    out.insert(at, format!("--applyset={applyset}"));
+    out.insert(at, "--prune".into());
+    Some((
+        format!("KUBECTL_APPLYSET=true {}", out.join(" ")),
+        format!(
+            "`--prune --applyset={applyset}` added (KUBECTL_APPLYSET=true): objects removed from \
+             the config are deleted from the cluster, only those of this environment's ApplySet"
+        ),
+    ))
+}
+
 /// A scripts.yaml kubectl command that names `deployment/NAME` where NAME is a Rollout
 /// (blue-green), rewritten: `rollout status` waits for the Rollout with `wait_rollout`
 /// (deploy.sh's function: plain kubectl, the Rollout's phase), `exec` runs in a pod of the
@@ -336,6 +370,42 @@ pub fn project_in_repository(dir: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The environment's apply prunes, scoped to its ApplySet; a command that already
+    /// prunes, or applies something else, is left alone.
+    #[test]
+    fn the_environment_apply_prunes_its_applyset() {
+        let set = "configmaps/api-applyset";
+        let (cmd, note) = prune_step(
+            r#"kubectl --namespace "$KUBE_NAMESPACE" apply -k "$KUSTOMIZE_DIR""#,
+            set,
+        )
+        .expect("rewritten");
+        assert_eq!(
+            cmd,
+            r#"KUBECTL_APPLYSET=true kubectl --namespace "$KUBE_NAMESPACE" apply --prune --applyset=configmaps/api-applyset -k "$KUSTOMIZE_DIR""#
+        );
+        assert!(note.contains("ApplySet"));
+        assert!(prune_step(r#"kubectl apply --prune -l a=b -k "$KUSTOMIZE_DIR""#, set).is_none());
+        assert!(prune_step("kubectl apply -f other.yaml", set).is_none());
+    }
+
+    /// Blue-green: waiting for a Rollout's Deployment name waits for the Rollout; exec runs in
+    /// its active Service's pods; other names are left to the located check.
+    #[test]
+    fn blue_green_rewrites_what_names_a_rollout() {
+        let r = vec!["shop-web".to_owned()];
+        let (cmd, _) = blue_green_step("kubectl rollout status deployment/shop-web", &r, 600)
+            .expect("rewritten");
+        assert_eq!(cmd, "wait_rollout shop-web 600");
+        let (cmd, _) =
+            blue_green_step("kubectl exec deploy/shop-web -- migrate", &r, 60).expect("rewritten");
+        assert_eq!(cmd, "kubectl exec service/shop-web -- migrate");
+        assert!(
+            blue_green_step("kubectl scale deployment/shop-web --replicas=2", &r, 60).is_none()
+        );
+        assert!(blue_green_step("kubectl rollout status deployment/shop-worker", &r, 60).is_none());
+    }
 
     /// The names the scripts.yaml check accepts are the names the Kubernetes target renders,
     /// for every example project.

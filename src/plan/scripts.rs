@@ -200,6 +200,7 @@ pub fn deploy_steps(project: &Project) -> Vec<DeployStep> {
     let output = project.config.manifest.output.trim_end_matches('/');
     let generated = generated_scripts(&project.config);
     let rollouts = super::release::rollouts(&project.config);
+    let applyset = super::release::applyset(&project.config);
     [
         ("pre_deploy", &s.pre_deploy),
         ("deploy", &s.deploy),
@@ -209,6 +210,7 @@ pub fn deploy_steps(project: &Project) -> Vec<DeployStep> {
     .flat_map(|(phase, steps)| {
         let generated = generated.clone();
         let rollouts = rollouts.clone();
+        let applyset = applyset.clone();
         steps.iter().map(move |step| {
             let (mut command, mut notes, script) = map_command(step, output, &generated);
             let timeout_secs = step
@@ -223,9 +225,13 @@ pub fn deploy_steps(project: &Project) -> Vec<DeployStep> {
                 notes.push(note);
                 command = rewritten;
             }
+            if let Some((pruning, note)) = super::release::prune_step(&command, &applyset) {
+                notes.push(note);
+                command = pruning;
+            }
             // deploy.sh's `wait_rollout` runs kubectl
             let program = match command.split_whitespace().next().unwrap_or_default() {
-                "wait_rollout" => "kubectl".to_owned(),
+                "wait_rollout" | "KUBECTL_APPLYSET=true" => "kubectl".to_owned(),
                 p => p.to_owned(),
             };
             DeployStep {

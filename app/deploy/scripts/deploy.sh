@@ -214,7 +214,8 @@ run_phases() {
   # scripts.yaml runs `kubectl apply -f k8s/`:
   # `-f k8s/` applies the seed's flat folder; cfgen renders a kustomization per environment under deploy/k8s/<env>, applied with `-k`
   # namespace of the environment added (`--namespace`)
-  run_step required 300 '应用更新' 'kubectl --namespace "$KUBE_NAMESPACE" apply -k "$KUSTOMIZE_DIR"'
+  # `--prune --applyset=configmaps/shop-applyset` added (KUBECTL_APPLYSET=true): objects removed from the config are deleted from the cluster, only those of this environment's ApplySet
+  run_step required 300 '应用更新' 'KUBECTL_APPLYSET=true kubectl --namespace "$KUBE_NAMESPACE" apply --prune --applyset=configmaps/shop-applyset -k "$KUSTOMIZE_DIR"'
   # scripts.yaml runs `kubectl rollout status deployment/shop-app`:
   # namespace of the environment added (`--namespace`)
   # `--timeout=600s` added so kubectl reports the stalled rollout before the step is killed

@@ -263,7 +263,8 @@ run_phases() {
   # scripts.yaml runs `kubectl apply -f k8s/`:
   # `-f k8s/` applies the seed's flat folder; cfgen renders a kustomization per environment under deploy/k8s/<env>, applied with `-k`
   # namespace of the environment added (`--namespace`)
-  run_step required 300 '应用更新' 'kubectl --namespace "$KUBE_NAMESPACE" apply -k "$KUSTOMIZE_DIR"'
+  # `--prune --applyset=configmaps/ecommerce-applyset` added (KUBECTL_APPLYSET=true): objects removed from the config are deleted from the cluster, only those of this environment's ApplySet
+  run_step required 300 '应用更新' 'KUBECTL_APPLYSET=true kubectl --namespace "$KUBE_NAMESPACE" apply --prune --applyset=configmaps/ecommerce-applyset -k "$KUSTOMIZE_DIR"'
   # scripts.yaml runs `kubectl rollout status deployment/ecommerce-app`:
   # `ecommerce-app` is an Argo Rollouts Rollout (cfgen.yaml release.strategy: blue-green): deploy.sh's `wait_rollout` polls its phase with plain kubectl until Healthy (promoted after the checks) or Degraded (aborted), 600s at most
   run_step required 600 '等待就绪' 'wait_rollout ecommerce-app 600'
