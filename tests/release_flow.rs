@@ -81,6 +81,13 @@ case "$1 ${2:-}" in
       [[ $kind != rollout ]] || printf '%s' "${FAKE_ANALYSIS:-Healthy}" >"$FAKE_KUBE_STATE/phase.$name"
     done
     ;;
+  "patch application")
+    image="$(sed -n 's/.*"images":\["\([^"]*\)"\].*/\1/p' <<<"$*")"
+    printf '%s' "$image" >"$FAKE_KUBE_STATE/application.$3"
+    ;;
+  "get application")
+    printf 'Synced Healthy ["%s"]' "$(cat "$FAKE_KUBE_STATE/application.$3")"
+    ;;
   "patch rollout")
     image="$(sed -n 's/.*"value":"\([^"]*\)".*/\1/p' <<<"$*")"
     printf '%s' "$image" >"$FAKE_KUBE_STATE/rollout.$3"
@@ -584,4 +591,119 @@ fn blue_green_reports_the_rolling_update_limits_unused() {
     let staging = crate::common::example().join("deploy/k8s/staging");
     assert!(staging.join("rollout-app.yaml").is_file());
     assert!(!staging.join("deployment-app.yaml").exists());
+}
+
+/// Argo CD (cfgen.yaml release.argocd): nothing is applied from the runner; the image is set
+/// on the environment's Application and waited for; a failed smoke test sets the recorded
+/// digest back on the Application (Argo CD would undo `kubectl set image`) and alerts.
+#[test]
+fn argocd_promotes_on_the_application_and_rolls_back_there() {
+    for (health, success, image) in [(200, true, NEW), (503, false, OLD)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = tmp.path().join("api");
+        std::fs::create_dir_all(project.join("config/deployment")).unwrap();
+        let manifest = format!(
+            "{MANIFEST}release:\n  argocd: {{ repo_url: \"https://git.example.com/acme/api.git\" }}\n"
+        );
+        std::fs::write(project.join("cfgen.yaml"), manifest).unwrap();
+        std::fs::write(project.join("config/deployment/scripts.yaml"), SCRIPTS).unwrap();
+        std::fs::write(
+            project.join("config/deployment/monitoring.yaml"),
+            MONITORING,
+        )
+        .unwrap();
+        let out = crate::common::cfgen(&project)
+            .arg("build")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let app =
+            std::fs::read_to_string(project.join("deploy/k8s/gitops/application-staging.yaml"))
+                .unwrap();
+        assert!(app.contains("path: \"deploy/k8s/staging\""), "{app}");
+        assert!(
+            app.contains("selfHeal: true") && app.contains("prune: true"),
+            "{app}"
+        );
+
+        let bin = tmp.path().join("bin");
+        let state = tmp.path().join("state");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(&state).unwrap();
+        write_exe(&bin.join("kubectl"), FAKE_KUBECTL);
+        write_exe(&bin.join("kustomize"), FAKE_KUSTOMIZE);
+        for name in ["api-web", "api-worker"] {
+            std::fs::write(state.join(format!("deployment.{name}")), OLD).unwrap();
+        }
+        let (port, received) = listen(Arc::new(AtomicU16::new(health)));
+        let base = format!("http://127.0.0.1:{port}");
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = std::process::Command::new("bash")
+            .arg(project.join("deploy/scripts/deploy.sh"))
+            .arg("staging")
+            .env("PATH", path)
+            .env("FAKE_KUBE_STATE", &state)
+            .env("WAIT_ROLLOUT_INTERVAL", "0")
+            .env("IMAGE", NEW)
+            .env("BASE_URL", &base)
+            .env("ALERT_SLACK_WEBHOOK_URL", format!("{base}/slack"))
+            .env("ALERT_WEBHOOK_URL", format!("{base}/webhook"))
+            .env_remove("GITHUB_RUN_ID")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let calls = std::fs::read_to_string(state.join("calls")).unwrap_or_default();
+        assert_eq!(out.status.success(), success, "{stderr}\n{calls}");
+        assert!(!calls.lines().any(|l| l.contains(" apply ")), "{calls}");
+        assert!(
+            calls.contains("--namespace argocd patch application api-staging"),
+            "{calls}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(state.join("application.api-staging")).unwrap(),
+            image,
+            "{stderr}\n{calls}"
+        );
+        let alerts = received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, _, _)| m == "POST")
+            .count();
+        assert_eq!(alerts, if success { 0 } else { 2 }, "{stderr}");
+    }
+}
+
+/// Argo CD without the Kubernetes target has no folder to sync, and an environment named
+/// `gitops` would share k8s/gitops/ with the Applications: located errors.
+#[test]
+fn argocd_that_cannot_work_is_a_located_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = format!(
+        "{MANIFEST}release:\n  argocd: {{ repo_url: \"https://git.example.com/a.git\" }}\n"
+    )
+    .replace("targets: [kubernetes, scripts]", "targets: [scripts]")
+    .replace("  production:", "  gitops: {}\n  production:");
+    std::fs::write(tmp.path().join("cfgen.yaml"), manifest).unwrap();
+    let outcome = cfgen::validate::check_project(tmp.path());
+    let at = |code: &str| {
+        let d = outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.code == code)
+            .unwrap_or_else(|| panic!("{code}: {:?}", outcome.diagnostics));
+        assert!(d.is_error());
+        let (_, line, col) = d.position().unwrap();
+        (line, col)
+    };
+    assert_eq!(at("rule::argocd-without-kubernetes"), (13, 3));
+    assert_eq!(at("rule::environment-named-gitops"), (9, 3));
 }

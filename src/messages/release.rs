@@ -121,3 +121,20 @@ pub const BLUE_GREEN_NO_KUBERNETES: &str = "`release.strategy: blue-green` is a 
 /// What to do instead.
 pub const BLUE_GREEN_NO_KUBERNETES_HELP: &str =
     "add `kubernetes` to `targets`, or remove `release.strategy`";
+
+/// Argo CD is selected without the Kubernetes target: there is no folder to sync.
+pub const ARGOCD_NO_KUBERNETES: &str =
+    "`release.argocd` syncs the Kubernetes folders, but `targets` leaves out `kubernetes`";
+
+/// An environment named like the Applications' folder.
+pub const ARGOCD_GITOPS_ENV: &str = "with `release.argocd`, no environment may be named `gitops`: k8s/gitops/ holds the Argo CD Applications";
+
+/// Under blue-green the processes with a port are Rollouts: which commands naming them cfgen
+/// rewrites.
+#[must_use]
+pub fn blue_green_rollouts_help(rollouts: &[String]) -> String {
+    format!(
+        "with `release.strategy: blue-green` the processes with a port are Argo Rollouts Rollouts ({}): cfgen rewrites `kubectl rollout status deployment/<rollout>` (deploy.sh's `wait_rollout`) and `kubectl exec deployment/<rollout>` (the active Service's pods)",
+        super::all_of(rollouts)
+    )
+}

@@ -10,6 +10,28 @@ use crate::model::monitoring::Channel;
 /// Seconds `deploy.sh` waits for each Deployment's rollback.
 pub const ROLLBACK_TIMEOUT_SECS: u64 = 300;
 
+/// Seconds deploy.sh waits for Argo CD to sync an image and report it healthy.
+pub const PROMOTE_TIMEOUT_SECS: u64 = 600;
+
+/// Under Argo CD, the environment's `kubectl apply -k "$KUSTOMIZE_DIR"` becomes
+/// `promote_image "$IMAGE"` (deploy.sh's function): the image is set on the Application, and
+/// Argo CD applies the committed folder. `None` for other commands.
+#[must_use]
+pub fn promote_step(command: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let applies = words.first() == Some(&"kubectl")
+        && words.contains(&"apply")
+        && words.windows(2).any(|w| w == ["-k", "\"$KUSTOMIZE_DIR\""]);
+    applies.then(|| {
+        (
+            "promote_image \"$IMAGE\"".to_owned(),
+            "cfgen.yaml release.argocd: Argo CD applies the committed folder; the image is set on \
+             the environment's Application (`promote_image`), nothing is applied from here"
+                .to_owned(),
+        )
+    })
+}
+
 /// Seconds the smoke test may take (ten tries, five seconds apart).
 pub const SMOKE_TIMEOUT_SECS: u64 = 300;
 
@@ -43,6 +65,11 @@ pub struct Release {
     pub deployments: Vec<Deployment>,
     /// The Rollouts (blue-green), by name: deploy.sh defines `wait_rollout` when there is one.
     pub rollouts: Vec<String>,
+    /// The namespace of Argo CD when the project deploys through it (cfgen.yaml
+    /// `release.argocd`): deploy.sh promotes the image on the environment's Application.
+    pub argocd_namespace: Option<String>,
+    /// Seconds deploy.sh waits for Argo CD to sync and report an image healthy.
+    pub promote_timeout_secs: u64,
     /// The alert channels notified of a failed deploy, by name.
     pub channels: Vec<&'static str>,
     /// [`ROLLBACK_TIMEOUT_SECS`].
@@ -219,6 +246,8 @@ pub fn release(config: &Config) -> Release {
     Release {
         deployments: deployments(config),
         rollouts: rollouts(config),
+        argocd_namespace: super::kubernetes::gitops::argo(config).map(|a| a.namespace),
+        promote_timeout_secs: PROMOTE_TIMEOUT_SECS,
         channels: config
             .monitoring
             .alerts

@@ -225,13 +225,21 @@ pub fn deploy_steps(project: &Project) -> Vec<DeployStep> {
                 notes.push(note);
                 command = rewritten;
             }
-            if let Some((pruning, note)) = super::release::prune_step(&command, &applyset) {
+            let argocd = project.config.manifest.release.argocd.is_some();
+            if let Some((promote, note)) = argocd
+                .then(|| super::release::promote_step(&command))
+                .flatten()
+            {
+                notes.clear();
+                notes.push(note);
+                command = promote;
+            } else if let Some((pruning, note)) = super::release::prune_step(&command, &applyset) {
                 notes.push(note);
                 command = pruning;
             }
             // deploy.sh's `wait_rollout` runs kubectl
             let program = match command.split_whitespace().next().unwrap_or_default() {
-                "wait_rollout" | "KUBECTL_APPLYSET=true" => "kubectl".to_owned(),
+                "wait_rollout" | "promote_image" | "KUBECTL_APPLYSET=true" => "kubectl".to_owned(),
                 p => p.to_owned(),
             };
             DeployStep {

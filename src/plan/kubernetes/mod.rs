@@ -9,6 +9,7 @@
 //! `# Source:` header and the unused-value report know exactly what it read.
 
 mod backup;
+pub mod gitops;
 mod network;
 pub mod rollout;
 #[cfg(test)]
@@ -240,6 +241,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         }
         artifacts.extend(folder.artifacts);
     }
+    artifacts.extend(gitops::plan(project));
     artifacts
 }
 

@@ -46,6 +46,7 @@ const RULES: &[Rule] = &[
     resources::docker_agrees_with_kubernetes,
     rollout::rolling_update_can_progress,
     strategy::blue_green_can_work,
+    strategy::argocd_can_work,
     probes::probe_paths_are_health_endpoints,
     scripts::referenced_scripts_exist,
     release::steps_name_rendered_objects,

@@ -152,11 +152,15 @@ pub fn steps_name_rendered_objects(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
                     &["deployment_scripts", phase, &index, "command"],
                 )
                 .with_label(msg::UNKNOWN_WORKLOAD_LABEL)
-                .with_help(msg::unknown_workload_help(
-                    kind.kubectl(),
-                    &same_kind,
-                    closest.as_deref(),
-                )),
+                .with_help({
+                    let help =
+                        msg::unknown_workload_help(kind.kubectl(), &same_kind, closest.as_deref());
+                    if kind == Kind::Deployment && !rollouts.is_empty() {
+                        format!("{help}; {}", msg::blue_green_rollouts_help(&rollouts))
+                    } else {
+                        help
+                    }
+                }),
             );
         }
     }

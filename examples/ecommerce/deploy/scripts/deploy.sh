@@ -121,8 +121,6 @@ wait_rollout() {
     sleep "${WAIT_ROLLOUT_INTERVAL:-5}"
   done
 }
-# the steps run in their own shell
-export -f wait_rollout log
 
 started=0     # the deploy began changing the environment
 failed_step=""
@@ -225,6 +223,8 @@ finish() {
   fi
   exit 1
 }
+# the steps run in their own shell
+export -f wait_rollout log
 trap finish EXIT
 trap 'exit 143' INT TERM
 
