@@ -199,11 +199,18 @@ pub fn unused(project: &Project, reads: &Reads) -> Vec<UnusedValue> {
             }) {
                 continue;
             }
+            let blue_green_limit = kind == Kubernetes
+                && project.config.manifest.selects_blue_green()
+                && matches("kubernetes_config.cluster.rolling_update.*", &path);
             out.push(UnusedValue {
                 kind,
                 path: display_path(&path),
                 span,
-                reason: reason(kind, &path),
+                reason: if blue_green_limit {
+                    crate::messages::release::BLUE_GREEN_ROLLING_UNUSED
+                } else {
+                    reason(kind, &path)
+                },
             });
         }
     }

@@ -29,6 +29,18 @@ pub fn copy_example_inputs(dest: &Path) {
     }
 }
 
+/// The example copied into `dest` as a rolling release: its manifest's `release:` block
+/// (blue-green) removed, so its processes are Deployments with a rolling update.
+pub fn make_rolling(dest: &Path) {
+    let path = dest.join("cfgen.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text
+        .find("release:\n")
+        .expect("the example selects a release strategy");
+    let end = text[start..].find("output:").unwrap() + start;
+    std::fs::write(&path, format!("{}{}", &text[..start], &text[end..])).unwrap();
+}
+
 /// [`copy_example_inputs`] and the example's environment overlays
 /// (`config/environments/`).
 pub fn copy_example_with_overlays(dest: &Path) {

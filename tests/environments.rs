@@ -29,6 +29,7 @@ fn write(root: &Path, rel: &str, text: &str) {
 fn the_example_dev_overlay_changes_dev_only() {
     let tmp = tempfile::tempdir().unwrap();
     copy_example_with_overlays(&tmp.path().join("shop"));
+    crate::common::make_rolling(&tmp.path().join("shop"));
     let dev = build_and_read(tmp.path(), "shop", "k8s/dev/deployment-app.yaml");
     let staging = build_and_read(tmp.path(), "shop", "k8s/staging/deployment-app.yaml");
     let resources = |t: &str| {
@@ -81,6 +82,7 @@ fn the_example_dev_overlay_changes_dev_only() {
 fn staging_alert_thresholds_differ_from_production() {
     let tmp = tempfile::tempdir().unwrap();
     copy_example_with_overlays(&tmp.path().join("shop"));
+    crate::common::make_rolling(&tmp.path().join("shop"));
     let staging = build_and_read(tmp.path(), "shop", "k8s/staging/prometheusrule.yaml");
     let production = build_and_read(tmp.path(), "shop", "k8s/production/prometheusrule.yaml");
     assert!(staging.contains("/ 0.5 > 0.9\n"), "{staging}");
@@ -94,6 +96,7 @@ fn a_tilde_removes_a_key_and_named_lists_merge_by_name() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("shop");
     copy_example_with_overlays(&dir);
+    crate::common::make_rolling(&dir);
     write(
         &dir,
         "config/environments/staging/logging.yaml",
@@ -124,6 +127,7 @@ fn an_overlay_equal_to_the_base_changes_no_body() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("shop");
     copy_example_with_overlays(&dir);
+    crate::common::make_rolling(&dir);
     let before = build_and_read(tmp.path(), "shop", "k8s/staging/deployment-app.yaml");
     write(
         &dir,
@@ -148,6 +152,7 @@ fn removing_an_environments_overlays_restores_the_base_output() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("shop");
     copy_example_with_overlays(&dir);
+    crate::common::make_rolling(&dir);
     let dev = build_and_read(tmp.path(), "shop", "k8s/dev/deployment-app.yaml");
     std::fs::remove_dir_all(dir.join("config/environments/dev")).unwrap();
     let plain = build_and_read(tmp.path(), "shop", "k8s/dev/deployment-app.yaml");

@@ -13,6 +13,7 @@ use crate::common::{cfgen, copy_example_with_overlays};
 /// The example's inputs in `tmp/shop`, built.
 fn built(tmp: &Path) {
     copy_example_with_overlays(&tmp.join("shop"));
+    crate::common::make_rolling(&tmp.join("shop"));
     let out = cfgen(tmp).args(["build", "shop"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
@@ -75,6 +76,7 @@ fn a_line_is_explained_by_an_overlay_a_base_file_the_manifest_or_cfgen() {
 fn a_key_shows_its_value_in_an_environment_and_every_layer() {
     let tmp = tempfile::tempdir().unwrap();
     copy_example_with_overlays(&tmp.path().join("shop"));
+    crate::common::make_rolling(&tmp.path().join("shop"));
     assert_cmd_snapshot!(
         "key_dev",
         cfgen(tmp.path()).args([

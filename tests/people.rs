@@ -49,12 +49,12 @@ fn a_no_change_build_of_many_projects_prints_warnings_and_one_summary() {
     assert_eq!(
         tail,
         [
-            "3 projects: 0 written, 393 unchanged, 0 pruned; 0 errors, 15 warnings",
-            "84 config values in 3 projects influence no artifact; `--unused` lists them with the reason",
+            "3 projects: 0 written, 420 unchanged, 0 pruned; 0 errors, 15 warnings",
+            "90 config values in 3 projects influence no artifact; `--unused` lists them with the reason",
         ],
         "{stderr}"
     );
-    assert!(!stderr.contains("written, 131 unchanged"), "{stderr}");
+    assert!(!stderr.contains("written, 140 unchanged"), "{stderr}");
     // The same warning at the same place of each copy is shown once.
     assert_eq!(stderr.matches("cfgen::rule::rpo").count(), 1, "{stderr}");
     assert!(
@@ -68,7 +68,7 @@ fn a_no_change_build_of_many_projects_prints_warnings_and_one_summary() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.matches("cfgen::rule::rpo").count(), 3, "{stderr}");
     assert!(
-        stderr.contains("ecommerce: 0 written, 131 unchanged, 0 pruned in `./b/deploy`\n"),
+        stderr.contains("ecommerce: 0 written, 140 unchanged, 0 pruned in `./b/deploy`\n"),
         "{stderr}"
     );
 }
@@ -149,7 +149,7 @@ fn unused_values_are_listed_with_the_flag_and_counted_without() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("ecommerce: 28 config values influence no artifact:\n"),
+        stderr.contains("ecommerce: 30 config values influence no artifact:\n"),
         "{stderr}"
     );
     assert!(
@@ -159,7 +159,7 @@ fn unused_values_are_listed_with_the_flag_and_counted_without() {
     assert!(!stderr.contains("`version`"), "{stderr}");
     let out = cfgen(tmp.path()).args(["build", "shop"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("28 config values in 1 project influence no artifact; `--unused` lists them with the reason\n"), "{stderr}");
+    assert!(stderr.contains("30 config values in 1 project influence no artifact; `--unused` lists them with the reason\n"), "{stderr}");
 }
 
 #[test]

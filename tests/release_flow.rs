@@ -48,11 +48,12 @@ const MONITORING: &str = "monitoring_config:
 /// fake kustomize pinned on every Deployment of the folder, `set image` sets one.
 const FAKE_KUBECTL: &str = r#"#!/usr/bin/env bash
 set -euo pipefail
-printf '%s\n' "$*" >>"$FAKE_KUBE_STATE/calls"
+printf '%s\n' "${KUBECTL_APPLYSET:+KUBECTL_APPLYSET=$KUBECTL_APPLYSET }$*" >>"$FAKE_KUBE_STATE/calls"
 args=()
 while (($#)); do
   case "$1" in
     --namespace|-n) shift 2 ;;
+    --prune|--applyset=*) shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -61,13 +62,36 @@ case "$1 ${2:-}" in
   "get deployment")
     [[ ! -f "$FAKE_KUBE_STATE/deployment.$3" ]] || cat "$FAKE_KUBE_STATE/deployment.$3"
     ;;
+  "get rollout")
+    if [[ "$*" == *generation* ]]; then
+      printf '3 3 %s' "$(cat "$FAKE_KUBE_STATE/phase.$3")"
+    else
+      [[ ! -f "$FAKE_KUBE_STATE/rollout.$3" ]] || cat "$FAKE_KUBE_STATE/rollout.$3"
+    fi
+    ;;
   "apply -k")
     image="$(sed -n 's/^# fake-image: //p' "$3/kustomization.yaml" | tail -n 1)"
     image="${image#*=}"
-    for f in "$3"/deployment-*.yaml; do
+    for f in "$3"/deployment-*.yaml "$3"/rollout-*.yaml; do
+      [[ -f $f ]] || continue
+      kind="$(basename "$f")"; kind="${kind%%-*}"
       name="$(sed -n 's/^  name: //p' "$f" | head -n 1)"
-      printf '%s' "$image" >"$FAKE_KUBE_STATE/deployment.$name"
+      printf '%s' "$image" >"$FAKE_KUBE_STATE/$kind.$name"
+      # the analysis of the preview decides the Rollout's phase
+      [[ $kind != rollout ]] || printf '%s' "${FAKE_ANALYSIS:-Healthy}" >"$FAKE_KUBE_STATE/phase.$name"
     done
+    ;;
+  "patch application")
+    image="$(sed -n 's/.*"images":\["\([^"]*\)"\].*/\1/p' <<<"$*")"
+    printf '%s' "$image" >"$FAKE_KUBE_STATE/application.$3"
+    ;;
+  "get application")
+    printf 'Synced Healthy ["%s"]' "$(cat "$FAKE_KUBE_STATE/application.$3")"
+    ;;
+  "patch rollout")
+    image="$(sed -n 's/.*"value":"\([^"]*\)".*/\1/p' <<<"$*")"
+    printf '%s' "$image" >"$FAKE_KUBE_STATE/rollout.$3"
+    printf 'Healthy' >"$FAKE_KUBE_STATE/phase.$3"
     ;;
   "set image")
     name="${3#deployment/}"
@@ -151,10 +175,20 @@ struct Run {
 /// Builds the project, records OLD as live on both Deployments, deploys NEW to staging
 /// with the smoke test answered by `health`.
 fn deploy(health: u16) -> Run {
+    deploy_with(health, None)
+}
+
+/// [`deploy`]; with `analysis`, the project is released blue-green (`web` a Rollout) and
+/// the preview's analysis leaves the Rollout in that phase (`Healthy` or `Degraded`).
+fn deploy_with(health: u16, analysis: Option<&str>) -> Run {
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("api");
     std::fs::create_dir_all(project.join("config/deployment")).unwrap();
-    std::fs::write(project.join("cfgen.yaml"), MANIFEST).unwrap();
+    let manifest = match analysis {
+        Some(_) => format!("{MANIFEST}release: {{ strategy: blue-green }}\n"),
+        None => MANIFEST.to_owned(),
+    };
+    std::fs::write(project.join("cfgen.yaml"), manifest).unwrap();
     std::fs::write(project.join("config/deployment/scripts.yaml"), SCRIPTS).unwrap();
     std::fs::write(
         project.join("config/deployment/monitoring.yaml"),
@@ -177,9 +211,14 @@ fn deploy(health: u16) -> Run {
     std::fs::create_dir_all(&state).unwrap();
     write_exe(&bin.join("kubectl"), FAKE_KUBECTL);
     write_exe(&bin.join("kustomize"), FAKE_KUSTOMIZE);
-    for name in ["api-web", "api-worker"] {
-        std::fs::write(state.join(format!("deployment.{name}")), OLD).unwrap();
-    }
+    let web = if analysis.is_some() {
+        "rollout"
+    } else {
+        "deployment"
+    };
+    std::fs::write(state.join(format!("{web}.api-web")), OLD).unwrap();
+    std::fs::write(state.join("deployment.api-worker"), OLD).unwrap();
+    std::fs::write(state.join("phase.api-web"), "Healthy").unwrap();
 
     let (port, received) = listen(Arc::new(AtomicU16::new(health)));
     let base = format!("http://127.0.0.1:{port}");
@@ -193,6 +232,8 @@ fn deploy(health: u16) -> Run {
         .arg("staging")
         .env("PATH", path)
         .env("FAKE_KUBE_STATE", &state)
+        .env("FAKE_ANALYSIS", analysis.unwrap_or("Healthy"))
+        .env("WAIT_ROLLOUT_INTERVAL", "0")
         .env("IMAGE", NEW)
         .env("BASE_URL", &base)
         .env("ALERT_SLACK_WEBHOOK_URL", format!("{base}/slack"))
@@ -200,9 +241,9 @@ fn deploy(health: u16) -> Run {
         .env_remove("GITHUB_RUN_ID")
         .output()
         .unwrap();
-    let live = ["api-web", "api-worker"]
+    let live = [format!("{web}.api-web"), "deployment.api-worker".to_owned()]
         .iter()
-        .map(|n| std::fs::read_to_string(state.join(format!("deployment.{n}"))).unwrap())
+        .map(|n| std::fs::read_to_string(state.join(n)).unwrap())
         .collect();
     let alerts = received
         .lock()
@@ -253,7 +294,72 @@ fn a_failed_smoke_test_rolls_back_to_the_recorded_digest_and_alerts() {
 fn a_passing_deploy_keeps_the_new_digest_and_alerts_nobody() {
     let run = deploy(200);
     assert!(run.success, "{}", run.stderr);
+    // the apply prunes what left the config, scoped to the environment's ApplySet
+    assert!(
+        run.calls.lines().any(|l| l.starts_with(
+            "KUBECTL_APPLYSET=true --namespace api-staging apply --prune \
+             --applyset=configmaps/api-applyset -k /"
+        )),
+        "{}",
+        run.calls
+    );
     assert_eq!(run.live, [NEW, NEW], "{}\n{}", run.stderr, run.calls);
+    assert!(!run.calls.contains("set image"), "{}", run.calls);
+    assert!(run.alerts.is_empty(), "{:?}", run.alerts);
+}
+
+/// Blue-green: the analysis of the preview fails, the Rollout is Degraded (aborted), so the
+/// wait step fails; the Rollout's template goes back to the recorded digest (a JSON patch:
+/// kubectl set image knows no Rollout), the worker's Deployment too, and the alert is sent.
+#[test]
+fn blue_green_a_failed_analysis_rolls_back_to_the_recorded_digest_and_alerts() {
+    let run = deploy_with(200, Some("Degraded"));
+    assert!(!run.success, "the deploy must fail:\n{}", run.stderr);
+    assert_eq!(run.live, [OLD, OLD], "{}\n{}", run.stderr, run.calls);
+    assert!(
+        run.calls
+            .contains("get rollout api-web --output jsonpath={.metadata.generation}"),
+        "the wait polls the Rollout with plain kubectl:\n{}",
+        run.calls
+    );
+    assert!(
+        run.calls.contains("patch rollout api-web --type json"),
+        "{}",
+        run.calls
+    );
+    assert!(
+        run.calls
+            .contains(&format!("set image deployment/api-worker worker={OLD}")),
+        "{}",
+        run.calls
+    );
+    assert!(
+        !run.calls.contains("rollout status deployment/api-web"),
+        "{}",
+        run.calls
+    );
+    assert!(
+        run.stderr.contains("rollout/api-web is Degraded"),
+        "{}",
+        run.stderr
+    );
+    let paths: Vec<&str> = run.alerts.iter().map(|(_, p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["/slack", "/webhook"], "{}", run.stderr);
+    assert!(
+        run.alerts
+            .iter()
+            .all(|(_, _, b)| b.contains("rolled back") && b.contains("wait"))
+    );
+}
+
+/// Blue-green: the analysis passes, the Rollout is Healthy with the new digest, nothing is
+/// rolled back and nobody is alerted.
+#[test]
+fn blue_green_a_passing_analysis_keeps_the_new_digest_and_alerts_nobody() {
+    let run = deploy_with(200, Some("Healthy"));
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(run.live, [NEW, NEW], "{}\n{}", run.stderr, run.calls);
+    assert!(!run.calls.contains("patch rollout"), "{}", run.calls);
     assert!(!run.calls.contains("set image"), "{}", run.calls);
     assert!(run.alerts.is_empty(), "{:?}", run.alerts);
 }
@@ -422,4 +528,197 @@ fn a_build_context_outside_the_repository_is_an_error() {
         .unwrap();
     assert_eq!(push["with"]["context"], ".");
     assert_eq!(push["with"]["file"], "api/deploy/Dockerfile");
+}
+
+/// Blue-green with no process that has a port has nothing to preview, check and switch: a
+/// located error at `release.strategy`.
+#[test]
+fn blue_green_without_a_port_is_a_located_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = "version: 2
+name: api
+image: ghcr.io/acme/api:1.0
+processes:
+  worker: { command: [api, work] }
+environments:
+  staging: {}
+release:
+  strategy: blue-green
+";
+    std::fs::write(tmp.path().join("cfgen.yaml"), manifest).unwrap();
+    let outcome = cfgen::validate::check_project(tmp.path());
+    let d = outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "rule::blue-green-nothing-to-switch")
+        .expect("the rule fires");
+    assert!(d.is_error());
+    let (file, line, col) = d.position().unwrap();
+    assert!(file.ends_with("cfgen.yaml"), "{file}");
+    assert_eq!((line, col), (9, 13));
+    assert!(d.help.as_deref().unwrap_or_default().contains("port"));
+}
+
+/// Blue-green without the Kubernetes target renders no Rollout: a located error.
+#[test]
+fn blue_green_without_kubernetes_is_a_located_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = format!("{MANIFEST}release: {{ strategy: blue-green }}\n")
+        .replace("targets: [kubernetes, scripts]", "targets: [scripts]");
+    std::fs::write(tmp.path().join("cfgen.yaml"), manifest).unwrap();
+    let outcome = cfgen::validate::check_project(tmp.path());
+    let d = outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "rule::blue-green-without-kubernetes")
+        .expect("the rule fires");
+    assert!(d.is_error());
+    let (_, line, _) = d.position().unwrap();
+    assert_eq!(line, 11);
+}
+
+/// The example is blue-green with every process a Rollout: the seed's rolling-update limits
+/// are reported unused with that reason (not an error), and nothing renders a Deployment.
+#[test]
+fn blue_green_reports_the_rolling_update_limits_unused() {
+    let outcome = cfgen::validate::check_project(&crate::common::example());
+    assert!(
+        !outcome.diagnostics.iter().any(|d| d.is_error()),
+        "{:?}",
+        outcome.diagnostics
+    );
+    let out = crate::common::cfgen(&crate::common::example())
+        .args(["build", "--check", "--unused"])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    for key in ["max_surge", "max_unavailable"] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("rolling_update.{key}`")))
+            .unwrap_or_else(|| panic!("{key} unused:\n{text}"));
+        assert!(
+            line.contains("blue-green release") && line.contains("has no effect"),
+            "{line}"
+        );
+    }
+    let staging = crate::common::example().join("deploy/k8s/staging");
+    assert!(staging.join("rollout-app.yaml").is_file());
+    assert!(!staging.join("deployment-app.yaml").exists());
+}
+
+/// Argo CD (cfgen.yaml release.argocd): nothing is applied from the runner; the image is set
+/// on the environment's Application and waited for; a failed smoke test sets the recorded
+/// digest back on the Application (Argo CD would undo `kubectl set image`) and alerts.
+#[test]
+fn argocd_promotes_on_the_application_and_rolls_back_there() {
+    for (health, success, image) in [(200, true, NEW), (503, false, OLD)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = tmp.path().join("api");
+        std::fs::create_dir_all(project.join("config/deployment")).unwrap();
+        let manifest = format!(
+            "{MANIFEST}release:\n  argocd: {{ repo_url: \"https://git.example.com/acme/api.git\" }}\n"
+        );
+        std::fs::write(project.join("cfgen.yaml"), manifest).unwrap();
+        std::fs::write(project.join("config/deployment/scripts.yaml"), SCRIPTS).unwrap();
+        std::fs::write(
+            project.join("config/deployment/monitoring.yaml"),
+            MONITORING,
+        )
+        .unwrap();
+        let out = crate::common::cfgen(&project)
+            .arg("build")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let app =
+            std::fs::read_to_string(project.join("deploy/k8s/gitops/application-staging.yaml"))
+                .unwrap();
+        assert!(app.contains("path: \"deploy/k8s/staging\""), "{app}");
+        assert!(
+            app.contains("selfHeal: true") && app.contains("prune: true"),
+            "{app}"
+        );
+
+        let bin = tmp.path().join("bin");
+        let state = tmp.path().join("state");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(&state).unwrap();
+        write_exe(&bin.join("kubectl"), FAKE_KUBECTL);
+        write_exe(&bin.join("kustomize"), FAKE_KUSTOMIZE);
+        for name in ["api-web", "api-worker"] {
+            std::fs::write(state.join(format!("deployment.{name}")), OLD).unwrap();
+        }
+        let (port, received) = listen(Arc::new(AtomicU16::new(health)));
+        let base = format!("http://127.0.0.1:{port}");
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = std::process::Command::new("bash")
+            .arg(project.join("deploy/scripts/deploy.sh"))
+            .arg("staging")
+            .env("PATH", path)
+            .env("FAKE_KUBE_STATE", &state)
+            .env("WAIT_ROLLOUT_INTERVAL", "0")
+            .env("IMAGE", NEW)
+            .env("BASE_URL", &base)
+            .env("ALERT_SLACK_WEBHOOK_URL", format!("{base}/slack"))
+            .env("ALERT_WEBHOOK_URL", format!("{base}/webhook"))
+            .env_remove("GITHUB_RUN_ID")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let calls = std::fs::read_to_string(state.join("calls")).unwrap_or_default();
+        assert_eq!(out.status.success(), success, "{stderr}\n{calls}");
+        assert!(!calls.lines().any(|l| l.contains(" apply ")), "{calls}");
+        assert!(
+            calls.contains("--namespace argocd patch application api-staging"),
+            "{calls}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(state.join("application.api-staging")).unwrap(),
+            image,
+            "{stderr}\n{calls}"
+        );
+        let alerts = received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, _, _)| m == "POST")
+            .count();
+        assert_eq!(alerts, if success { 0 } else { 2 }, "{stderr}");
+    }
+}
+
+/// Argo CD without the Kubernetes target has no folder to sync, and an environment named
+/// `gitops` would share k8s/gitops/ with the Applications: located errors.
+#[test]
+fn argocd_that_cannot_work_is_a_located_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = format!(
+        "{MANIFEST}release:\n  argocd: {{ repo_url: \"https://git.example.com/a.git\" }}\n"
+    )
+    .replace("targets: [kubernetes, scripts]", "targets: [scripts]")
+    .replace("  production:", "  gitops: {}\n  production:");
+    std::fs::write(tmp.path().join("cfgen.yaml"), manifest).unwrap();
+    let outcome = cfgen::validate::check_project(tmp.path());
+    let at = |code: &str| {
+        let d = outcome
+            .diagnostics
+            .iter()
+            .find(|d| d.code == code)
+            .unwrap_or_else(|| panic!("{code}: {:?}", outcome.diagnostics));
+        assert!(d.is_error());
+        let (_, line, col) = d.position().unwrap();
+        (line, col)
+    };
+    assert_eq!(at("rule::argocd-without-kubernetes"), (13, 3));
+    assert_eq!(at("rule::environment-named-gitops"), (9, 3));
 }

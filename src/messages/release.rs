@@ -102,3 +102,39 @@ pub const CONTEXT_OUTSIDE_REPOSITORY_LABEL: &str = "outside what the workflow ch
 pub const CONTEXT_OUTSIDE_REPOSITORY_HELP: &str = "give a context inside the repository (the \
     workflow builds from the repository root and runs its steps in the project folder), or \
     drop the `workflow` target and build the image elsewhere";
+
+/// Why the rolling-update limits are unused under a blue-green release.
+pub const BLUE_GREEN_ROLLING_UNUSED: &str = "blue-green release (cfgen.yaml release.strategy): Argo Rollouts replaces the whole ReplicaSet, so a rolling-update limit has no effect";
+
+/// Blue-green is selected, but no process has a port: nothing to preview or switch.
+pub const BLUE_GREEN_NOTHING: &str = "`release.strategy: blue-green` needs a process with a port: no process serves traffic to preview, check and switch";
+
+/// The label at the strategy.
+pub const BLUE_GREEN_NOTHING_LABEL: &str = "no process has a port";
+
+/// What to do instead.
+pub const BLUE_GREEN_NOTHING_HELP: &str = "give the process that serves traffic a `port` (it gets HTTP probes the checks use), or remove `release.strategy` (workers are released with a rolling update)";
+
+/// Blue-green is selected without the Kubernetes target: nothing renders the Rollout.
+pub const BLUE_GREEN_NO_KUBERNETES: &str = "`release.strategy: blue-green` is a Kubernetes release (Argo Rollouts), but `targets` leaves out `kubernetes`";
+
+/// What to do instead.
+pub const BLUE_GREEN_NO_KUBERNETES_HELP: &str =
+    "add `kubernetes` to `targets`, or remove `release.strategy`";
+
+/// Argo CD is selected without the Kubernetes target: there is no folder to sync.
+pub const ARGOCD_NO_KUBERNETES: &str =
+    "`release.argocd` syncs the Kubernetes folders, but `targets` leaves out `kubernetes`";
+
+/// An environment named like the Applications' folder.
+pub const ARGOCD_GITOPS_ENV: &str = "with `release.argocd`, no environment may be named `gitops`: k8s/gitops/ holds the Argo CD Applications";
+
+/// Under blue-green the processes with a port are Rollouts: which commands naming them cfgen
+/// rewrites.
+#[must_use]
+pub fn blue_green_rollouts_help(rollouts: &[String]) -> String {
+    format!(
+        "with `release.strategy: blue-green` the processes with a port are Argo Rollouts Rollouts ({}): cfgen rewrites `kubectl rollout status deployment/<rollout>` (deploy.sh's `wait_rollout`) and `kubectl exec deployment/<rollout>` (the active Service's pods)",
+        super::all_of(rollouts)
+    )
+}

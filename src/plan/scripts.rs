@@ -201,6 +201,8 @@ pub fn deploy_steps(project: &Project) -> Vec<DeployStep> {
     let s = &project.config.scripts;
     let output = project.config.manifest.output.trim_end_matches('/');
     let generated = generated_scripts(&project.config);
+    let rollouts = super::release::rollouts(&project.config);
+    let applyset = super::release::applyset(&project.config);
     [
         ("pre_deploy", &s.pre_deploy),
         ("deploy", &s.deploy),
@@ -209,16 +211,39 @@ pub fn deploy_steps(project: &Project) -> Vec<DeployStep> {
     .into_iter()
     .flat_map(|(phase, steps)| {
         let generated = generated.clone();
+        let rollouts = rollouts.clone();
+        let applyset = applyset.clone();
         steps.iter().map(move |step| {
-            let (command, notes, script) = map_command(step, output, &generated);
+            let (mut command, mut notes, script) = map_command(step, output, &generated);
             let timeout_secs = step
                 .timeout
                 .map_or(DEFAULT_STEP_TIMEOUT_SECS, |t| t.as_secs());
-            let program = command
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
+            if let Some((rewritten, note)) =
+                super::release::blue_green_step(&command, &rollouts, timeout_secs)
+            {
+                if rewritten.starts_with("wait_rollout") {
+                    notes.retain(|n| !n.starts_with("`--timeout=") && !n.starts_with("namespace"));
+                }
+                notes.push(note);
+                command = rewritten;
+            }
+            let argocd = project.config.manifest.release.argocd.is_some();
+            if let Some((promote, note)) = argocd
+                .then(|| super::release::promote_step(&command))
+                .flatten()
+            {
+                notes.clear();
+                notes.push(note);
+                command = promote;
+            } else if let Some((pruning, note)) = super::release::prune_step(&command, &applyset) {
+                notes.push(note);
+                command = pruning;
+            }
+            // deploy.sh's `wait_rollout` runs kubectl
+            let program = match command.split_whitespace().next().unwrap_or_default() {
+                "wait_rollout" | "promote_image" | "KUBECTL_APPLYSET=true" => "kubectl".to_owned(),
+                p => p.to_owned(),
+            };
             DeployStep {
                 phase,
                 name: step.name.to_string(),

@@ -48,6 +48,27 @@ static HTTP_ROUTE: super::vendored::VendoredSchema = super::vendored::VendoredSc
     "not a valid HTTPRoute (Gateway API v1.4.1 standard CRD)",
 );
 
+/// Argo Rollouts' Rollout (its CRD's schema, vendored strict).
+static ROLLOUT: super::vendored::VendoredSchema = super::vendored::VendoredSchema::new(
+    "Rollout",
+    include_str!("schemas/argo-rollout-v1alpha1.json"),
+    "not a valid Rollout (Argo Rollouts v1.9.1 CRD)",
+);
+
+/// Argo Rollouts' AnalysisTemplate (its CRD's schema, vendored strict).
+static ANALYSIS_TEMPLATE: super::vendored::VendoredSchema = super::vendored::VendoredSchema::new(
+    "AnalysisTemplate",
+    include_str!("schemas/argo-analysistemplate-v1alpha1.json"),
+    "not a valid AnalysisTemplate (Argo Rollouts v1.9.1 CRD)",
+);
+
+/// Argo CD's Application (its CRD's schema, vendored strict).
+static APPLICATION: super::vendored::VendoredSchema = super::vendored::VendoredSchema::new(
+    "Application",
+    include_str!("schemas/argocd-application-v1alpha1.json"),
+    "not a valid Application (Argo CD v3.5.1 CRD)",
+);
+
 /// Checks one parsed manifest.
 ///
 /// # Errors
@@ -93,6 +114,9 @@ pub fn validate(value: &Value) -> Result<(), String> {
         ("monitoring.coreos.com/v1", "PrometheusRule") => PROMETHEUS_RULE.validate(value),
         ("gateway.networking.k8s.io/v1", "Gateway") => GATEWAY.validate(value),
         ("gateway.networking.k8s.io/v1", "HTTPRoute") => HTTP_ROUTE.validate(value),
+        ("argoproj.io/v1alpha1", "Rollout") => ROLLOUT.validate(value),
+        ("argoproj.io/v1alpha1", "AnalysisTemplate") => ANALYSIS_TEMPLATE.validate(value),
+        ("argoproj.io/v1alpha1", "Application") => APPLICATION.validate(value),
         _ => Err(format!(
             "`{api_version}` `{kind}` is not a kind cfgen knows how to check"
         )),

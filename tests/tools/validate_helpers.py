@@ -242,6 +242,10 @@ def crd_schema_kinds() -> dict[str, str]:
     # Gateway API's standard-channel CRDs (v1.4.1), converted by crd-to-jsonschema.py
     for kind, name in [("Gateway", "gateway"), ("HTTPRoute", "httproute")]:
         kinds[f"gateway.networking.k8s.io/v1/{kind}"] = os.path.normpath(os.path.join(verify, f"{name}-v1.json"))
+    # Argo Rollouts' and Argo CD's, from their CRDs, made strict (src/verify/schemas/README-argo.md)
+    for kind, name in [("Rollout", "argo-rollout"), ("AnalysisTemplate", "argo-analysistemplate"),
+                       ("Application", "argocd-application")]:
+        kinds[f"argoproj.io/v1alpha1/{kind}"] = os.path.normpath(os.path.join(verify, f"{name}-v1alpha1.json"))
     return kinds
 
 

@@ -9,6 +9,7 @@
 mod accept;
 mod backup;
 mod delivery;
+mod release;
 pub mod v1;
 mod workload;
 
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use accept::{Accept, WarningCode};
 pub use backup::{BackupSites, S3Site, SecondSite};
 pub use delivery::{DEFAULT_GATEWAY_CLASS, DEFAULT_PROXY_NAMESPACE, Routing, RoutingApi, Workflow};
+pub use release::{ArgoCd, Release, Strategy};
 pub use workload::{
     Autoscale, Cache, CacheEngine, Concurrency, DataVolume, Database, DatabaseEngine, Dependencies,
     EnvValue, FileBackupTarget, History, Job, MysqlFlavour, Probes, Process, ProcessOverride,
@@ -93,6 +95,9 @@ pub struct Manifest {
     /// Deployment environments by name (e.g. `staging`, `production`). The workflow deploys them one after another, by name, with `production` (or `prod`) last; each needs the previous one to pass.
     #[schemars(length(min = 1))]
     pub environments: BTreeMap<DnsLabel, Environment>,
+    /// How a new version is released: the strategy (`rolling` or `blue-green`) and who applies the manifests (the deploy job, or Argo CD). Default: a rolling update applied by the deploy job.
+    #[serde(default, skip_serializing_if = "is_default_release")]
+    pub release: Release,
     /// The artifact families to render. Default: every family that applies (no `image` family for a prebuilt image).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Tracked<Vec<Target>>>,
@@ -112,6 +117,10 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "FileBackupTarget")]
     pub file_backup: Option<FileBackupTarget>,
+}
+
+fn is_default_release(r: &Release) -> bool {
+    r.strategy.is_none() && r.argocd.is_none()
 }
 
 fn default_output() -> Tracked<String> {
@@ -337,6 +346,31 @@ impl Manifest {
         self.routing
             .as_ref()
             .map_or(RoutingApi::Ingress, |r| *r.api)
+    }
+
+    /// The release strategy (`release.strategy`, default rolling); reading it records the read.
+    #[must_use]
+    pub fn strategy(&self) -> Strategy {
+        self.release
+            .strategy
+            .as_deref()
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Whether the processes with a port are released blue-green (Argo Rollouts).
+    #[must_use]
+    pub fn blue_green(&self) -> bool {
+        self.strategy() == Strategy::BlueGreen
+    }
+
+    /// Whether `release.strategy` is blue-green, without noting a read (validation).
+    #[must_use]
+    pub fn selects_blue_green(&self) -> bool {
+        self.release
+            .strategy
+            .as_ref()
+            .is_some_and(|s| *s.peek() == Strategy::BlueGreen)
     }
 
     /// The deploy jobs (no schedule), in name order: run before each rollout.

@@ -231,6 +231,7 @@ impl Manifest {
             secrets: BTreeMap::new(),
             accept: Vec::new(),
             file_backup: None,
+            release: super::Release::default(),
             dependencies: Dependencies {
                 database: Some(Database {
                     engine: Tracked::default_value(DatabaseEngine::Mysql),

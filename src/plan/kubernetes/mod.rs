@@ -10,7 +10,9 @@
 
 pub mod backup;
 mod file_backup;
+pub mod gitops;
 mod network;
+pub mod rollout;
 #[cfg(test)]
 mod tests;
 mod workloads;
@@ -240,6 +242,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         }
         artifacts.extend(folder.artifacts);
     }
+    artifacts.extend(gitops::plan(project));
     artifacts
 }
 
@@ -251,7 +254,7 @@ fn kustomize_rank(file: &str) -> (u8, String) {
         "namespace" => 0,
         "serviceaccount" | "role" | "rolebinding" => 1,
         "configmap" | "security" | "pvc" => 2,
-        "deployment" | "cronjob" | "backup" => 3,
+        "deployment" | "rollout" | "analysistemplate" | "cronjob" | "backup" => 3,
         "service" => 4,
         "ingress" | "gateway" | "httproute" => 5,
         "networkpolicy" | "peerauthentication" => 6,
@@ -328,6 +331,7 @@ fn objects(config: &Config, name: &DnsLabel, env: &Environment, folder: &mut Fol
                         component: process_name.to_string(),
                         path: probes.metrics.clone(),
                         interval: super::monitoring::APP_SCRAPE_INTERVAL,
+                        blue_green: rollout::is_rollout(config, process),
                     },
                 );
             }
@@ -356,6 +360,8 @@ struct ServiceMonitorView {
     component: String,
     path: String,
     interval: &'static str,
+    /// The process is a Rollout, whose preview Service carries the same labels.
+    blue_green: bool,
 }
 
 #[derive(Serialize)]

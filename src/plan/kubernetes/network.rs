@@ -100,6 +100,10 @@ struct PolicyView {
     /// The port Prometheus may scrape.
     from_monitoring: Option<(u16, String)>,
     egress: Vec<EgressPort>,
+    /// Blue-green: the analysis Job pods (component) that check this process on its port.
+    from_checks: Option<(String, u16)>,
+    /// The analysis Job pods' egress: the processes (component, port) they check.
+    to_processes: Vec<(String, u16)>,
     istio: bool,
     secret: String,
     ingress_namespace: String,
@@ -333,12 +337,48 @@ fn policies(config: &Config, folder: &mut Folder<'_>) {
                     from_ingress: port.filter(|_| public),
                     from_monitoring: port.zip(workload::probe_paths(process).map(|p| p.metrics)),
                     egress: dependency_ports(config),
+                    from_checks: port
+                        .filter(|_| super::rollout::is_rollout(config, process))
+                        .map(|p| (super::rollout::check_component(process_name.as_str()), p)),
+                    to_processes: Vec::new(),
                     istio: *s.access.service_mesh == ServiceMesh::Istio,
                     secret: format!("{project}-secrets"),
                     ingress_namespace: ingress_namespace.clone(),
                     ingress_what,
                     monitoring_namespace: MONITORING_NAMESPACE,
                 }
+            },
+        );
+    }
+    // blue-green: the processes the analysis Jobs check, with their ports
+    let checked = || -> Vec<(String, u16)> {
+        workload::processes(config)
+            .filter(|(_, p)| super::rollout::is_rollout(config, p))
+            .filter_map(|(n, p)| p.port.as_deref().map(|port| (n.to_string(), *port)))
+            .collect()
+    };
+    if !checked().is_empty() {
+        folder.add(
+            "networkpolicy-checks.yaml",
+            "kubernetes/networkpolicy.yaml.j2",
+            || PolicyView {
+                name: format!("{project}-checks"),
+                component: None,
+                jobs: checked()
+                    .iter()
+                    .map(|(n, _)| super::rollout::check_component(n))
+                    .collect(),
+                about: "the blue-green analysis Jobs' pods (they check the preview)".into(),
+                from_ingress: None,
+                from_monitoring: None,
+                egress: Vec::new(),
+                from_checks: None,
+                to_processes: checked(),
+                istio: *s.access.service_mesh == ServiceMesh::Istio,
+                secret: format!("{project}-secrets"),
+                ingress_namespace: ingress_namespace.clone(),
+                ingress_what,
+                monitoring_namespace: MONITORING_NAMESPACE,
             },
         );
     }
@@ -359,6 +399,8 @@ fn policies(config: &Config, folder: &mut Folder<'_>) {
                 from_ingress: None,
                 from_monitoring: None,
                 egress: dependency_ports(config),
+                from_checks: None,
+                to_processes: Vec::new(),
                 istio: *s.access.service_mesh == ServiceMesh::Istio,
                 secret: format!("{project}-secrets"),
                 ingress_namespace: ingress_namespace.clone(),

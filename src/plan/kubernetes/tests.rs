@@ -121,9 +121,11 @@ fn environment_replicas_override_the_cluster_default() {
 fn rolling_update_limits_keep_their_form() {
     assert_eq!(int_or_percent(IntOrPercent::Int(1)), "1");
     assert_eq!(int_or_percent(IntOrPercent::Percent(25)), "\"25%\"");
-    let d = view_of(&example(), "k8s/production/deployment-app.yaml");
+    let mut p = example();
+    p.config.manifest.release.strategy = None;
+    let d = view_of(&p, "k8s/production/deployment-app.yaml");
     assert_eq!(
-        (d["max_surge"].as_str(), d["max_unavailable"].as_str()),
+        (d["rolling"][0].as_str(), d["rolling"][1].as_str()),
         (Some("1"), Some("1"))
     );
 }

@@ -154,15 +154,18 @@ fn pod(config: &Config, folder: &super::Base, spec: Spec<'_>) -> Pod {
     }
 }
 
+/// A process's workload: a Deployment (with its rolling-update limits) or a Rollout's pods.
 #[derive(Serialize)]
-struct DeploymentView {
-    name: String,
-    component: String,
+pub(super) struct DeploymentView {
+    pub(super) name: String,
+    pub(super) component: String,
     /// `replicas:` when no autoscaler owns the count.
     replicas: u32,
     autoscaled: bool,
-    max_surge: String,
-    max_unavailable: String,
+    /// `maxSurge` and `maxUnavailable` (a Deployment only).
+    rolling: Option<(String, String)>,
+    /// cfgen.yaml `release.strategy` is blue-green (a Deployment then is a worker's).
+    blue_green: bool,
     config_hash: String,
     /// Port and path Prometheus scrapes.
     metrics: Option<(u16, String)>,
@@ -171,11 +174,15 @@ struct DeploymentView {
 }
 
 #[derive(Serialize)]
-struct ServiceView {
-    name: String,
-    component: String,
-    service_type: &'static str,
-    service_port: u16,
+pub(super) struct ServiceView {
+    pub(super) name: String,
+    pub(super) component: String,
+    /// A Rollout's `active` or `preview` Service; none for a Deployment's.
+    pub(super) role: Option<&'static str>,
+    /// The Rollout it belongs to.
+    pub(super) rollout: Option<String>,
+    pub(super) service_type: &'static str,
+    pub(super) service_port: u16,
 }
 
 #[derive(Serialize)]
@@ -187,6 +194,8 @@ struct PdbView {
 
 #[derive(Serialize)]
 struct HpaView {
+    /// `apiVersion` and `kind` of what it scales: the Deployment, or the Rollout.
+    target: (&'static str, &'static str),
     name: String,
     component: String,
     replicas: u32,
@@ -277,59 +286,23 @@ pub(super) fn objects(
         let object = format!("{project}-{process_name}");
         let component = process_name.to_string();
         let replicas = || workload::replicas(config, process_name, process, env);
-        folder.add(
-            &format!("deployment-{process_name}.yaml"),
-            "kubernetes/deployment.yaml.j2",
-            || {
-                let replicas = replicas();
-                let probes = workload::probe_paths(process);
-                let rolling = &config.kubernetes.cluster.rolling_update;
-                let base = &folder_base(config, name, env);
-                let pod = pod(
-                    config,
-                    base,
-                    Spec {
-                        component: &component,
-                        command: workload::process_command(config, process),
-                        port: process.port.as_deref().copied(),
-                        env: &process.env,
-                        resources: workload::kubernetes_resources(
-                            config,
-                            process.resources.as_ref(),
-                            workload::env_resources(env, process_name),
-                        ),
-                        exec_probe: probes
-                            .is_none()
-                            .then(|| process.healthcheck.as_ref().map(|h| (**h).clone()))
-                            .flatten(),
-                        http_probes: probes.clone(),
-                        restart_policy: None,
-                        spread: true,
-                        data: crate::plan::file_backup::process_volumes(
-                            config,
-                            process_name.as_str(),
-                            process,
-                        ),
-                    },
-                );
-                DeploymentView {
-                    name: object.clone(),
-                    component: component.clone(),
-                    replicas,
-                    autoscaled: autoscale_max(process, replicas).is_some(),
-                    max_surge: int_or_percent(*rolling.max_surge),
-                    max_unavailable: int_or_percent(*rolling.max_unavailable),
-                    config_hash: fingerprint(&workload::shared_env(config, Some(env))),
-                    metrics: process
-                        .port
-                        .as_deref()
-                        .copied()
-                        .zip(probes.as_ref().map(|p| p.metrics.clone())),
-                    skips: pod_skips(&pod, Some(process)),
-                    pod,
-                }
-            },
-        );
+        let rollout = super::rollout::is_rollout(config, process);
+        if rollout {
+            super::rollout::objects(config, name, env, process_name, process, folder);
+        } else {
+            folder.add(
+                &format!("deployment-{process_name}.yaml"),
+                "kubernetes/deployment.yaml.j2",
+                || {
+                    let rolling = &config.kubernetes.cluster.rolling_update;
+                    let limits = (
+                        int_or_percent(*rolling.max_surge),
+                        int_or_percent(*rolling.max_unavailable),
+                    );
+                    workload_view(config, name, env, process_name, process, Some(limits))
+                },
+            );
+        }
         if process.port.is_some() {
             folder.add(
                 &format!("service-{process_name}.yaml"),
@@ -337,11 +310,9 @@ pub(super) fn objects(
                 || ServiceView {
                     name: object.clone(),
                     component: component.clone(),
-                    service_type: match *config.kubernetes.networking.service_type {
-                        ServiceType::ClusterIP => "ClusterIP",
-                        ServiceType::NodePort => "NodePort",
-                        ServiceType::LoadBalancer => "LoadBalancer",
-                    },
+                    role: rollout.then_some("active"),
+                    rollout: rollout.then(|| object.clone()),
+                    service_type: service_type(config),
                     service_port: SERVICE_PORT,
                 },
             );
@@ -366,6 +337,11 @@ pub(super) fn objects(
                 || {
                     let replicas = replicas();
                     HpaView {
+                        target: if rollout {
+                            ("argoproj.io/v1alpha1", "Rollout")
+                        } else {
+                            ("apps/v1", "Deployment")
+                        },
                         name: object.clone(),
                         component: component.clone(),
                         replicas,
@@ -394,6 +370,69 @@ pub(super) fn objects(
         folder.add(&file, template, || {
             job_view(config, name, env, job_name, job)
         });
+    }
+}
+
+/// The workload of a process, with the rolling-update limits of a Deployment.
+pub(super) fn workload_view(
+    config: &Config,
+    name: &DnsLabel,
+    env: &Environment,
+    process_name: &DnsLabel,
+    process: &Process,
+    rolling: Option<(String, String)>,
+) -> DeploymentView {
+    let replicas = workload::replicas(config, process_name, process, env);
+    let probes = workload::probe_paths(process);
+    let component = process_name.to_string();
+    let base = &folder_base(config, name, env);
+    let pod = pod(
+        config,
+        base,
+        Spec {
+            component: &component,
+            command: workload::process_command(config, process),
+            port: process.port.as_deref().copied(),
+            env: &process.env,
+            resources: workload::kubernetes_resources(
+                config,
+                process.resources.as_ref(),
+                workload::env_resources(env, process_name),
+            ),
+            exec_probe: probes
+                .is_none()
+                .then(|| process.healthcheck.as_ref().map(|h| (**h).clone()))
+                .flatten(),
+            http_probes: probes.clone(),
+            restart_policy: None,
+            spread: true,
+            data: crate::plan::file_backup::process_volumes(config, process_name.as_str(), process),
+        },
+    );
+    DeploymentView {
+        name: format!("{}-{process_name}", config.manifest.name),
+        component,
+        replicas,
+        autoscaled: autoscale_max(process, replicas).is_some(),
+        rolling,
+        blue_green: config.manifest.blue_green(),
+        config_hash: fingerprint(&workload::shared_env(config, Some(env))),
+        metrics: process
+            .port
+            .as_deref()
+            .copied()
+            .zip(probes.as_ref().map(|p| p.metrics.clone())),
+        skips: pod_skips(&pod, Some(process)),
+        pod,
+    }
+}
+
+/// kubernetes.yaml `networking.service_type`, as Kubernetes spells it.
+pub(super) fn service_type(config: &Config) -> &'static str {
+    match *config.kubernetes.networking.service_type {
+        ServiceType::ClusterIP => "ClusterIP",
+        ServiceType::NodePort => "NodePort",
+        ServiceType::LoadBalancer => "LoadBalancer",
     }
 }
 

@@ -15,6 +15,7 @@ mod rollout;
 mod routing;
 mod scanning;
 mod scripts;
+mod strategy;
 mod values;
 mod volumes;
 mod workload;
@@ -46,6 +47,8 @@ const RULES: &[Rule] = &[
     resources::requests_within_limits,
     resources::docker_agrees_with_kubernetes,
     rollout::rolling_update_can_progress,
+    strategy::blue_green_can_work,
+    strategy::argocd_can_work,
     probes::probe_paths_are_health_endpoints,
     scripts::referenced_scripts_exist,
     release::steps_name_rendered_objects,

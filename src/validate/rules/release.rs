@@ -127,9 +127,13 @@ pub fn steps_name_rendered_objects(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
         return Vec::new();
     }
     let rendered = workloads(ctx.config);
+    let rollouts = crate::plan::release::rollouts(ctx.config);
     let mut out = Vec::new();
     for (phase, i, step) in steps(ctx) {
-        for (kind, name) in named_objects(&step.command) {
+        // what deploy.sh runs: blue-green rewrites a Rollout's `deployment/NAME`
+        let command = crate::plan::release::blue_green_step(&step.command, &rollouts, 0)
+            .map_or_else(|| step.command.to_string(), |(c, _)| c);
+        for (kind, name) in named_objects(&command) {
             if rendered.iter().any(|(k, n)| *k == kind && *n == name) {
                 continue;
             }
@@ -148,11 +152,15 @@ pub fn steps_name_rendered_objects(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
                     &["deployment_scripts", phase, &index, "command"],
                 )
                 .with_label(msg::UNKNOWN_WORKLOAD_LABEL)
-                .with_help(msg::unknown_workload_help(
-                    kind.kubectl(),
-                    &same_kind,
-                    closest.as_deref(),
-                )),
+                .with_help({
+                    let help =
+                        msg::unknown_workload_help(kind.kubectl(), &same_kind, closest.as_deref());
+                    if kind == Kind::Deployment && !rollouts.is_empty() {
+                        format!("{help}; {}", msg::blue_green_rollouts_help(&rollouts))
+                    } else {
+                        help
+                    }
+                }),
             );
         }
     }

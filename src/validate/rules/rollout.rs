@@ -8,6 +8,12 @@ use crate::model::FileKind::{Kubernetes, Manifest};
 /// replicas (of the cluster default or of any environment). Each problem is
 /// reported once, naming every replica count it applies to.
 pub fn rolling_update_can_progress(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
+    // Blue-green with a port on every process: no Deployment reads the limits (they are
+    // reported unused, with that reason).
+    let m = &ctx.config.manifest;
+    if m.selects_blue_green() && m.processes.values().all(|p| p.port.is_some()) {
+        return Vec::new();
+    }
     let cluster = &ctx.config.kubernetes.cluster;
     let ru = &cluster.rolling_update;
     let base = ["kubernetes_config", "cluster", "rolling_update"];

@@ -5,14 +5,15 @@
 #
 # The deployment of one environment, as the workflow's deploy job runs it (and as a
 # workstation can, with the same environment):
-#   1. records the image every Deployment runs now, by digest: the version to roll back to;
+#   1. records the image every Deployment and Argo Rollouts Rollout runs now, by digest: the version to
+#      roll back to;
 #   2. runs the scripts.yaml pre_deploy steps;
 #   3. runs the deploy jobs (ecommerce-migrate) to completion, before the new
 #      version takes traffic (run_deploy_jobs.sh);
 #   4. runs the deploy steps (apply, wait for the rollout), the post_deploy steps and a
 #      smoke test of ${BASE_URL}/health;
 #   5. when a required step fails, or the script is stopped, after the deploy began: rolls
-#      every Deployment back to the recorded image, waits for that rollout, notifies the alert
+#      every Deployment and Rollout back to the recorded image, waits for that rollout, notifies the alert
 #      channels (monitoring.yaml alerts.channels: slack, email, pagerduty) and exits 1. A failure
 #      before the deploy began changes nothing; it is notified too.
 # Each step runs under `timeout`; a failing optional step is reported and the deployment goes on.
@@ -79,16 +80,47 @@ KUSTOMIZE_DIR="$workdir/k8s"
 BASE_URL="${BASE_URL:-${APP_HOST:+https://${APP_HOST}}}"
 export ENVIRONMENT KUBE_NAMESPACE APP_HOST BASE_URL KUSTOMIZE_DIR IMAGE
 
-# Deployment and container of every process, and the image each runs before this deploy
-# (empty: not deployed yet).
+# Deployment or Rollout and container of every process, and the image each runs before this
+# deploy (empty: not deployed yet).
+readonly KINDS=(rollout)
 readonly DEPLOYMENTS=(ecommerce-app)
 readonly CONTAINERS=(app)
 previous=()
 for i in "${!DEPLOYMENTS[@]}"; do
-  previous[i]="$(kubectl --namespace "$KUBE_NAMESPACE" get deployment "${DEPLOYMENTS[i]}" \
+  previous[i]="$(kubectl --namespace "$KUBE_NAMESPACE" get "${KINDS[i]}" "${DEPLOYMENTS[i]}" \
     --ignore-not-found --output "jsonpath={.spec.template.spec.containers[?(@.name==\"${CONTAINERS[i]}\")].image}")"
-  log "deployment/${DEPLOYMENTS[i]} runs ${previous[i]:-nothing yet}"
+  log "${KINDS[i]}/${DEPLOYMENTS[i]} runs ${previous[i]:-nothing yet}"
 done
+
+# wait_rollout NAME SECONDS: waits, with plain kubectl (no plugin), until the Argo Rollouts
+# Rollout NAME has seen its latest spec and is Healthy (promoted: exit 0) or Degraded
+# (aborted, e.g. by a failed analysis of the preview: exit 1); SECONDS at most.
+wait_rollout() {
+  local name="$1" seconds="$2" deadline state generation observed phase
+  deadline=$((SECONDS + seconds))
+  while :; do
+    state="$(kubectl --namespace "$KUBE_NAMESPACE" get rollout "$name" --output \
+      'jsonpath={.metadata.generation} {.status.observedGeneration} {.status.phase}')" || state=""
+    read -r generation observed phase <<<"$state" || true
+    if [[ -n ${generation:-} && $generation == "${observed:-}" ]]; then
+      case ${phase:-} in
+        Healthy)
+          log "rollout/${name} is Healthy"
+          return 0
+          ;;
+        Degraded)
+          log "rollout/${name} is Degraded (aborted): the active Service stays on the previous version"
+          return 1
+          ;;
+      esac
+    fi
+    if ((SECONDS >= deadline)); then
+      log "rollout/${name} is still ${phase:-unknown} after ${seconds}s"
+      return 1
+    fi
+    sleep "${WAIT_ROLLOUT_INTERVAL:-5}"
+  done
+}
 
 started=0     # the deploy began changing the environment
 failed_step=""
@@ -138,21 +170,33 @@ notify() {
   fi
 }
 
-# rollback: every Deployment back to the image it ran before, then wait for it. Returns 1
-# when one could not be rolled back.
+# rollback: every Deployment and Rollout back to the image it ran before, then wait for it.
+# Returns 1 when one could not be rolled back.
 rollback() {
   local i rc=0
   for i in "${!DEPLOYMENTS[@]}"; do
     if [[ -z ${previous[i]} ]]; then
-      log "deployment/${DEPLOYMENTS[i]} was not deployed before: nothing to roll back to"
+      log "${KINDS[i]}/${DEPLOYMENTS[i]} was not deployed before: nothing to roll back to"
       continue
     fi
-    log "rolling deployment/${DEPLOYMENTS[i]} back to ${previous[i]}"
+    log "rolling ${KINDS[i]}/${DEPLOYMENTS[i]} back to ${previous[i]}"
+    if [[ ${KINDS[i]} == rollout ]]; then
+      # kubectl set image knows no Rollout; cfgen renders one container per pod template.
+      # The stable version's template again: Argo Rollouts clears the abort and goes Healthy.
+      kubectl --namespace "$KUBE_NAMESPACE" patch rollout "${DEPLOYMENTS[i]}" --type json --patch \
+        "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":$(json_string "${previous[i]}")}]" ||
+        rc=1
+      continue
+    fi
     kubectl --namespace "$KUBE_NAMESPACE" set image "deployment/${DEPLOYMENTS[i]}" \
       "${CONTAINERS[i]}=${previous[i]}" || rc=1
   done
   for i in "${!DEPLOYMENTS[@]}"; do
     [[ -n ${previous[i]} ]] || continue
+    if [[ ${KINDS[i]} == rollout ]]; then
+      wait_rollout "${DEPLOYMENTS[i]}" 300 || rc=1
+      continue
+    fi
     kubectl --namespace "$KUBE_NAMESPACE" rollout status "deployment/${DEPLOYMENTS[i]}" \
       --timeout=300s || rc=1
   done
@@ -179,6 +223,8 @@ finish() {
   fi
   exit 1
 }
+# the steps run in their own shell
+export -f wait_rollout log
 trap finish EXIT
 trap 'exit 143' INT TERM
 
@@ -217,15 +263,16 @@ run_phases() {
   # scripts.yaml runs `kubectl apply -f k8s/`:
   # `-f k8s/` applies the seed's flat folder; cfgen renders a kustomization per environment under deploy/k8s/<env>, applied with `-k`
   # namespace of the environment added (`--namespace`)
-  run_step required 300 '应用更新' 'kubectl --namespace "$KUBE_NAMESPACE" apply -k "$KUSTOMIZE_DIR"'
+  # `--prune --applyset=configmaps/ecommerce-applyset` added (KUBECTL_APPLYSET=true): objects removed from the config are deleted from the cluster, only those of this environment's ApplySet
+  run_step required 300 '应用更新' 'KUBECTL_APPLYSET=true kubectl --namespace "$KUBE_NAMESPACE" apply --prune --applyset=configmaps/ecommerce-applyset -k "$KUSTOMIZE_DIR"'
   # scripts.yaml runs `kubectl rollout status deployment/ecommerce-app`:
-  # namespace of the environment added (`--namespace`)
-  # `--timeout=600s` added so kubectl reports the stalled rollout before the step is killed
-  run_step required 600 '等待就绪' 'kubectl --namespace "$KUBE_NAMESPACE" rollout status deployment/ecommerce-app --timeout=600s'
+  # `ecommerce-app` is an Argo Rollouts Rollout (cfgen.yaml release.strategy: blue-green): deploy.sh's `wait_rollout` polls its phase with plain kubectl until Healthy (promoted after the checks) or Degraded (aborted), 600s at most
+  run_step required 600 '等待就绪' 'wait_rollout ecommerce-app 600'
   # scripts.yaml runs `kubectl exec -it deployment/ecommerce-app -- alembic upgrade head`:
   # `-it` dropped: a deployment runs without a terminal or input (kubectl fails with `Unable to use a TTY`)
   # namespace of the environment added (`--namespace`)
-  run_step required 120 '数据库迁移' 'kubectl --namespace "$KUBE_NAMESPACE" exec deployment/ecommerce-app -- alembic upgrade head'
+  # `deployment/ecommerce-app` is a Rollout under blue-green: kubectl exec cannot pick its pods, so the command runs in a pod of its active Service `service/ecommerce-app`
+  run_step required 120 '数据库迁移' 'kubectl --namespace "$KUBE_NAMESPACE" exec service/ecommerce-app -- alembic upgrade head'
   # scripts.yaml post_deploy
   run_step required 300 'API健康检查' deploy/scripts/api_health_check.sh
   run_step required 300 '数据库连接测试' deploy/scripts/db_connection_test.sh

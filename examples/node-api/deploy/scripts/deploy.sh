@@ -5,7 +5,8 @@
 #
 # The deployment of one environment, as the workflow's deploy job runs it (and as a
 # workstation can, with the same environment):
-#   1. records the image every Deployment runs now, by digest: the version to roll back to;
+#   1. records the image every Deployment runs now, by digest: the version to
+#      roll back to;
 #   2. runs the scripts.yaml pre_deploy steps;
 #   3. runs the deploy jobs (node-api-migrate) to completion, before the new
 #      version takes traffic (run_deploy_jobs.sh);
@@ -71,15 +72,16 @@ KUSTOMIZE_DIR="$workdir/k8s"
 BASE_URL="${BASE_URL:-${APP_HOST:+https://${APP_HOST}}}"
 export ENVIRONMENT KUBE_NAMESPACE APP_HOST BASE_URL KUSTOMIZE_DIR IMAGE
 
-# Deployment and container of every process, and the image each runs before this deploy
-# (empty: not deployed yet).
+# Deployment and container of every process, and the image each runs before this
+# deploy (empty: not deployed yet).
+readonly KINDS=(deployment)
 readonly DEPLOYMENTS=(node-api-web)
 readonly CONTAINERS=(web)
 previous=()
 for i in "${!DEPLOYMENTS[@]}"; do
-  previous[i]="$(kubectl --namespace "$KUBE_NAMESPACE" get deployment "${DEPLOYMENTS[i]}" \
+  previous[i]="$(kubectl --namespace "$KUBE_NAMESPACE" get "${KINDS[i]}" "${DEPLOYMENTS[i]}" \
     --ignore-not-found --output "jsonpath={.spec.template.spec.containers[?(@.name==\"${CONTAINERS[i]}\")].image}")"
-  log "deployment/${DEPLOYMENTS[i]} runs ${previous[i]:-nothing yet}"
+  log "${KINDS[i]}/${DEPLOYMENTS[i]} runs ${previous[i]:-nothing yet}"
 done
 
 started=0     # the deploy began changing the environment
@@ -114,16 +116,16 @@ notify() {
   fi
 }
 
-# rollback: every Deployment back to the image it ran before, then wait for it. Returns 1
-# when one could not be rolled back.
+# rollback: every Deployment back to the image it ran before, then wait for it.
+# Returns 1 when one could not be rolled back.
 rollback() {
   local i rc=0
   for i in "${!DEPLOYMENTS[@]}"; do
     if [[ -z ${previous[i]} ]]; then
-      log "deployment/${DEPLOYMENTS[i]} was not deployed before: nothing to roll back to"
+      log "${KINDS[i]}/${DEPLOYMENTS[i]} was not deployed before: nothing to roll back to"
       continue
     fi
-    log "rolling deployment/${DEPLOYMENTS[i]} back to ${previous[i]}"
+    log "rolling ${KINDS[i]}/${DEPLOYMENTS[i]} back to ${previous[i]}"
     kubectl --namespace "$KUBE_NAMESPACE" set image "deployment/${DEPLOYMENTS[i]}" \
       "${CONTAINERS[i]}=${previous[i]}" || rc=1
   done
