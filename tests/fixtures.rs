@@ -93,9 +93,11 @@ fn the_example_is_valid_with_the_rpo_warning() {
     assert!(outcome.diagnostics.iter().all(|d| !d.is_error()));
 }
 
-/// Hostile input is refused quickly and without a panic: the fixtures' alias
-/// bomb and deep nesting, and larger variants of them. The bound is loose
-/// (debug build, busy machines); an unbounded expansion would take hours.
+/// Hostile input is refused without a panic by a bound on work: the fixtures' alias bomb
+/// and deep nesting, and larger variants of them, each stop at a limit (alias expansion,
+/// node count, depth), which is what keeps the work bounded. Speed is measured in
+/// BENCHMARKS.md, not here; the only clock is a hang detector (60 s, where an unbounded
+/// expansion would take hours), because a 2 s budget failed on a loaded 2-core machine.
 #[test]
 fn hostile_yaml_is_refused_fast() {
     use cfgen::load::{LoadErrorKind, ReadError, load_bytes, load_file};
@@ -175,6 +177,6 @@ fn hostile_yaml_is_refused_fast() {
             )),
             "{name}: {kinds:?}"
         );
-        assert!(elapsed.as_millis() < 2_000, "{name} took {elapsed:?}");
+        assert!(elapsed.as_secs() < 60, "{name} hung: {elapsed:?}");
     }
 }
