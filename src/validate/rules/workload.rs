@@ -108,6 +108,26 @@ fn image_and_build(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             }),
         );
     }
+    // The workflow's deploy jobs run scripts/deploy.sh: without the scripts family the
+    // workflow would name a program that does not exist.
+    if let Some(targets) = &m.targets
+        && targets.peek().contains(&Target::Workflow)
+        && targets.peek().contains(&Target::Kubernetes)
+        && !targets.peek().contains(&Target::Scripts)
+    {
+        push(
+            out,
+            ctx.error_at(
+                "rule::workflow-needs-scripts",
+                "`targets` lists `workflow` but not `scripts`: the workflow's deploy jobs run scripts/deploy.sh, which only the scripts family writes".into(),
+                targets.origin(),
+            )
+            .map(|d| {
+                d.with_label("no scripts/deploy.sh")
+                    .with_help("add `scripts` to `targets` (or remove `workflow` and deploy another way)")
+            }),
+        );
+    }
 }
 
 fn runtime_options(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
