@@ -145,9 +145,14 @@ pub fn mariadb(tls: bool, db: &str, sql: &str) -> Server {
     let port = free_port();
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
+    // Each server's own temporary folder: servers bootstrapped at once in a shared /tmp
+    // deleted each other's temporary tables (`Error on delete of '/tmp/#sql-temptable-…'`).
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp dir");
     let out = Command::new(program("mariadb-install-db", "mariadb-server"))
         .arg("--no-defaults")
         .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--tmpdir={}", tmp.display()))
         .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
         .output()
         .expect("mariadb-install-db");
@@ -160,6 +165,7 @@ pub fn mariadb(tls: bool, db: &str, sql: &str) -> Server {
     let mut cmd = Command::new(program("mariadbd", "mariadb-server"));
     cmd.arg("--no-defaults")
         .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--tmpdir={}", tmp.display()))
         .arg(format!("--socket={}", socket.display()))
         .arg(format!("--port={port}"))
         .args([
