@@ -259,8 +259,11 @@ read_roles() {
   [[ -z $MON_PROFILE ]] || PROFILE_ARGS=(--profile "$MON_PROFILE")
   mapfile -t MON_SVCS < <(cj --arg re "$MON_RE" --arg p "$MON_PROFILE" '.services | to_entries[] | select(((.value.image // "") | test($re)) or ($p != "" and ((.value.profiles // []) | any(.[]; . == $p)))) | .key')
   local mon=" ${MON_SVCS[*]} "
-  mapfile -t SCHED_JOBS < <(cj '.services | to_entries[] | select((.value.profiles // []) | length > 0) | .key' | while read -r s; do [[ $mon == *" $s "* ]] || echo "$s"; done)
-  local jobs=" ${DEPLOY_JOBS[*]} ${SCHED_JOBS[*]} ${MON_SVCS[*]} "
+  # (the `logging` profile's collectors are not run here: see the stand-in check)
+  mapfile -t SCHED_JOBS < <(cj '.services | to_entries[] | select((.value.profiles // []) | length > 0) | select((.value.profiles // []) | index("logging") | not) | .key' | while read -r s; do [[ $mon == *" $s "* ]] || echo "$s"; done)
+  local collectors
+  collectors=$(cj '.services | to_entries[] | select((.value.profiles // []) | index("logging")) | .key' | tr '\n' ' ')
+  local jobs=" ${DEPLOY_JOBS[*]} ${SCHED_JOBS[*]} ${MON_SVCS[*]} $collectors "
   PROCS=()
   local s
   while IFS=$'\t' read -r s img built; do
