@@ -175,6 +175,8 @@ find "$BACKUP_DIR" -maxdepth 1 -type f -name "${DB_NAME}_*.partial" -mmin +1440 
 # Kubernetes CronJob a second container (rclone's image) runs it after this one
 # (SECOND_SITE_COPY=later); elsewhere it runs here, and a failed copy fails the backup.
 if [[ ${SECOND_SITE_COPY:-now} == now ]]; then
-  BACKUP_DIR="$BACKUP_DIR" DB_NAME="$DB_NAME" \
+  # (through env: BACKUP_DIR and DB_NAME are readonly here, and bash refuses
+  # `BACKUP_DIR=… sh …` on a readonly variable)
+  env BACKUP_DIR="$BACKUP_DIR" DB_NAME="$DB_NAME" \
     sh "$(dirname -- "${BASH_SOURCE[0]}")/second_site_copy.sh" "$target"
 fi
