@@ -234,6 +234,8 @@ base_images() {
 # compose's reading of the stack copy (paths absolute inside the copy); the stack's compose:
 # the generated file plus the loopback override (see loopback_override)
 cj() { jq -r "$@" "$work/$NAME.compose.json"; }
+# jq: a service of the `logging` profile (a log collector: not run here, no stand-in exists)
+COLLECTOR='def collector: (.profiles // []) | index("logging") != null;'
 # (with the monitoring profile: the stack runs with it, so every command sees its services)
 compose() { "$DOCKER" compose -p "$CP" "${PROFILE_ARGS[@]}" -f "$STACK/docker-compose.yml" -f "$work/$NAME.loopback.yml" "$@"; }
 
@@ -260,9 +262,9 @@ read_roles() {
   mapfile -t MON_SVCS < <(cj --arg re "$MON_RE" --arg p "$MON_PROFILE" '.services | to_entries[] | select(((.value.image // "") | test($re)) or ($p != "" and ((.value.profiles // []) | any(.[]; . == $p)))) | .key')
   local mon=" ${MON_SVCS[*]} "
   # (the `logging` profile's collectors are not run here: see the stand-in check)
-  mapfile -t SCHED_JOBS < <(cj '.services | to_entries[] | select((.value.profiles // []) | length > 0) | select((.value.profiles // []) | index("logging") | not) | .key' | while read -r s; do [[ $mon == *" $s "* ]] || echo "$s"; done)
+  mapfile -t SCHED_JOBS < <(cj "$COLLECTOR"' .services | to_entries[] | select((.value.profiles // []) | length > 0) | select(.value | collector | not) | .key' | while read -r s; do [[ $mon == *" $s "* ]] || echo "$s"; done)
   local collectors
-  collectors=$(cj '.services | to_entries[] | select((.value.profiles // []) | index("logging")) | .key' | tr '\n' ' ')
+  collectors=$(cj "$COLLECTOR"' .services | to_entries[] | select(.value | collector) | .key' | tr '\n' ' ')
   local jobs=" ${DEPLOY_JOBS[*]} ${SCHED_JOBS[*]} ${MON_SVCS[*]} $collectors "
   PROCS=()
   local s
@@ -1311,8 +1313,8 @@ for PROJ_DIR in "$@"; do
   # (the log collectors of the `logging` profile are not run here: fluentd and Fluent Bit do
   # not install from the registries this machine reaches; their configs are checked against
   # the pinned versions' keys by tests/logship/check.py instead)
-  while IFS= read -r img; do [[ " $built_here " == *" $img "* ]] || need+=("$img"); done < <(cj '.services[] | select((.profiles // []) | index("logging") | not) | .image // empty')
-  collectors=$(cj '[.services[] | select((.profiles // []) | index("logging")) | .image] | join(" ")')
+  while IFS= read -r img; do [[ " $built_here " == *" $img "* ]] || need+=("$img"); done < <(cj "$COLLECTOR"' .services[] | select(collector | not) | .image // empty')
+  collectors=$(cj "$COLLECTOR"' [.services[] | select(collector) | .image] | join(" ")')
   [[ -z $collectors ]] || echo "  NOTE: not run here (logging profile, no stand-in): $collectors"
   # (`scratch` is no image: nothing is pulled or stood in for it)
   mapfile -t need < <(printf '%s\n' "${need[@]}" | grep -v -e '^$' -e '^scratch$' | sort -u)
