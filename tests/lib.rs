@@ -18,6 +18,7 @@ mod people;
 mod release_flow;
 mod robust;
 mod routing;
+mod runner_programs;
 mod schemas;
 mod servers;
 mod shard;

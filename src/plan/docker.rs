@@ -35,6 +35,25 @@ pub fn log_dirs(config: &Config) -> Vec<String> {
     dirs
 }
 
+/// Folders the image creates owned by the app: the log folders and every process's data
+/// volume mount paths (cfgen.yaml `processes.<name>.volumes`). Docker gives a fresh named
+/// volume the owner of the folder it is mounted on, so without this the app (a non-root
+/// UID) could not write its own volume in compose. Sorted, deduplicated.
+#[must_use]
+pub fn writable_dirs(config: &Config) -> Vec<String> {
+    let mut dirs = log_dirs(config);
+    dirs.extend(
+        config
+            .manifest
+            .processes
+            .values()
+            .flat_map(|p| p.volumes.values().map(|v| (*v.path).clone())),
+    );
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
 /// A Dockerfile/compose exec-form array: `["a", "b"]` (JSON strings).
 #[must_use]
 pub fn exec_form(args: &[String]) -> String {
@@ -204,7 +223,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         paths: context_paths(project),
         build_command: build_command(config),
         checkov_skips: checkov_skips(config),
-        log_dirs: log_dirs(config),
+        writable_dirs: writable_dirs(config),
     };
     recipe.artifacts(project, &image)
 }
@@ -224,7 +243,7 @@ mod tests {
         assert_eq!(artifacts[0].path, "Dockerfile");
         assert_eq!(artifacts[1].path, "Dockerfile.dockerignore");
         let view = &artifacts[0].context_json();
-        assert_eq!(view["log_dirs"], json!(["/var/log/app"]));
+        assert_eq!(view["writable_dirs"], json!(["/var/log/app"]));
         assert_eq!(
             view["build_command"],
             json!("docker build -f deploy/Dockerfile .")

@@ -130,6 +130,8 @@ struct View {
     backup_encrypted: bool,
     /// A step runs `backup_database.sh` (its dump is kept as an artifact).
     backup_step: bool,
+    /// That step copies the dump to the second backup site (its bucket's credentials).
+    second_site: bool,
     /// Alert endpoints each GitHub environment provides, as secrets and as variables.
     alert_secrets: Vec<&'static str>,
     alert_vars: Vec<&'static str>,
@@ -137,7 +139,7 @@ struct View {
 
 /// Secrets and variables a generated script reads, as GitHub expressions.
 /// Values come from the GitHub environment of the job (`vars`, `secrets`).
-fn script_env(script: &str, encrypted: bool) -> Vec<EnvLine> {
+fn script_env(script: &str, encrypted: bool, second_site: bool) -> Vec<EnvLine> {
     let line = |name: &'static str, value: &str| EnvLine {
         name,
         value: value.to_owned(),
@@ -158,6 +160,17 @@ fn script_env(script: &str, encrypted: bool) -> Vec<EnvLine> {
                 env.push(line("BACKUP_KEY", "${{ secrets.BACKUP_ENCRYPTION_KEY }}"));
             }
             env.push(line("BACKUP_DIR", "${{ runner.temp }}/backups"));
+            // backup_database.sh copies each dump to the second site with rclone
+            if second_site {
+                env.push(line(
+                    "RCLONE_CONFIG_SECONDSITE_ACCESS_KEY_ID",
+                    "${{ secrets.BACKUP_S3_ACCESS_KEY_ID }}",
+                ));
+                env.push(line(
+                    "RCLONE_CONFIG_SECONDSITE_SECRET_ACCESS_KEY",
+                    "${{ secrets.BACKUP_S3_SECRET_ACCESS_KEY }}",
+                ));
+            }
             env
         }
         "db_connection_test.sh" => db(),
@@ -248,12 +261,13 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         + release.smoke.as_ref().map_or(0, |s| s.timeout_secs)
         + release.rollback_timeout_secs * release.deployments.len() as u64
         + ROLLBACK_MARGIN_SECS;
+    let second_site = super::kubernetes::backup::second_site(c).is_some();
     let mut env_lines: Vec<EnvLine> = Vec::new();
     for step in &steps {
         for line in step
             .script
             .as_deref()
-            .map(|script| script_env(script, *encrypted))
+            .map(|script| script_env(script, *encrypted, second_site))
             .unwrap_or_default()
         {
             if !env_lines.iter().any(|l| l.name == line.name) {
@@ -316,14 +330,15 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
         previous = Some(id);
     }
     // The ubuntu-24.04 runner has psql, pg_dump and the mysql client, but no redis-cli.
-    let apt_packages: Vec<&'static str> = if steps
-        .iter()
-        .any(|s| s.script.as_deref() == Some("redis_connection_test.sh"))
-    {
-        vec!["redis-tools"]
-    } else {
-        Vec::new()
-    };
+    // Nor rclone, which backup_database.sh runs for the second backup site.
+    let runs = |script: &str| steps.iter().any(|s| s.script.as_deref() == Some(script));
+    let mut apt_packages: Vec<&'static str> = Vec::new();
+    if runs("backup_database.sh") && second_site {
+        apt_packages.push("rclone");
+    }
+    if runs("redis_connection_test.sh") {
+        apt_packages.push("redis-tools");
+    }
     let needs_python = steps
         .iter()
         .any(|s| matches!(s.program.as_str(), "pytest" | "python" | "python3" | "pip"));
@@ -385,9 +400,8 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             .div_ceil(86_400)
             .clamp(1, 90),
         backup_encrypted: *encrypted,
-        backup_step: steps
-            .iter()
-            .any(|s| s.script.as_deref() == Some("backup_database.sh")),
+        backup_step: runs("backup_database.sh"),
+        second_site: runs("backup_database.sh") && second_site,
         alert_secrets,
         alert_vars,
     };

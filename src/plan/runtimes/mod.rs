@@ -88,8 +88,8 @@ pub struct ImageContext<'a> {
     pub build_command: String,
     /// The checkov checks the config opts out of.
     pub checkov_skips: Vec<&'static str>,
-    /// Folders the app writes log files to.
-    pub log_dirs: Vec<String>,
+    /// Folders the app writes to: log files and data volumes.
+    pub writable_dirs: Vec<String>,
 }
 
 /// The common part of every recipe's view.
@@ -105,8 +105,10 @@ pub struct CommonView {
     pub non_root: bool,
     /// The UID and GID.
     pub uid: u32,
-    /// Log folders to create, owned by the app.
-    pub log_dirs: Vec<String>,
+    /// Folders to create, owned by the app: its log folders (logging.yaml file handlers) and
+    /// the mount paths of its data volumes (cfgen.yaml `processes.<name>.volumes`: a fresh
+    /// named volume takes the ownership of the folder it is mounted on).
+    pub writable_dirs: Vec<String>,
     /// Layer caching (BuildKit cache mounts).
     pub layer_caching: bool,
     /// The default process's port, for `EXPOSE`.
@@ -131,7 +133,7 @@ impl CommonView {
             pinned_by_digest: images.iter().all(|i| i.digest.is_some()),
             non_root: *config.docker.runtime.security.non_root_user,
             uid: super::common::APP_UID,
-            log_dirs: image.log_dirs.clone(),
+            writable_dirs: image.writable_dirs.clone(),
             layer_caching: *config.docker.build.layer_caching,
             port: image.process.1.port.as_deref().copied(),
             healthcheck_cmd: image
