@@ -305,6 +305,9 @@ used_tags() {
       | xargs -0 -r awk 'toupper($1) == "FROM" { img = ""; for (i = 2; i <= NF; i++) if ($i !~ /^--/) { img = $i; break }
           if (!(img in st)) print img; for (i = 2; i <= NF; i++) if (toupper($i) == "AS") st[$(i + 1)] = 1 }'
     [[ -f $out/docker-compose.yml ]] && sed -nE 's/^[[:space:]]+image:[[:space:]]*"?([^"[:space:]]+)"?.*/\1/p' "$out/docker-compose.yml"
+    # the backup CronJobs' containers, which tests/containers/run.sh runs as the CronJob does
+    find "$out" -mindepth 3 -maxdepth 3 -path '*/k8s/*' -name backup-cronjob.yaml -print0 \
+      | xargs -0 -r sed -nE 's/^[[:space:]]+image:[[:space:]]*"?([^"[:space:]]+)"?.*/\1/p'
   done < <(find "$REPO/examples" "$REPO/app" -maxdepth 2 -name cfgen.yaml 2>/dev/null | sort)
 }
 

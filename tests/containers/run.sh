@@ -629,6 +629,14 @@ test_stack() {
     else
       check "$what is running (no healthcheck in compose; state: $st)" bash -c '[[ $1 == running* ]]' _ "$st"
     fi
+    # its writable named volumes (data volumes, log folders): the process's own user can
+    # write there (a fresh named volume takes the owner of the image's folder)
+    local target
+    while IFS= read -r target; do
+      [[ -n $target ]] || continue
+      check "process $svc can write its volume at $target (as $(cj --arg s "$svc" '.services[$s].user // "the image user"'))" \
+        compose exec -T "$svc" sh -c 'f="$1/.cfgen-write-check.$$" && : >"$f" && rm -f "$f"' _ "$target"
+    done < <(cj --arg s "$svc" '.services[$s].volumes // [] | .[] | select(.type == "volume" and (.read_only // false) == false) | .target')
   done
 
   # --- deploy jobs before the processes --------------------------------------------------------
@@ -1114,12 +1122,17 @@ test_backup() {
     ko "no scripts/backup_database.sh in the output"
   else
     t0=$(now)
+    # with a second backup site the script copies each dump there with rclone, which the
+    # database image has not (on a host it has): the copy is run below, in rclone's image,
+    # as the CronJob's second container runs it
+    local later=()
+    grep -q 'second_site_copy.sh' "$script" && later=(-e SECOND_SITE_COPY=later)
     if "$DOCKER" run "${hardened[@]}" \
       -v "$script:/opt/backup/backup_database.sh:ro" -v "$dir/secrets:/run/secrets/backup:ro" -v "$dir/out:/backups" \
       -e DB_HOST="$DB" -e DB_USER="$user" -e DB_NAME="$db" -e DB_PASSWORD_FILE=/run/secrets/backup/db-password \
-      -e BACKUP_KEY_FILE=/run/secrets/backup/backup-key -e BACKUP_DIR=/backups \
+      -e BACKUP_KEY_FILE=/run/secrets/backup/backup-key -e BACKUP_DIR=/backups "${later[@]}" \
       --entrypoint bash "$img" /opt/backup/backup_database.sh >"$work/logs/$NAME.backup.log" 2>&1; then
-      ok "scripts/backup_database.sh in $img (uid 10001, read-only root, cap-drop ALL) exit 0: $(grep -c verified "$work/logs/$NAME.backup.log") verified"
+      ok "scripts/backup_database.sh in $img (uid 10001, read-only root, cap-drop ALL${later:+, SECOND_SITE_COPY=later}) exit 0: $(grep -c verified "$work/logs/$NAME.backup.log") verified"
       figure "scripts/backup_database.sh: $(since "$t0") s"
       restore_check "$dir/out" "$db" "$dir/secrets/backup-key" scripts/backup_database.sh
     else
@@ -1140,8 +1153,9 @@ import sys, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
 open(sys.argv[2], "w").write(doc["data"]["backup_database.sh"])
 PY
-  # the CronJob's container: its image, its plain env values (the *_FILE paths, BACKUP_DIR) and
-  # where the backups volume (the PersistentVolumeClaim) is mounted
+  # the CronJob's container that runs backup_database.sh (an init container when a second one
+  # copies the dump to the second site): its image, its plain env values (the *_FILE paths,
+  # BACKUP_DIR, SECOND_SITE_COPY) and where the backups volume (the claim) is mounted
   local kimg="" kenv=() kbackups=/backups kurl=/run/secrets/app/database-url kkey=/run/secrets/backup/encryption-key l
   while IFS= read -r l; do
     case $l in
@@ -1152,10 +1166,14 @@ PY
         [[ $l == env=DATABASE_URL_FILE=* ]] && kurl=${l#env=DATABASE_URL_FILE=}
         [[ $l == env=BACKUP_KEY_FILE=* ]] && kkey=${l#env=BACKUP_KEY_FILE=} ;;
     esac
-  done < <(python3 - "$env_dir/backup-cronjob.yaml" <<'PY'
+  done < <(python3 - "$env_dir/backup-cronjob.yaml" backup_database.sh <<'PY'
 import sys, yaml
 pod = yaml.safe_load(open(sys.argv[1]))["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-c = pod["containers"][0]
+cs = [c for c in (pod.get("initContainers") or []) + pod["containers"]
+      if any(sys.argv[2] in a for a in (c.get("command") or []) + (c.get("args") or []))]
+if not cs:
+    sys.exit(f"no container of the CronJob runs {sys.argv[2]}")
+c = cs[0]
 print(f"image={c['image']}")
 for e in c.get("env") or []:
     if "value" in e:
@@ -1166,6 +1184,7 @@ for m in c.get("volumeMounts") or []:
         print(f"backups={m['mountPath']}")
 PY
 )
+  [[ -n $kimg ]] || { ko "no container of ${env_dir#"$STACK"/}/backup-cronjob.yaml runs backup_database.sh"; return; }
   t0=$(now)
   if "$DOCKER" run "${hardened[@]}" \
     -v "$dir/script/backup_database.sh:/opt/backup/backup_database.sh:ro" \
@@ -1175,10 +1194,96 @@ PY
     ok "the CronJob's script (${cm#"$STACK"/}) in ${kimg:-$img}, run as the CronJob runs it: exit 0 ($(tail -n 1 "$work/logs/$NAME.k8s-backup.log" | cut -c1-120))"
     figure "CronJob backup script: $(since "$t0") s"
     restore_check "$dir/k8s-out" "$db" "$dir/secrets/backup-key" "the CronJob's script"
+    second_site_check "$env_dir/backup-cronjob.yaml" "$dir" "$db"
   else
     ko "the CronJob's script (${cm#"$STACK"/}) failed:"
     tail -n 10 "$work/logs/$NAME.k8s-backup.log" | indent
   fi
+}
+
+# second_site_check CRONJOB DIR DB: the backup CronJob's second container (backup.yaml
+# backup_sites: 2), when it has one, run as the CronJob runs it (its image, env and mounts,
+# uid 10001, read-only root) on the dump the first one wrote to DIR/k8s-out, against an
+# EMULATOR of S3 on loopback (moto's server mode, PyPI `moto`; not S3): the copy must be at
+# the site and equal to the dump, read back by the host's rclone
+second_site_check() {
+  local cronjob=$1 dir=$2 db=$3 l simg="" senv=() sbackups="" screds="" sscript="" port pid rc=0 t0
+  while IFS= read -r l; do
+    case $l in
+      image=*) simg=${l#image=} ;;
+      env=*) senv+=(-e "${l#env=}") ;;
+      backups=*) sbackups=${l#backups=} ;;
+      creds=*) screds=${l#creds=} ;;
+      script=*) sscript=${l#script=} ;;
+    esac
+  done < <(python3 - "$cronjob" <<'PY'
+import sys, yaml
+pod = yaml.safe_load(open(sys.argv[1]))["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+cs = [c for c in pod["containers"] if any("second_site_copy.sh" in a for a in c.get("command") or [])]
+if cs:
+    c = cs[0]
+    print(f"image={c['image']}")
+    print(f"script={[a for a in c['command'] if a.endswith('second_site_copy.sh')][0]}")
+    for e in c.get("env") or []:
+        if "value" in e:
+            print(f"env={e['name']}={e['value']}")
+    vols = {v["name"]: v for v in pod.get("volumes") or []}
+    for m in c.get("volumeMounts") or []:
+        v = vols.get(m["name"], {})
+        if "persistentVolumeClaim" in v:
+            print(f"backups={m['mountPath']}")
+        elif "secret" in v and m["name"] == "second-site":
+            print(f"creds={m['mountPath']}")
+PY
+)
+  [[ -n $simg ]] || return 0
+  section "backup ($DB_ENGINE): the CronJob's second-site container, against an S3 emulator on loopback (moto)"
+  python3 - "$(dirname "$cronjob")/backup-script.yaml" "$dir/script/second_site_copy.sh" <<'PY' || { ko "no second_site_copy.sh in the backup ConfigMap"; return; }
+import sys, yaml
+open(sys.argv[2], "w").write(yaml.safe_load(open(sys.argv[1]))["data"]["second_site_copy.sh"])
+PY
+  local remote; remote=$(sed -nE 's/^readonly remote="(secondsite:[^"]+)"$/\1/p' "$dir/script/second_site_copy.sh")
+  [[ -n $remote ]] || { ko "second_site_copy.sh names no remote (readonly remote=\"secondsite:…\")"; return; }
+  command -v moto_server >/dev/null || { ko "moto_server is not on the PATH (.ci/install puts it into .venv)"; return; }
+  command -v rclone >/dev/null || { ko "rclone is not on the PATH (.ci/install installs it)"; return; }
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  moto_server -H 127.0.0.1 -p "$port" >"$work/logs/$NAME.moto.log" 2>&1 &
+  pid=$!
+  # the host's rclone, configured for the emulator as the script configures it
+  local hrc=(env -u AWS_CA_BUNDLE RCLONE_CONFIG=/dev/null RCLONE_CONFIG_SECONDSITE_TYPE=s3 RCLONE_CONFIG_SECONDSITE_PROVIDER=Other
+    RCLONE_CONFIG_SECONDSITE_ENDPOINT="http://127.0.0.1:$port" RCLONE_CONFIG_SECONDSITE_REGION=eu-central-1
+    RCLONE_CONFIG_SECONDSITE_ACCESS_KEY_ID=testing RCLONE_CONFIG_SECONDSITE_SECRET_ACCESS_KEY=testing rclone)
+  if ! wait_until 30 "${hrc[@]}" mkdir "${remote%%/*}"; then
+    ko "the S3 emulator (moto_server on 127.0.0.1:$port) did not take the bucket ${remote%%/*} in 30 s"
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    return
+  fi
+  mkdir -p "$dir/second-site"
+  printf testing >"$dir/second-site/access-key-id"
+  printf testing >"$dir/second-site/secret-access-key"
+  chmod 0444 "$dir/second-site/"*
+  t0=$(now)
+  # --network host: the emulator listens on the host's loopback only
+  "$DOCKER" run --rm --label "$LABEL=$RUN_ID" --network host --user 10001:10001 --read-only \
+    --tmpfs /tmp:size=64m --cap-drop ALL --security-opt no-new-privileges:true \
+    -v "$dir/script/second_site_copy.sh:$sscript:ro" -v "$dir/k8s-out:${sbackups:-/backups}:ro" \
+    ${screds:+-v "$dir/second-site:$screds:ro"} "${senv[@]}" -e SECOND_SITE_ENDPOINT="http://127.0.0.1:$port" \
+    --entrypoint sh "$simg" "$sscript" >"$work/logs/$NAME.second-site.log" 2>&1 || rc=$?
+  if ((rc != 0)); then
+    ko "the CronJob's second-site container ($simg) failed: exit $rc"
+    tail -n 10 "$work/logs/$NAME.second-site.log" | indent
+  else
+    local dump name; dump=$(find "$dir/k8s-out" -maxdepth 1 -type f -name "${db}_*.enc" | sort | tail -n 1)
+    name=$(basename "$dump")
+    if [[ $("${hrc[@]}" cat "$remote/$name" 2>/dev/null | sha256sum | cut -d' ' -f1) == $(sha256sum <"$dump" | cut -d' ' -f1) ]]; then
+      ok "the CronJob's second-site container ($simg, uid 10001, read-only root) copied $name ($(stat -c %s "$dump") bytes) to $remote: read back by the host's rclone, SHA-256 equal"
+      figure "second-site copy: $(since "$t0") s"
+    else
+      ko "the CronJob's second-site container exited 0 but $remote/$name is not the dump"
+      tail -n 10 "$work/logs/$NAME.second-site.log" | indent
+    fi
+  fi
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
 }
 
 # restore_check DIR DB KEYFILE LABEL: DIR holds one encrypted dump of DB; it decrypts (and
