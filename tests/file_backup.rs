@@ -163,6 +163,18 @@ fn the_generated_file_backup_restores_the_tree_and_runs_incrementally() {
         serde_json::from_str(&r.restic(&["snapshots", "--tag", "files", "--json"])).expect("json");
     assert_eq!(snapshots.as_array().map(Vec::len), Some(2), "{snapshots}");
 
+    // another password (a compose host whose secrets were made again) is an error naming
+    // it, and no second repository is initialised over the first
+    std::fs::write(work.join("other-password"), "another one\n").expect("write");
+    let mut cmd = r.command("sh");
+    cmd.arg(&script)
+        .env("RESTIC_PASSWORD_FILE", work.join("other-password"));
+    let out = cmd.output().expect("sh");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("does not open the repository"), "{text}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("initialising"));
+
     // the documented restore: the newest snapshot under --target, without the excluded files
     let target = work.join("restore");
     r.restic(&[

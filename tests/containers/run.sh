@@ -696,9 +696,16 @@ test_stack() {
       prof=$(cj --arg s "$job" '.services[$s].profiles[0]')
       local n_c; n_c=$("$DOCKER" ps -aq --filter "label=com.docker.compose.project=$CP" --filter "label=com.docker.compose.service=$job" | wc -l)
       check "scheduled job $job (profile $prof) was not started by up ($n_c container(s))" test "$n_c" = 0
+      # the host folders it binds that docker will create (a file backup's repository): made
+      # by this run, so removed after it (a later run would find another run's repository)
+      local made=() src
+      while IFS= read -r src; do
+        [[ -n $src && $src == /?*/* && ! -e $src ]] && made+=("$src")
+      done < <(cj --arg s "$job" '.services[$s].volumes // [] | .[] | select(.type == "bind") | .source')
       t0=$(now) rc=0
       timeout 300 "$DOCKER" compose -p "$CP" "${PROFILE_ARGS[@]}" -f "$STACK/docker-compose.yml" -f "$work/$NAME.loopback.yml" \
         --profile "$prof" run -T --rm "$job" >"$work/logs/$NAME.job-$job.log" 2>&1 || rc=$?
+      ((${#made[@]} == 0)) || rm -rf -- "${made[@]}"
       out=$(grep -v -e 'IPv4 forwarding' -e '^ Container ' "$work/logs/$NAME.job-$job.log" | tail -n 1 | cut -c1-160)
       check "docker compose --profile $prof run --rm $job: exit $rc after $(since "$t0") s (last line: $out)" test "$rc" = 0
       ((rc == 0)) || tail -n 12 "$work/logs/$NAME.job-$job.log" | indent

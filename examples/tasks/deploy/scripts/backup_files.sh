@@ -41,8 +41,15 @@ for v in "$@"; do
   [ -d "$v" ] || fail "no folder $DATA_DIR/$v (the volume of that name)"
 done
 
-# the repository, the first time
-if ! restic cat config >/dev/null 2>&1; then
+# the repository, the first time only: a wrong password or an unreachable repository is an
+# error, never a reason to initialise one (restic 0.14 to 0.17 ask "Is there a repository at
+# the following location?" when there is none)
+if ! out="$(restic cat config 2>&1 >/dev/null)"; then
+  case $out in
+    *"wrong password"*) fail "the password (RESTIC_PASSWORD_FILE) does not open the repository $RESTIC_REPOSITORY" ;;
+    *"Is there a repository at the following location?"*) ;;
+    *) fail "cannot read the repository $RESTIC_REPOSITORY: $out" ;;
+  esac
   echo "backup_files: initialising the repository $RESTIC_REPOSITORY"
   restic init
 fi
