@@ -3,6 +3,7 @@
 //! the source.
 
 mod de;
+pub mod fast;
 pub mod layer;
 mod parse;
 mod scalar;
