@@ -128,6 +128,53 @@ fn explain_refuses_files_it_does_not_generate_and_lines_past_the_end() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("there is no line 100000"));
+    // a FILE:LINE whose file does not exist says so (it was read as a config key)
+    let out = cfgen(tmp.path())
+        .args(["explain", "shop/deploy/k8s/dev/no-such.yaml:3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("there is no file `shop/deploy/k8s/dev/no-such.yaml`"),
+        "{err}"
+    );
+}
+
+/// README's `cfgen explain` example is what cfgen prints for the bundled example.
+#[test]
+fn the_readme_explain_example_is_what_cfgen_prints() {
+    let repo = crate::common::repo();
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    let section = readme
+        .split_once("### `cfgen explain`")
+        .expect("README has the explain section")
+        .1;
+    let block = section
+        .split_once("```console\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("a console block")
+        .0;
+    let mut commands = 0;
+    for example in block.split("$ ").filter(|e| !e.trim().is_empty()) {
+        let (command, expected) = example.split_once('\n').unwrap();
+        let args: Vec<&str> = command.split_whitespace().collect();
+        assert_eq!(args[0], "cfgen", "{command}");
+        let out = cfgen(&repo).args(&args[1..]).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            expected,
+            "README: $ {command}"
+        );
+        commands += 1;
+    }
+    assert_eq!(commands, 2);
 }
 
 /// Varies one value in the file and returns the 1-based lines of `rel` that change.

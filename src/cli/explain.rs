@@ -58,14 +58,12 @@ fn shown(s: &Setter) -> String {
     )
 }
 
-/// `FILE:LINE` when `what` is one: the file exists and LINE is a number.
+/// `FILE:LINE` when `what` has that shape: LINE is a number (a config key never holds a
+/// `:`). Whether FILE exists is [`explain_line`]'s to say.
 fn output_line(what: &str) -> Option<(PathBuf, usize)> {
     let (file, line) = what.rsplit_once(':')?;
     let line = line.parse().ok()?;
-    let file = PathBuf::from(file);
-    std::fs::symlink_metadata(&file)
-        .is_ok_and(|m| m.is_file())
-        .then_some((file, line))
+    Some((PathBuf::from(file), line))
 }
 
 fn explain_line(
@@ -80,6 +78,12 @@ fn explain_line(
             .push(Diagnostic::unlocated("usage", message));
         EXIT_USAGE
     };
+    if !std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file()) {
+        return Err(usage(
+            report,
+            messages::explain_missing_file(&file.display().to_string()),
+        ));
+    }
     let dir = match super::paths::find_projects(&[file.to_path_buf()]) {
         Ok(found) if found.len() == 1 => found[0].clone(),
         Ok(_) => {

@@ -136,6 +136,14 @@ pub fn explain_not_output(file: &str) -> String {
     )
 }
 
+/// `cfgen explain FILE:LINE` on a path that is not a file.
+#[must_use]
+pub fn explain_missing_file(file: &str) -> String {
+    format!(
+        "there is no file `{file}`: `cfgen explain FILE:LINE` takes a generated file's path (from the current folder) and a line number"
+    )
+}
+
 /// A header line.
 pub const EXPLAIN_HEADER: &str = "the generated header: it names the files this file read";
 /// Before each value that changes a line.
