@@ -1,0 +1,1 @@
+//! Tests of the merges and of writing patched objects back.
