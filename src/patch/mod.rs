@@ -463,6 +463,37 @@ pub fn reads(specs: &[Spec<'_>]) -> Reads {
     crate::provenance::record(|| specs.iter().for_each(Spec::note_reads)).1
 }
 
+/// An object of the patch's name but another kind, when there is one: the
+/// Rollout a blue-green release renders instead of a Deployment first, then
+/// the kind spelled closest.
+fn same_name(spec: &Spec<'_>, names: &[String]) -> Option<String> {
+    let Target::Object(kind, name) = spec.target else {
+        return None;
+    };
+    let suffix = format!("/{}`", name.peek());
+    let kind_of = |n: &String| {
+        n.trim_start_matches('`')
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    names
+        .iter()
+        .filter(|n| n.ends_with(&suffix))
+        .max_by(|a, b| {
+            let score = |n: &String| {
+                let k = kind_of(n);
+                let rollout = kind.peek() == "Deployment" && k == "Rollout";
+                (rollout, strsim::jaro_winkler(kind.peek(), &k))
+            };
+            let (ra, sa) = score(a);
+            let (rb, sb) = score(b);
+            ra.cmp(&rb).then(sa.total_cmp(&sb))
+        })
+        .cloned()
+}
+
 /// The first patch that matched no object of this run, as an error.
 ///
 /// # Errors
@@ -510,7 +541,8 @@ pub fn unmatched(
         names.sort();
         names.dedup();
         let shown = spec.shown();
-        let closest = crate::diagnostics::closest(&shown, names.iter().map(String::as_str));
+        let closest = same_name(spec, &names)
+            .or_else(|| crate::diagnostics::closest(&shown, names.iter().map(String::as_str)));
         let some: Vec<String> = names.iter().take(5).cloned().collect();
         return Err(Box::new(
             Diagnostic::error(
