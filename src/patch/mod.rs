@@ -74,9 +74,7 @@ impl Spec<'_> {
     /// Notes every value of the patch as read.
     fn note_reads(&self) {
         let file = FileKind::Manifest.id();
-        let note = |span: Span| {
-            let _ = *Tracked::from_input((), Origin::Input(file, span));
-        };
+        let note = |span: Span| crate::provenance::note_input(Origin::Input(file, span));
         match self.target {
             Target::Object(kind, name) => {
                 let _ = (kind.as_str(), name.as_str());
