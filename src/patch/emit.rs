@@ -100,14 +100,18 @@ impl<'a> Text<'a> {
                     if let Some(e) = entry {
                         self.comments(out, e.key_span.start, ind, floor);
                     }
-                    self.value(out, &key_text(key), val, ind);
+                    let inner_floor =
+                        entry.map_or(NO_COMMENTS, |e| self.next_line(e.key_span.start));
+                    self.value(out, &key_text(key), val, ind, inner_floor);
                 }
             }
         }
     }
 
     /// `head: value` for a value written fresh (`head` is a key, or `-`).
-    fn value(&self, out: &mut String, head: &str, val: &Val<'_>, ind: usize) {
+    /// `floor`: the first offset a comment above the first item of a list
+    /// may start at.
+    fn value(&self, out: &mut String, head: &str, val: &Val<'_>, ind: usize, floor: usize) {
         let item = head == "-";
         let sep = if item { " " } else { ": " };
         match fresh(val) {
@@ -133,8 +137,20 @@ impl<'a> Text<'a> {
             }
             Fresh::Seq(items) => {
                 push_line(out, ind, &format!("{head}:"));
+                let mut floor = floor;
                 for item in &items {
-                    self.value(out, "-", item, ind + 2);
+                    let orig = match item {
+                        Val::Orig(node) | Val::Map(Some(node), _) => Some(*node),
+                        _ => None,
+                    };
+                    if let Some(node) = orig {
+                        self.item_comments(out, node.span.start, ind + 2, floor);
+                    }
+                    self.value(out, "-", item, ind + 2, NO_COMMENTS);
+                    // the next item's comments start after this one
+                    floor = orig.map_or(NO_COMMENTS, |n| {
+                        self.next_line(n.span.end.saturating_sub(1).max(n.span.start))
+                    });
                 }
             }
         }
@@ -147,6 +163,23 @@ impl<'a> Text<'a> {
         if start < line {
             let col = key_start - line;
             out.push_str(&shift(&self.text[start..line], col, ind));
+        }
+    }
+
+    /// The comment lines above the dash of a rendered list item whose value
+    /// starts at `start`, down to `floor`.
+    fn item_comments(&self, out: &mut String, start: usize, ind: usize, floor: usize) {
+        let line = self.line_start(start);
+        let before = &self.text[line..start];
+        let dash = before.trim_start_matches(' ');
+        if floor == NO_COMMENTS || !dash.starts_with('-') || !dash[1..].trim().is_empty() {
+            return;
+        }
+        let col = before.len() - dash.len();
+        // the dash's column stands for the key's: the same walk as for an entry
+        let first = self.comment_start(line + col, floor);
+        if first < line {
+            out.push_str(&shift(&self.text[first..line], col, ind));
         }
     }
 

@@ -109,3 +109,18 @@ fn a_flow_mapping_entry_is_copied_alone() {
     let text = written("a: { b: 1, c: 2 }\n", "a: { c: 3 }\n", Mode::Merge);
     assert_eq!(text, "a:\n  b: 1\n  c: 3\n");
 }
+
+#[test]
+fn the_comments_above_the_items_of_a_merged_list_are_kept() {
+    let target = "volumes:\n  # temporary files\n  - name: tmp\n    emptyDir: {}\n\n  # the secrets\n  - name: secrets\n    secret: { secretName: s }\nafter: 1\n";
+    let patch = "volumes:\n  - name: cache\n    emptyDir: { medium: Memory }\n";
+    assert_eq!(
+        written(target, patch, Mode::Strategic),
+        "volumes:\n  # temporary files\n  - name: tmp\n    emptyDir: {}\n\n  # the secrets\n  - name: secrets\n    secret: { secretName: s }\n  - name: cache\n    emptyDir:\n      medium: Memory\nafter: 1\n"
+    );
+    // a merge patch replaces the list: its comments go with it
+    assert_eq!(
+        written(target, patch, Mode::Merge),
+        "volumes:\n  - name: cache\n    emptyDir:\n      medium: Memory\nafter: 1\n"
+    );
+}
