@@ -61,8 +61,10 @@ fn render(project: &Project, renderer: &Renderer, rel: &str) -> Option<(Artifact
         .artifacts
         .into_iter()
         .find(|a| a.path == rel)?;
-    let text = renderer.render(&artifact).ok()?;
-    Some((artifact, text))
+    // as built: with the patches of cfgen.yaml applied (their values are read too)
+    let specs = crate::patch::specs(project).ok()?;
+    let rendered = crate::generate::render_patched(project, &specs, &artifact, renderer).ok()?;
+    Some((rendered.artifact, rendered.text))
 }
 
 /// Whether line `index` (0-based) of `old` is unchanged in `new`.

@@ -74,18 +74,66 @@ pub struct Output {
     pub reads: crate::provenance::Reads,
 }
 
-/// Renders one artifact and verifies the result.
-fn render_and_verify(
+/// An artifact rendered with the patches of cfgen.yaml applied.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The artifact; a patched one's reads (and so its `# Source:` header)
+    /// include the patches' values.
+    pub artifact: plan::Artifact,
+    /// Its text.
+    pub text: String,
+    /// The patches it took ([`crate::patch::Spec::index`]).
+    pub patched: Vec<usize>,
+}
+
+/// Renders one artifact and applies the patches that target it.
+///
+/// # Errors
+/// A template fault, or a patch that cannot apply (located in cfgen.yaml).
+pub fn render_patched(
+    project: &Project,
+    specs: &[crate::patch::Spec<'_>],
     artifact: &plan::Artifact,
     renderer: &Renderer,
-) -> Result<String, Box<Diagnostic>> {
-    let text = renderer.render(artifact).map_err(|e| {
-        Box::new(
-            Diagnostic::unlocated("render", e.message(&artifact.path))
-                .with_help(messages::template_fault_help(e.overridden)),
-        )
-    })?;
-    crate::verify::verify(artifact, &text).map_err(|detail| {
+) -> Result<Rendered, Box<Diagnostic>> {
+    let render = |artifact: &plan::Artifact| {
+        renderer.render(artifact).map_err(|e| {
+            Box::new(
+                Diagnostic::unlocated("render", e.message(&artifact.path))
+                    .with_help(messages::template_fault_help(e.overridden)),
+            )
+        })
+    };
+    let text = render(artifact)?;
+    let Some(applied) = crate::patch::apply(project, specs, artifact, &text)? else {
+        return Ok(Rendered {
+            artifact: artifact.clone(),
+            text,
+            patched: Vec::new(),
+        });
+    };
+    // The header names the patches' file too: render it again with their reads.
+    let mut artifact = artifact.clone();
+    artifact.reads.extend(&applied.reads);
+    artifact.sources = plan::sources(project, &artifact.reads);
+    let text = render(&artifact)?;
+    let applied = crate::patch::apply(project, specs, &artifact, &text)?.unwrap_or(applied);
+    Ok(Rendered {
+        artifact,
+        text: applied.text,
+        patched: applied.applied,
+    })
+}
+
+/// Renders one artifact, patches it and verifies the result.
+fn render_and_verify(
+    project: &Project,
+    specs: &[crate::patch::Spec<'_>],
+    artifact: &plan::Artifact,
+    renderer: &Renderer,
+) -> Result<Rendered, Box<Diagnostic>> {
+    let rendered = render_patched(project, specs, artifact, renderer)?;
+    crate::verify::verify(artifact, &rendered.text).map_err(|detail| {
         Box::new(
             Diagnostic::unlocated("verify", messages::verify_failed(&artifact.path, &detail))
                 .with_help(messages::template_fault_help(
@@ -93,7 +141,7 @@ fn render_and_verify(
                 )),
         )
     })?;
-    Ok(text)
+    Ok(rendered)
 }
 
 /// Plans, renders and verifies a project's artifacts.
@@ -108,6 +156,7 @@ pub fn generate(
     selection: &Selection,
 ) -> Result<Output, Box<Diagnostic>> {
     let plan = plan::plan(project);
+    let specs = crate::patch::specs(project)?;
     let wanted: Vec<&plan::Artifact> = plan
         .artifacts
         .iter()
@@ -115,9 +164,24 @@ pub fn generate(
         .collect();
     // Artifacts are independent: render and verify them on every core (inline
     // when this project is itself one of many being built in parallel).
-    let rendered = crate::parallel::map(&wanted, |artifact| render_and_verify(artifact, renderer));
+    let rendered = crate::parallel::map(&wanted, |artifact| {
+        render_and_verify(project, &specs, artifact, renderer)
+    });
+    let rendered = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let applied: std::collections::BTreeSet<usize> = rendered
+        .iter()
+        .flat_map(|r| r.patched.iter().copied())
+        .collect();
+    let texts: Vec<(&plan::Artifact, &str)> = wanted
+        .iter()
+        .zip(&rendered)
+        .map(|(a, r)| (*a, r.text.as_str()))
+        .collect();
+    crate::patch::unmatched(project, &specs, &texts, &applied)?;
+    let mut reads = plan.reads;
+    reads.extend(&crate::patch::reads(&specs));
     let mut files = BTreeMap::new();
-    for (artifact, text) in wanted.iter().zip(rendered) {
+    for (artifact, rendered) in wanted.iter().zip(rendered) {
         // `--out DIR` holds everything: the repository-root workflow goes to its
         // `.github/workflows/` (the user's own choice of folder, trusted as given).
         let path = match (out_dir, plan::repository::split_root_path(&artifact.path)) {
@@ -127,7 +191,7 @@ pub fn generate(
         files.insert(
             path,
             GeneratedFile {
-                text: text?,
+                text: rendered.text,
                 executable: artifact.executable,
             },
         );
@@ -136,6 +200,6 @@ pub fn generate(
         out_dir: out_dir.map_or(plan.out_dir, Path::to_path_buf),
         files,
         selection: selection.clone(),
-        reads: plan.reads,
+        reads,
     })
 }

@@ -22,6 +22,7 @@ pub mod load;
 pub mod messages;
 pub mod model;
 pub mod parallel;
+pub mod patch;
 pub mod plan;
 pub mod provenance;
 pub mod render;

@@ -234,6 +234,12 @@ pub(crate) fn set_current(origin: Origin) {
     CURRENT.with(|c| c.set(origin));
 }
 
+/// Notes a read of the value at `origin` that is read from the loaded tree
+/// rather than through a [`Tracked`] (the values of a patch).
+pub(crate) fn note_input(origin: Origin) {
+    note(origin);
+}
+
 fn note(origin: Origin) {
     if let Origin::Input(..) = origin {
         RECORDS.with(|r| {

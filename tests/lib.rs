@@ -14,6 +14,7 @@ mod hardening;
 mod init;
 mod logship;
 mod machines;
+mod patches;
 mod people;
 mod release_flow;
 mod robust;

@@ -10,6 +10,8 @@ use crate::load::LoadErrorKind;
 
 mod layers;
 pub use layers::*;
+mod patch;
+pub use patch::*;
 
 /// The line appended to internal errors.
 pub const PLEASE_REPORT: &str =

@@ -237,7 +237,7 @@ pub(crate) fn view_of(project: &Project, path: &str) -> serde_json::Value {
 
 /// The files `reads` came from ([`Project::file_of`]): each base file once, in
 /// file order, then each overlay file once, in layer order.
-fn sources(project: &Project, reads: &Reads) -> Vec<String> {
+pub(crate) fn sources(project: &Project, reads: &Reads) -> Vec<String> {
     let mut files: Vec<(
         u16,
         provenance::FileId,

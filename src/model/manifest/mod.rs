@@ -9,6 +9,7 @@
 mod accept;
 mod backup;
 mod delivery;
+mod patch;
 mod release;
 pub mod v1;
 mod workload;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use accept::{Accept, WarningCode};
 pub use backup::{BackupSites, S3Site, SecondSite};
 pub use delivery::{DEFAULT_GATEWAY_CLASS, DEFAULT_PROXY_NAMESPACE, Routing, RoutingApi, Workflow};
+pub use patch::{Patch, PatchTarget};
 pub use release::{ArgoCd, Release, Strategy};
 pub use workload::{
     Autoscale, Cache, CacheEngine, Concurrency, DataVolume, Database, DatabaseEngine, Dependencies,
@@ -117,6 +119,9 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "FileBackupTarget")]
     pub file_backup: Option<FileBackupTarget>,
+    /// Changes to generated objects, applied in order to every environment's (see `Patch`); an environment's own `patches` come after these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patches: Vec<Patch>,
 }
 
 fn is_default_release(r: &Release) -> bool {
@@ -265,6 +270,9 @@ pub struct Environment {
     /// Environment variables in this environment, over the project's `env`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<EnvName, Tracked<EnvValue>>,
+    /// Changes to this environment's generated Kubernetes objects (`k8s/<env>/`), applied after the project's `patches` (see `Patch`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patches: Vec<Patch>,
 }
 
 /// An artifact family.

@@ -258,6 +258,7 @@ impl Manifest {
                         replicas: e.replicas,
                         processes: BTreeMap::new(),
                         env: BTreeMap::new(),
+                        patches: Vec::new(),
                     };
                     (env_name, env)
                 })
@@ -266,6 +267,7 @@ impl Manifest {
             output: self.output,
             workflow: None,
             routing: None,
+            patches: Vec::new(),
         }
     }
 }
