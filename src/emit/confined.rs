@@ -252,11 +252,23 @@ impl Dir {
         let Some((dir, name)) = self.parent_of(rel, false)? else {
             return Ok(None);
         };
-        match rustix::fs::statat(&dir.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
+        dir.stat_here(name, rel)
+    }
+
+    /// [`Self::stat`] of the entry `name` of this folder (`shown` in refusals).
+    ///
+    /// # Errors
+    /// When something other than a regular file is there, or on I/O failure.
+    pub fn stat_here(
+        &self,
+        name: &str,
+        shown: &str,
+    ) -> Result<Option<super::stamp::Stamp>, Refusal> {
+        match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(st) => match Kind::of(FileType::from_raw_mode(st.st_mode)) {
                 Kind::File => Ok(Some(super::stamp::Stamp::of(&st))),
                 found => Err(Refusal::NotRegular {
-                    path: rel.to_owned(),
+                    path: shown.to_owned(),
                     found,
                 }),
             },

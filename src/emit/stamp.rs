@@ -151,13 +151,14 @@ pub fn verify(folder: &Folder, tracked: &[Tracked], made: [i64; 2]) -> Verified 
     }
     let mut found = Vec::with_capacity(tracked.len());
     let mut refreshed = false;
+    let mut opened = std::collections::HashMap::new();
     for t in tracked {
         if Folder::is_root_file(&t.path)
             && !matches!(folder.root_leftovers(&t.path), Ok(l) if l.is_empty())
         {
             return Verified::Doubt;
         }
-        let Ok(Some(stamp)) = folder.at(&dir, &t.path, Op::Read, |d, r| d.stat(r)) else {
+        let Some(stamp) = status(folder, &dir, &mut opened, &t.path) else {
             return Verified::Doubt;
         };
         if stamp == t.stamp && !t.stamp.racy(made) {
@@ -186,4 +187,23 @@ pub fn verify(folder: &Folder, tracked: &[Tracked], made: [i64; 2]) -> Verified 
         });
     }
     Verified::Same(found, refreshed)
+}
+
+/// The status of the regular file at `rel`, opening each folder below `dir` once (kept in
+/// `opened`); `None` when it is absent, not a regular file, or cannot be read.
+fn status(
+    folder: &Folder,
+    dir: &super::confined::Dir,
+    opened: &mut std::collections::HashMap<String, Option<super::confined::Dir>>,
+    rel: &str,
+) -> Option<Stamp> {
+    if Folder::is_root_file(rel) {
+        return folder.at(dir, rel, Op::Read, |d, r| d.stat(r)).ok()?;
+    }
+    let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let sub = opened.entry(parent.to_owned()).or_insert_with(|| {
+        let parts: Vec<&str> = parent.split('/').filter(|p| !p.is_empty()).collect();
+        dir.descend(&parts, false).ok().flatten()
+    });
+    sub.as_ref()?.stat_here(name, rel).ok()?
 }
