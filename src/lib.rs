@@ -10,8 +10,12 @@
 //! 6. [`verify`]: each output checked in-process;
 //! 7. [`emit`]: atomic writes, or check/diff against what is on disk.
 //!
+//! [`cache`] lets a build skip stages 2–6 for a project whose inputs and output are as
+//! an earlier run of the same cfgen recorded them.
+//!
 //! Problems at any stage are [`diagnostics::Diagnostic`]s, worded in [`messages`].
 
+pub mod cache;
 pub mod cli;
 pub mod diagnostics;
 pub mod discover;

@@ -16,6 +16,7 @@ fn cfgen(dir: &Path) -> Command {
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
         .env("COLUMNS", "80")
+        .env("CFGEN_NO_CACHE", "1")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("GITHUB_ACTIONS");
     cmd
@@ -167,6 +168,7 @@ fn output_and_messages_do_not_depend_on_the_core_count() {
             .args(args)
             .current_dir(dir)
             .env("NO_COLOR", "1")
+            .env("CFGEN_NO_CACHE", "1")
             .env("COLUMNS", "80")
             .output()
             .expect("taskset and cfgen run");

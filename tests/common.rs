@@ -100,6 +100,10 @@ pub fn cfgen(dir: &Path) -> std::process::Command {
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
         .env("COLUMNS", "80")
+        // Every run takes the full path: no test shares a cache with another or with the
+        // user (tests/cache.rs gives each of its runs a cache folder of its own).
+        .env("CFGEN_NO_CACHE", "1")
+        .env_remove("CFGEN_CACHE_DIR")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("FORCE_COLOR")
         .env_remove("COMPLETE")

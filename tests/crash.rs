@@ -110,6 +110,7 @@ fn sigkill_at_random_points_of_a_50_project_build_is_repaired_by_the_next_build(
         let delay = full * u32::try_from(fraction).unwrap() / 100;
         let mut child = Command::new(env!("CARGO_BIN_EXE_cfgen"))
             .args(["build", "."])
+            .env("CFGEN_NO_CACHE", "1")
             .current_dir(tmp.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -167,6 +168,7 @@ fn concurrent_builds_of_one_project_are_serialised_and_both_succeed() {
                 .args(["build", "p"])
                 .current_dir(tmp.path())
                 .env("NO_COLOR", "1")
+                .env("CFGEN_NO_CACHE", "1")
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()

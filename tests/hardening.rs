@@ -30,6 +30,7 @@ pub fn cfgen(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("CFGEN_NO_CACHE", "1")
         .env("COLUMNS", "1000")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

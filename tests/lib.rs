@@ -1,6 +1,7 @@
 //! cfgen's integration tests: one binary, one module per feature.
 
 mod build;
+mod cache;
 mod cli;
 mod common;
 mod crash;

@@ -20,6 +20,7 @@ fn a_closed_pipe_ends_the_output_quietly() {
         let out = std::process::Command::new("bash")
             .args(["-c", &script])
             .env("CFGEN", env!("CARGO_BIN_EXE_cfgen"))
+            .env("CFGEN_NO_CACHE", "1")
             .current_dir(tmp.path())
             .env("NO_COLOR", "1")
             .output()

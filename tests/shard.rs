@@ -10,6 +10,7 @@ fn cfgen(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cfgen"));
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("CFGEN_NO_CACHE", "1")
         .env("COLUMNS", "80");
     cmd
 }

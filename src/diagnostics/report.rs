@@ -20,6 +20,9 @@ pub struct RunReport {
     pub diagnostics: Vec<Diagnostic>,
     /// Each project, in path order.
     pub projects: Vec<ProjectReport>,
+    /// With the incremental-build cache in use (`build`, `diff`): how many projects were
+    /// replayed from it instead of validated and rendered.
+    pub replayed: Option<usize>,
 }
 
 /// One project's part of a run.

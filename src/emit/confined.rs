@@ -86,6 +86,8 @@ pub struct Found {
     pub mode: u32,
     /// Whether the file was longer than the cap.
     pub truncated: bool,
+    /// Its status, taken on the open file before its bytes were read.
+    pub stamp: super::stamp::Stamp,
 }
 
 /// An open folder; paths below it are `/`-separated and checked by the caller.
@@ -237,7 +239,42 @@ impl Dir {
             bytes,
             mode: st.st_mode & 0o7777,
             truncated,
+            stamp: super::stamp::Stamp::of(&st),
         }))
+    }
+
+    /// The status of the regular file at `rel` without opening it (no link followed on
+    /// the way); `None` when absent.
+    ///
+    /// # Errors
+    /// When something other than a regular file is there, or on I/O failure.
+    pub fn stat(&self, rel: &str) -> Result<Option<super::stamp::Stamp>, Refusal> {
+        let Some((dir, name)) = self.parent_of(rel, false)? else {
+            return Ok(None);
+        };
+        dir.stat_here(name, rel)
+    }
+
+    /// [`Self::stat`] of the entry `name` of this folder (`shown` in refusals).
+    ///
+    /// # Errors
+    /// When something other than a regular file is there, or on I/O failure.
+    pub fn stat_here(
+        &self,
+        name: &str,
+        shown: &str,
+    ) -> Result<Option<super::stamp::Stamp>, Refusal> {
+        match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => match Kind::of(FileType::from_raw_mode(st.st_mode)) {
+                Kind::File => Ok(Some(super::stamp::Stamp::of(&st))),
+                found => Err(Refusal::NotRegular {
+                    path: shown.to_owned(),
+                    found,
+                }),
+            },
+            Err(rustix::io::Errno::NOENT) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Writes `bytes` with `mode` to `rel` through a temporary file in the

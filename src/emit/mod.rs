@@ -22,6 +22,7 @@
 mod confined;
 mod lock;
 pub mod record;
+pub mod stamp;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -471,6 +472,28 @@ pub struct Comparison {
     record: Record,
 }
 
+impl Comparison {
+    /// Whether the folder already holds exactly `output` (the comparison it was made
+    /// from) and a later comparison of the same output would find nothing at all: no
+    /// change, nothing adopted, kept, foreign or refused, and no listed path of the run's
+    /// selection that it does not generate (a file appearing there would be pruned or kept),
+    /// and a `.cfgen-manifest` that a write would leave as it is.
+    #[must_use]
+    pub fn clean(&self, output: &Output) -> bool {
+        self.changes.is_empty()
+            && self.foreign.is_empty()
+            && self.adopted.is_empty()
+            && self.kept.is_empty()
+            && self.bad_entries.is_empty()
+            && self
+                .record
+                .entries
+                .keys()
+                .all(|rel| output.files.contains_key(rel) || !output.selection.owns(rel))
+            && self.manifest_text == final_listing(output, &self.record)
+    }
+}
+
 /// Why a listed file is not pruned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeptBecause {
@@ -704,6 +727,35 @@ pub struct Summary {
     pub swept: usize,
 }
 
+/// The manifest entries of `output`'s files.
+fn generated_entries(output: &Output) -> BTreeMap<&str, Entry> {
+    output
+        .files
+        .iter()
+        .map(|(rel, file)| {
+            (
+                rel.as_str(),
+                Entry {
+                    hashes: vec![record::hash(file.text.as_bytes())],
+                    mode: Some(mode_of(file.executable)),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The `.cfgen-manifest` a write of `output` leaves over `record`: the generated files,
+/// and the entries of what a narrowed run does not own (nor rebuild).
+fn final_listing(output: &Output, record: &Record) -> String {
+    let mut listed = generated_entries(output);
+    for (rel, entry) in &record.entries {
+        if !output.selection.owns(rel) {
+            listed.entry(rel.as_str()).or_insert_with(|| entry.clone());
+        }
+    }
+    record::format(listed.iter().map(|(p, e)| (*p, e)))
+}
+
 fn write_record(dir: &Dir, folder: &Folder, text: &str) -> Result<(), EmitError> {
     dir.write(MANIFEST_NAME, text.as_bytes(), 0o644)
         .map_err(|r| folder.refusal(Op::Write, MANIFEST_NAME, r))?;
@@ -733,19 +785,7 @@ pub fn write(
             summary.swept += 1;
         }
     }
-    let generated: BTreeMap<&str, Entry> = output
-        .files
-        .iter()
-        .map(|(rel, file)| {
-            (
-                rel.as_str(),
-                Entry {
-                    hashes: vec![record::hash(file.text.as_bytes())],
-                    mode: Some(mode_of(file.executable)),
-                },
-            )
-        })
-        .collect();
+    let generated = generated_entries(output);
     let writes = comparison.changes.iter().any(|c| {
         matches!(
             c,
@@ -801,14 +841,7 @@ pub fn write(
             Change::Leftover(_) => {}
         }
     }
-    let mut listed: BTreeMap<&str, Entry> = generated;
-    // A narrowed run keeps the entries of what it does not own (nor rebuild).
-    for (rel, entry) in &comparison.record.entries {
-        if !output.selection.owns(rel) {
-            listed.entry(rel.as_str()).or_insert_with(|| entry.clone());
-        }
-    }
-    let text = record::format(listed.iter().map(|(p, e)| (*p, e)));
+    let text = final_listing(output, &comparison.record);
     let (_, current) = read_record(dir, folder)?;
     if current != text {
         write_record(dir, folder, &text)?;

@@ -624,7 +624,14 @@ pub fn run_summary(report: &crate::diagnostics::report::RunReport) -> String {
             if errors == 0 { "valid" } else { "invalid" }
         ),
     };
-    format!("{head}; {tail}")
+    match report.replayed {
+        Some(replayed) => format!(
+            "{head}; {tail}; {} rendered, {} from the cache",
+            thousands(projects - replayed),
+            thousands(replayed)
+        ),
+        None => format!("{head}; {tail}"),
+    }
 }
 
 /// The unused-value count when the list is not asked for.

@@ -19,6 +19,7 @@ def main() -> None:
         shutil.rmtree(dest)
     manifest = (EXAMPLE / "cfgen.yaml").read_text(encoding="utf-8")
     kube = (EXAMPLE / "config/deployment/kubernetes.yaml").read_text(encoding="utf-8")
+    scripts = (EXAMPLE / "config/deployment/scripts.yaml").read_text(encoding="utf-8")
     for i in range(count):
         project = dest / f"svc-{i:04d}"
         shutil.copytree(EXAMPLE / "config", project / "config")
@@ -35,6 +36,11 @@ def main() -> None:
         (project / "cfgen.yaml").write_text(text, encoding="utf-8")
         (project / "config/deployment/kubernetes.yaml").write_text(
             kube.replace("replicas: 3", f"replicas: {3 + i % 4}"), encoding="utf-8"
+        )
+        # The deploy steps name the project's Rollout (`<name>-app`).
+        (project / "config/deployment/scripts.yaml").write_text(
+            scripts.replace("deployment/ecommerce-app", f"deployment/{name}-app"),
+            encoding="utf-8",
         )
 
 

@@ -29,6 +29,8 @@ if [[ -z "${CFGEN:-}" ]]; then
   (cd "$root" && CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-1}" cargo build --release --locked -q)
 fi
 cfgen="${CFGEN:-$root/target/release/cfgen}"
+# Like for like: cfgen renders every time, as Pkl and Helm do (no incremental cache).
+export CFGEN_NO_CACHE=1
 cold_runs="${COLD_RUNS:-$runs}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

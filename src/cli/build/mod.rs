@@ -1,18 +1,22 @@
 //! `cfgen build [PATH…]` and `cfgen diff [PATH…]`.
 
+mod cached;
+mod collisions;
+mod files;
+
 use std::path::PathBuf;
 
 use super::console::Console;
 use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, OutputArgs, output};
 use crate::diagnostics::Diagnostic;
-use crate::diagnostics::report::{Files, ProjectReport, RunReport, Stale, Unused};
-use crate::emit::{self, Change};
+use crate::diagnostics::report::{Files, ProjectReport, RunReport, Unused};
+use crate::emit;
 use crate::generate::{Output, generate};
-use crate::load::SourceFile;
 use crate::messages;
 use crate::model::manifest::Target;
 use crate::render::Renderer;
 use crate::validate::check_project;
+use files::{bad_entries, emit_failure, files_of, kept};
 
 /// Arguments of `cfgen build` and `cfgen diff`.
 #[derive(Debug, clap::Args)]
@@ -44,6 +48,11 @@ pub struct BuildArgs {
     /// of each project's path, for a CI matrix of N jobs.
     #[arg(long, value_name = "K/N", value_parser = super::shard::parse)]
     pub shard: Option<super::shard::Shard>,
+    /// Validate and render every project, ignoring the incremental-build cache in the
+    /// user's cache folder (`CFGEN_CACHE_DIR`, else `$XDG_CACHE_HOME/cfgen`, else
+    /// `~/.cache/cfgen`); the cache is then neither read nor written.
+    #[arg(long, env = "CFGEN_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_cache: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -82,6 +91,12 @@ struct ProjectResult {
     /// Where errors about the repository-root workflow point: the manifest's
     /// `workflow.repository_root`, or its `name` (the workflow is `<name>-deploy.yml`).
     anchor: Option<(crate::load::Source, crate::load::Span)>,
+    /// The manifest's `output` value.
+    output_value: String,
+    /// Replayed from the cache: nothing was validated or rendered.
+    hit: Option<cached::Hit>,
+    /// Took the full path; what recording its result in the cache needs.
+    pending: Option<cached::Pending>,
 }
 
 /// Validates, plans, renders, verifies and compares one project (no writes).
@@ -102,12 +117,16 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
         usage_error: None,
         output: None,
         anchor: None,
+        output_value: String::new(),
+        hit: None,
+        pending: None,
     };
     let Some(project) = outcome.project else {
         return result;
     };
     let manifest = &project.config.manifest;
     result.report.name = Some(manifest.name.peek().to_string());
+    result.output_value = manifest.output.to_string();
     let keys: &[&str] = if manifest
         .workflow
         .as_ref()
@@ -194,174 +213,6 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
     result
 }
 
-/// The diagnostic of an emit failure, and whether it is an I/O failure (exit 2)
-/// rather than a refusal of what the folder holds (exit 1).
-fn emit_failure(e: &emit::EmitError) -> (Diagnostic, bool) {
-    match e {
-        emit::EmitError::Io { .. } => (Diagnostic::unlocated("io", e.message()), true),
-        emit::EmitError::NotRegular { .. } => (
-            Diagnostic::unlocated("emit::not-regular", e.message())
-                .with_help(messages::NOT_REGULAR_OUTPUT_HELP),
-            false,
-        ),
-        emit::EmitError::Outside { .. } => {
-            (Diagnostic::unlocated("emit::outside", e.message()), false)
-        }
-    }
-}
-
-/// The diagnostics of manifest lines cfgen refuses to act on.
-fn bad_entries(folder: &emit::Folder, comparison: &emit::Comparison) -> Vec<Diagnostic> {
-    if comparison.bad_entries.is_empty() {
-        return Vec::new();
-    }
-    let source = SourceFile::new(
-        folder.shown().join(emit::MANIFEST_NAME),
-        comparison.manifest_text.clone(),
-    );
-    comparison
-        .bad_entries
-        .iter()
-        .map(|b| {
-            Diagnostic::error(
-                "emit::manifest-entry",
-                messages::bad_manifest_entry(&b.path, b.reason),
-                &source,
-                b.span,
-            )
-            .with_label(messages::BAD_MANIFEST_ENTRY_LABEL)
-            .with_help(messages::BAD_MANIFEST_ENTRY_HELP)
-        })
-        .collect()
-}
-
-/// The warnings of listed files cfgen no longer generates and leaves in place.
-fn kept(folder: &emit::Folder, comparison: &emit::Comparison) -> Vec<Diagnostic> {
-    comparison
-        .kept
-        .iter()
-        .map(|(rel, why)| {
-            let why = match why {
-                emit::KeptBecause::Changed => messages::KEPT_CHANGED.to_owned(),
-                emit::KeptBecause::NoHash => messages::KEPT_NO_HASH.to_owned(),
-                emit::KeptBecause::NotRegular(kind) => format!("it is {}", kind.words()),
-            };
-            let path = path_in(folder, rel);
-            Diagnostic {
-                severity: crate::diagnostics::Severity::Warning,
-                ..Diagnostic::unlocated("emit::kept", messages::kept(&path, &why))
-            }
-        })
-        .collect()
-}
-
-/// The shown path of `rel` in `folder`.
-fn path_in(folder: &emit::Folder, rel: &str) -> String {
-    rel.split('/')
-        .fold(folder.shown(), |p, c| p.join(c))
-        .display()
-        .to_string()
-}
-
-/// One change as a unified diff, and its name in the report.
-fn change_text(output: &Output, change: &Change) -> (String, &'static str, String) {
-    match change {
-        Change::Added(rel) => (
-            rel.clone(),
-            "added",
-            similar::TextDiff::from_lines("", output.files[rel].text.as_str())
-                .unified_diff()
-                .header("/dev/null", &format!("b/{rel}"))
-                .to_string(),
-        ),
-        Change::Modified(rel, diff) => (rel.clone(), "modified", diff.clone()),
-        Change::Mode {
-            path,
-            found,
-            wanted,
-        } => (
-            path.clone(),
-            "mode",
-            format!("--- a/{path}\n+++ b/{path}\n(mode {found:03o} -> {wanted:03o})\n"),
-        ),
-        Change::Removed(rel) => (
-            rel.clone(),
-            "pruned",
-            format!("--- a/{rel}\n+++ /dev/null\n(pruned: no longer generated)\n"),
-        ),
-        Change::Leftover(rel) => (
-            rel.clone(),
-            "leftover",
-            format!(
-                "--- a/{rel}\n+++ /dev/null\n(removed: a temporary file an interrupted build left)\n"
-            ),
-        ),
-    }
-}
-
-/// The files of a comparison: what is unchanged, adopted and kept, and (when
-/// not writing) what is stale, with the diff and, with `--check`, one error per stale file.
-fn files_of(
-    output: &Output,
-    folder: &emit::Folder,
-    comparison: &emit::Comparison,
-    project: &mut ProjectReport,
-    stale_is_error: bool,
-    writing: bool,
-) {
-    let changed: std::collections::BTreeSet<&str> = comparison
-        .changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::Added(p) | Change::Modified(p, _) | Change::Mode { path: p, .. } => {
-                Some(p.as_str())
-            }
-            _ => None,
-        })
-        .collect();
-    let mut files = Files {
-        unchanged: output
-            .files
-            .keys()
-            .filter(|k| !changed.contains(k.as_str()))
-            .cloned()
-            .collect(),
-        adopted: comparison.adopted.clone(),
-        kept: comparison.kept.iter().map(|(p, _)| p.clone()).collect(),
-        ..Files::default()
-    };
-    for change in &comparison.changes {
-        let (rel, kind, diff) = change_text(output, change);
-        if writing {
-            match kind {
-                "added" | "modified" => files.written.push(rel),
-                "mode" => files.modes_repaired.push(rel),
-                "pruned" => files.pruned.push(rel),
-                _ => files.swept.push(rel),
-            }
-            continue;
-        }
-        project.diff.push_str(&diff);
-        if stale_is_error {
-            let shown = path_in(folder, &rel);
-            project.diagnostics.push(
-                Diagnostic::error(
-                    output::STALE,
-                    messages::stale_file(&shown, kind),
-                    &SourceFile::new(&shown, String::new()),
-                    crate::load::Span::new(0, 0),
-                )
-                .with_help(messages::STALE_FILE_HELP),
-            );
-        }
-        files.stale.push(Stale {
-            path: rel,
-            change: kind,
-        });
-    }
-    project.files = Some(files);
-}
-
 /// Runs the command.
 pub fn run(args: &BuildArgs, mode: Mode, console: &Console) -> i32 {
     let mut report = RunReport {
@@ -395,16 +246,6 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
             return EXIT_USAGE;
         }
     };
-    // Compile, on another core while this one loads the first project, the
-    // config schemas of the files the first project has (last file first,
-    // meeting this thread, which checks from the first). Every other schema,
-    // the vendored compose and workflow ones included, compiles on first use:
-    // a project without policy files or without those targets (the
-    // like-for-like benchmark's) never pays for them (BENCHMARKS.md).
-    if let Some(first) = projects.first() {
-        let first = first.clone();
-        std::thread::spawn(move || crate::validate::schema::warm(&first));
-    }
     if args.out.is_some() && projects.len() > 1 {
         return usage(
             report,
@@ -416,23 +257,50 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
     {
         return usage(report, messages::no_such_path(&dir.display().to_string()));
     }
-    let renderer = match Renderer::new(args.templates.as_deref()) {
-        Ok(r) => r,
-        Err(e) => {
-            report.diagnostics.push(
-                Diagnostic::unlocated("render", e.message("-"))
-                    .with_help(messages::template_fault_help(e.overridden)),
-            );
-            return EXIT_INVALID;
+    // The cache first: a project whose record holds is replayed, not built.
+    let cache = if args.no_cache || args.out.is_some() {
+        None
+    } else {
+        crate::cache::Cache::open()
+    };
+    let mut looked: Vec<Option<cached::Looked>> = match &cache {
+        Some(c) => crate::parallel::map(&projects, |dir| Some(cached::look(c, args, dir))),
+        None => projects.iter().map(|_| None).collect(),
+    };
+    let misses: Vec<usize> = (0..projects.len())
+        .filter(|&i| !matches!(looked[i], Some(cached::Looked::Hit(..))))
+        .collect();
+    // Compile, on another core while this one loads the first project, the
+    // config schemas of the files the first project has (last file first,
+    // meeting this thread, which checks from the first). Every other schema,
+    // the vendored compose and workflow ones included, compiles on first use:
+    // a project without policy files or without those targets (the
+    // like-for-like benchmark's) never pays for them (BENCHMARKS.md).
+    if let Some(&first) = misses.first() {
+        let first = projects[first].clone();
+        std::thread::spawn(move || crate::validate::schema::warm(&first));
+    }
+    let renderer = if misses.is_empty() {
+        None
+    } else {
+        match Renderer::new(args.templates.as_deref()) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                report.diagnostics.push(
+                    Diagnostic::unlocated("render", e.message("-"))
+                        .with_help(messages::template_fault_help(e.overridden)),
+                );
+                return EXIT_INVALID;
+            }
         }
     };
     // Validate, render, verify and compare everything in memory first, one
     // project per core at a time: any failure writes nothing.
-    let progress = (projects.len() >= 20
+    let progress = (misses.len() >= 20
         && console.level >= super::console::Level::Normal
         && std::io::IsTerminal::is_terminal(&std::io::stderr()))
     .then(|| {
-        let bar = indicatif::ProgressBar::new(projects.len() as u64);
+        let bar = indicatif::ProgressBar::new(misses.len() as u64);
         if let Ok(style) =
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} projects {msg}")
         {
@@ -440,31 +308,74 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
         }
         bar
     });
-    let results = crate::parallel::map(&projects, |dir| {
-        let result = build_project(args, &renderer, dir);
+    let mut full = crate::parallel::map(&misses, |&i| {
+        let renderer = renderer.as_ref().expect("made when a project misses");
+        let result = build_project(args, renderer, &projects[i]);
         if let Some(bar) = &progress {
             bar.inc(1);
         }
         result
-    });
+    })
+    .into_iter();
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    // Each project's index in the report, verified output and output folder.
-    let mut built: Vec<(usize, Output, emit::Folder)> = Vec::new();
+    let results = looked.iter_mut().map(|l| match l.take() {
+        Some(cached::Looked::Hit(report, anchor, hit)) => ProjectResult {
+            report: *report,
+            io_failure: false,
+            usage_error: None,
+            output: None,
+            anchor,
+            output_value: String::new(),
+            hit: Some(hit),
+            pending: None,
+        },
+        Some(cached::Looked::Miss(pending)) => ProjectResult {
+            pending,
+            ..full.next().expect("one result per miss")
+        },
+        None => full.next().expect("one result per miss"),
+    });
+    if cache.is_some() {
+        report.replayed = Some(projects.len() - misses.len());
+    }
+    let mut built: Vec<Built> = Vec::new();
+    // Each replayed project's index in the report and repository-root files.
+    let mut replayed: Vec<(usize, Vec<PathBuf>)> = Vec::new();
+    let mut hit_files: Vec<(usize, Vec<String>)> = Vec::new();
     let mut anchors = std::collections::BTreeMap::new();
     let mut io_failure = false;
     for result in results {
+        let index = report.projects.len();
         if let Some(anchor) = result.anchor {
-            anchors.insert(report.projects.len(), anchor);
+            anchors.insert(index, anchor);
         }
         io_failure |= result.io_failure;
         if let Some(usage) = result.usage_error {
             report.diagnostics.push(usage);
             return EXIT_USAGE;
         }
+        if let Some(hit) = result.hit {
+            let roots = hit
+                .files
+                .iter()
+                .filter(|r| emit::Folder::is_root_file(r))
+                .map(|r| hit.folder.file_path(r))
+                .collect();
+            replayed.push((index, roots));
+            hit_files.push((index, hit.files));
+        }
         if let Some((output, folder)) = result.output {
-            built.push((report.projects.len(), output, folder));
+            built.push(Built {
+                index,
+                dir: projects[index].clone(),
+                output,
+                folder,
+                output_value: result.output_value,
+                pending: result.pending,
+                base: result.report.diagnostics.len(),
+            });
         }
         report.projects.push(result.report);
     }
@@ -474,7 +385,22 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
     if report.errors() > 0 {
         return EXIT_INVALID;
     }
-    if collisions(&built, &anchors, report) {
+    let mut roots: Vec<(usize, Vec<PathBuf>)> = built
+        .iter()
+        .map(|b| {
+            let paths = b
+                .output
+                .files
+                .keys()
+                .filter(|r| emit::Folder::is_root_file(r))
+                .map(|r| b.folder.file_path(r))
+                .collect();
+            (b.index, paths)
+        })
+        .chain(replayed)
+        .collect();
+    roots.sort_by_key(|(index, _)| *index);
+    if collisions::collisions(&roots, &anchors, report) {
         return EXIT_INVALID;
     }
     let writing = mode == Mode::Build && !args.check;
@@ -489,41 +415,48 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
     };
     if writing {
         let mut order: Vec<usize> = (0..built.len()).collect();
-        order.sort_by_cached_key(|&i| built[i].2.lock_order());
+        order.sort_by_cached_key(|&i| built[i].folder.lock_order());
         for i in order {
-            let shown = built[i].2.shown().display().to_string();
-            match emit::lock(&built[i].2, || {
+            let shown = built[i].folder.shown().display().to_string();
+            match emit::lock(&built[i].folder, || {
                 console.say(&messages::waiting_for_lock(&shown));
             }) {
                 Ok(l) => locks[i] = Some(l),
                 Err(e) => {
                     let (d, io) = emit_failure(&e);
-                    report.projects[built[i].0].diagnostics.push(d);
+                    report.projects[built[i].index].diagnostics.push(d);
                     abandon(locks);
                     return if io { EXIT_USAGE } else { EXIT_INVALID };
                 }
             }
         }
     }
+    // Before any output is read: a file changed after this moment is never trusted by
+    // its status alone (see `emit::stamp`).
+    let made = emit::stamp::now();
     let indices: Vec<usize> = (0..built.len()).collect();
     let compared = crate::parallel::map(&indices, |&i| {
-        let (_, output, folder) = &built[i];
-        emit::compare(output, folder, locks[i].as_ref().map(emit::Locked::lock))
+        let b = &built[i];
+        emit::compare(
+            &b.output,
+            &b.folder,
+            locks[i].as_ref().map(emit::Locked::lock),
+        )
     });
     let deny = args.output.deny_warnings;
     let mut comparisons = Vec::new();
     let mut failure_code = None;
-    for ((index, output, folder), c) in built.iter().zip(compared) {
-        let project = &mut report.projects[*index];
+    for (b, c) in built.iter().zip(compared) {
+        let project = &mut report.projects[b.index];
         match c {
             Ok(c) => {
-                project.diagnostics.extend(bad_entries(folder, &c));
+                project.diagnostics.extend(bad_entries(&b.folder, &c));
                 project.diagnostics.extend(
-                    kept(folder, &c)
+                    kept(&b.folder, &c)
                         .into_iter()
                         .map(|d| if deny { d.denied() } else { d }),
                 );
-                files_of(output, folder, &c, project, args.check, writing);
+                files_of(&b.output, &b.folder, &c, project, args.check, writing);
                 comparisons.push(c);
             }
             Err(e) => {
@@ -534,6 +467,13 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
             }
         }
     }
+    // A replayed project was compared with success: its files are all unchanged.
+    for (index, files) in hit_files {
+        report.projects[index].files = Some(Files {
+            unchanged: files,
+            ..Files::default()
+        });
+    }
     if failure_code.is_none() && report.errors() > 0 {
         failure_code = Some(EXIT_INVALID);
     }
@@ -542,6 +482,21 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
         return code;
     }
     if !writing {
+        // Each project found exactly up to date is recorded.
+        let clean: Vec<bool> = built
+            .iter()
+            .zip(&comparisons)
+            .map(|(b, c)| c.clean(&b.output))
+            .collect();
+        remember(
+            cache.as_ref(),
+            args,
+            &mut built,
+            &clean,
+            made,
+            report,
+            &anchors,
+        );
         let stale = report.count(|f| f.stale.len());
         return if args.check && stale > 0 {
             EXIT_INVALID
@@ -550,10 +505,10 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
         };
     }
     let mut foreign = false;
-    for ((index, _, _), comparison) in built.iter().zip(&comparisons) {
+    for (b, comparison) in built.iter().zip(&comparisons) {
         for p in &comparison.foreign {
             foreign = true;
-            let d = match anchors.get(index) {
+            let d = match anchors.get(&b.index) {
                 Some((source, span)) if comparison.foreign_root.contains(p) => Diagnostic::error(
                     "emit::foreign-workflow",
                     messages::workflow::workflow_not_ours(p),
@@ -565,70 +520,80 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
                 _ => Diagnostic::unlocated("emit::foreign", messages::not_ours(p))
                     .with_help(messages::NOT_OURS_HELP),
             };
-            report.projects[*index].diagnostics.push(d);
+            report.projects[b.index].diagnostics.push(d);
         }
     }
     if foreign {
         abandon(locks);
         return EXIT_INVALID;
     }
-    for (((index, output, folder), comparison), locked) in
-        built.iter().zip(&comparisons).zip(&locks)
-    {
+    for ((b, comparison), locked) in built.iter().zip(&comparisons).zip(&locks) {
         let Some(locked) = locked else { continue };
-        if let Err(e) = emit::write(output, folder, comparison, locked) {
+        if let Err(e) = emit::write(&b.output, &b.folder, comparison, locked) {
             let (d, io) = emit_failure(&e);
-            report.projects[*index].diagnostics.push(d);
+            report.projects[b.index].diagnostics.push(d);
             return if io { EXIT_USAGE } else { EXIT_INVALID };
         }
     }
+    // Every folder now holds exactly its output (the locks are still held).
+    let all = vec![true; built.len()];
+    remember(
+        cache.as_ref(),
+        args,
+        &mut built,
+        &all,
+        made,
+        report,
+        &anchors,
+    );
     EXIT_OK
 }
 
-/// Reports, at each project's manifest, two projects of the run that write the same
-/// repository-root workflow; true when there are any.
-fn collisions(
-    built: &[(usize, Output, emit::Folder)],
+/// A project that took the full path and rendered its output.
+struct Built {
+    /// Its index in the report.
+    index: usize,
+    dir: PathBuf,
+    output: Output,
+    folder: emit::Folder,
+    /// The manifest's `output` value.
+    output_value: String,
+    pending: Option<cached::Pending>,
+    /// How many of its diagnostics came from validating and rendering it.
+    base: usize,
+}
+
+/// Records in the cache each built project whose folder holds exactly its output
+/// (`exact`), then trims the cache when anything was recorded.
+fn remember(
+    cache: Option<&crate::cache::Cache>,
+    args: &BuildArgs,
+    built: &mut [Built],
+    exact: &[bool],
+    made: [i64; 2],
+    report: &RunReport,
     anchors: &std::collections::BTreeMap<usize, (crate::load::Source, crate::load::Span)>,
-    report: &mut RunReport,
-) -> bool {
-    let mut owners: std::collections::BTreeMap<PathBuf, usize> = std::collections::BTreeMap::new();
-    let mut found = Vec::new();
-    for (index, output, folder) in built {
-        for rel in output
-            .files
-            .keys()
-            .filter(|r| emit::Folder::is_root_file(r))
-        {
-            let path = folder.file_path(rel);
-            match owners.get(&path) {
-                Some(&other) => {
-                    found.push((*index, other, path.clone()));
-                    found.push((other, *index, path));
-                }
-                None => {
-                    owners.insert(path, *index);
-                }
-            }
-        }
-    }
-    for (index, other, path) in &found {
-        let other_name = report.projects[*other]
-            .name
-            .clone()
-            .unwrap_or_else(|| report.projects[*other].path.clone());
-        let message =
-            messages::workflow::workflow_collision(&path.display().to_string(), &other_name);
-        let d = match anchors.get(index) {
-            Some((source, span)) => {
-                Diagnostic::error("emit::workflow-collision", message, source, *span)
-                    .with_label(messages::workflow::WORKFLOW_COLLISION_LABEL)
-            }
-            None => Diagnostic::unlocated("emit::workflow-collision", message),
+) {
+    let Some(cache) = cache else { return };
+    let work: Vec<(usize, cached::Pending)> = built
+        .iter_mut()
+        .enumerate()
+        .filter(|(i, _)| exact[*i])
+        .filter_map(|(i, b)| b.pending.take().map(|p| (i, p)))
+        .collect();
+    let stored = crate::parallel::map(&work, |(i, pending)| {
+        let b = &built[*i];
+        let done = cached::Done {
+            dir: &b.dir,
+            output: &b.output,
+            folder: &b.folder,
+            report: &report.projects[b.index],
+            base: b.base,
+            anchor: anchors.get(&b.index),
         };
-        report.projects[*index]
-            .diagnostics
-            .push(d.with_help(messages::workflow::WORKFLOW_COLLISION_HELP));
+        cached::remember(cache, args, pending, &done, &b.output_value, made)
+    });
+    if stored.contains(&true) {
+        cache.trim(crate::cache::MAX_TOTAL_BYTES);
     }
-    !found.is_empty()
 }
