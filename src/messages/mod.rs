@@ -9,7 +9,9 @@ pub mod workflow;
 use crate::load::LoadErrorKind;
 
 mod layers;
+mod policy;
 pub use layers::*;
+pub use policy::*;
 
 /// The line appended to internal errors.
 pub const PLEASE_REPORT: &str =
