@@ -96,6 +96,12 @@ pub fn extends_help(kind: &str) -> String {
     format!("{fix}; {EXTENDS_IS}")
 }
 
+/// How to fix [`extends_missing`] when a folder beside it has a close name.
+#[must_use]
+pub fn extends_missing_help(fix: &str) -> String {
+    format!("did you mean `{fix}`? {EXTENDS_IS}")
+}
+
 /// The related label at the start of a cycle.
 #[must_use]
 pub fn extends_cycle_start() -> String {

@@ -131,7 +131,11 @@ fn resolve(
         return Err(refuse("outside", messages::extends_outside(&shown), at));
     };
     if std::fs::symlink_metadata(&lexical).is_err() {
-        return Err(refuse("missing", messages::extends_missing(&shown), at));
+        let d = refuse("missing", messages::extends_missing(&shown), at);
+        return Err(match near_miss(&lexical) {
+            Some(fix) => d.with_help(messages::extends_missing_help(&fix)),
+            None => d,
+        });
     }
     let real = match std::fs::canonicalize(&lexical) {
         Ok(real) if real.starts_with(root) => real,
@@ -162,6 +166,21 @@ fn resolve(
         ));
     }
     Ok(real)
+}
+
+/// The name of a folder beside `path` closest to its name (a typo's fix),
+/// among the first [`MAX_CHAIN`]` * 16` entries.
+fn near_miss(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let mut names: Vec<String> = std::fs::read_dir(path.parent()?)
+        .ok()?
+        .flatten()
+        .take(MAX_CHAIN * 16)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    crate::diagnostics::closest(&name, names.iter().map(String::as_str))
 }
 
 /// The `policy.yaml` of a policy folder, if it has one: its `extends`, or
@@ -321,9 +340,26 @@ pub(super) fn load_layers(
     let Some(manifest) = manifest else {
         return layers::load(dir, None, &mut next, out);
     };
-    let (root, links) = chain(dir, manifest, out);
+    let project = project_name(dir, manifest);
+    let mut refused = Vec::new();
+    let (root, links) = chain(dir, manifest, &mut refused);
+    // One in a policy folder's policy.yaml names the project that read it.
+    out.extend(refused.into_iter().map(|d| {
+        let in_manifest = d
+            .location
+            .as_ref()
+            .is_some_and(|(s, _)| s.path() == manifest.source.path());
+        if in_manifest {
+            d
+        } else {
+            Diagnostic {
+                message: messages::through_policy(&d.message, &project),
+                ..d
+            }
+        }
+    }));
     let mut layers = Layers {
-        project: project_name(dir, manifest),
+        project,
         ..Layers::default()
     };
     let envs = layers::declared(Some(&manifest.root));
