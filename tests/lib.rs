@@ -15,6 +15,7 @@ mod init;
 mod logship;
 mod machines;
 mod people;
+mod policy;
 mod release_flow;
 mod robust;
 mod routing;
