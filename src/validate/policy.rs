@@ -39,6 +39,12 @@ pub const POLICY_FILE: &str = "policy.yaml";
 /// At most this many policy folders in one chain.
 pub const MAX_CHAIN: usize = 4;
 
+/// Where an `extends` value is: its file and span.
+type At = (Source, Span);
+
+/// The next `extends` of a chain, or its refusal.
+type Next = Result<(String, At), Box<Diagnostic>>;
+
 /// One folder of a chain.
 struct Link {
     /// Canonical path.
@@ -95,7 +101,7 @@ fn join_shown(a: &str, b: &str) -> String {
 }
 
 /// The refusal of an `extends` value.
-fn refuse(kind: &'static str, message: String, at: &(Source, Span)) -> Diagnostic {
+fn refuse(kind: &'static str, message: String, at: &At) -> Diagnostic {
     let code = match kind {
         "absolute" => "policy::absolute",
         "outside" => "policy::outside",
@@ -113,57 +119,66 @@ fn refuse(kind: &'static str, message: String, at: &(Source, Span)) -> Diagnosti
 }
 
 /// The folder `value` names from `from` (canonical), checked against `root`.
-fn resolve(
-    root: &Path,
-    from: &Path,
-    value: &str,
-    at: &(Source, Span),
-) -> Result<PathBuf, Diagnostic> {
+fn resolve(root: &Path, from: &Path, value: &str, at: &At) -> Result<PathBuf, Box<Diagnostic>> {
     let shown = value.to_owned();
     if value.trim().is_empty() {
-        return Err(refuse("empty", messages::extends_empty(), at));
+        return Err(Box::new(refuse("empty", messages::extends_empty(), at)));
     }
     if Path::new(value).is_absolute() || value.starts_with('~') {
-        return Err(refuse("absolute", messages::extends_absolute(&shown), at));
+        return Err(Box::new(refuse(
+            "absolute",
+            messages::extends_absolute(&shown),
+            at,
+        )));
     }
     let lexical = normalize(&from.join(value)).filter(|p| p.starts_with(root));
     let Some(lexical) = lexical else {
-        return Err(refuse("outside", messages::extends_outside(&shown), at));
+        return Err(Box::new(refuse(
+            "outside",
+            messages::extends_outside(&shown),
+            at,
+        )));
     };
     if std::fs::symlink_metadata(&lexical).is_err() {
         let d = refuse("missing", messages::extends_missing(&shown), at);
-        return Err(match near_miss(&lexical) {
+        return Err(Box::new(match near_miss(&lexical) {
             Some(fix) => d.with_help(messages::extends_missing_help(&fix)),
             None => d,
-        });
+        }));
     }
     let real = match std::fs::canonicalize(&lexical) {
         Ok(real) if real.starts_with(root) => real,
         Ok(_) => {
-            return Err(refuse(
+            return Err(Box::new(refuse(
                 "link-outside",
                 messages::extends_link_outside(&shown),
                 at,
-            ));
+            )));
         }
-        Err(_) => return Err(refuse("missing", messages::extends_missing(&shown), at)),
+        Err(_) => {
+            return Err(Box::new(refuse(
+                "missing",
+                messages::extends_missing(&shown),
+                at,
+            )));
+        }
     };
     if !real.is_dir() {
-        return Err(refuse(
+        return Err(Box::new(refuse(
             "not-a-folder",
             messages::extends_not_a_folder(&shown),
             at,
-        ));
+        )));
     }
     let holds = ["deployment", "environments", POLICY_FILE]
         .iter()
         .any(|name| std::fs::symlink_metadata(real.join(name)).is_ok());
     if !holds {
-        return Err(refuse(
+        return Err(Box::new(refuse(
             "empty-folder",
             messages::extends_empty_folder(&shown),
             at,
-        ));
+        )));
     }
     Ok(real)
 }
@@ -185,11 +200,7 @@ fn near_miss(path: &Path) -> Option<String> {
 
 /// The `policy.yaml` of a policy folder, if it has one: its `extends`, or
 /// `None`; its other keys and load errors are pushed to `out`.
-fn next_of(
-    root: &Path,
-    folder: &Path,
-    out: &mut Vec<Diagnostic>,
-) -> Option<Result<(String, (Source, Span)), Diagnostic>> {
+fn next_of(root: &Path, folder: &Path, out: &mut Vec<Diagnostic>) -> Option<Next> {
     let path = folder.join(POLICY_FILE);
     let doc = match load::load_file(Some(root), &path) {
         Ok((doc, errors)) => {
@@ -230,11 +241,11 @@ fn next_of(
     }
     Some(match extends_of(&doc)? {
         Ok((value, span)) => Ok((value, (doc.source.clone(), span))),
-        Err(span) => Err(refuse(
+        Err(span) => Err(Box::new(refuse(
             "not-a-string",
             messages::extends_not_a_string(),
             &(doc.source.clone(), span),
-        )),
+        ))),
     })
 }
 
@@ -247,18 +258,18 @@ fn chain(dir: &Path, manifest: &Document, out: &mut Vec<Diagnostic>) -> (PathBuf
     let mut next = match extends_of(manifest) {
         None => return (root, links),
         Some(Ok((value, span))) => Ok((value, (manifest.source.clone(), span))),
-        Some(Err(span)) => Err(refuse(
+        Some(Err(span)) => Err(Box::new(refuse(
             "not-a-string",
             messages::extends_not_a_string(),
             &(manifest.source.clone(), span),
-        )),
+        ))),
     };
     let own = std::fs::canonicalize(dir.join(crate::model::CONFIG_DIR)).ok();
     loop {
         let (value, at) = match next {
             Ok(found) => found,
             Err(d) => {
-                out.push(d);
+                out.push(*d);
                 break;
             }
         };
@@ -268,7 +279,7 @@ fn chain(dir: &Path, manifest: &Document, out: &mut Vec<Diagnostic>) -> (PathBuf
         let real = match resolve(&root, &from, &value, &at) {
             Ok(real) => real,
             Err(d) => {
-                out.push(d);
+                out.push(*d);
                 break;
             }
         };
