@@ -9,7 +9,7 @@
 //!   (its default or the template's fixed text). So the answer is what the
 //!   output does, not what a template seems to say.
 //! - [`key`]: a config key's effective value in an environment, and every
-//!   layer that sets it (overlay, base file, default).
+//!   layer that sets it (overlay, base file, shared policy, default).
 
 use std::path::Path;
 
@@ -226,17 +226,18 @@ fn varied(project: &Project, kind: FileKind, span: Span, value: &NodeKind) -> Op
     let mut documents = project.documents.clone();
     let mut overlays = project.layers.clone();
     let (n, _) = layer::split(span);
-    let root = if n == 0 {
-        &mut documents.get_mut(kind)?.root
-    } else {
-        &mut overlays
-            .overlays
-            .iter_mut()
-            .find(|o| o.layer == n)?
-            .doc
-            .root
-    };
-    node_mut(root, span)?.kind = value.clone();
+    // A base file's value, or a policy folder's base file's, is in the
+    // merged base documents; an overlay's is merged in again by `rebuild`.
+    let in_base = documents
+        .get_mut(kind)
+        .and_then(|doc| node_mut(&mut doc.root, span));
+    match in_base {
+        Some(node) => node.kind = value.clone(),
+        None => {
+            let overlay = overlays.overlays.iter_mut().find(|o| o.layer == n)?;
+            node_mut(&mut overlay.doc.root, span)?.kind = value.clone();
+        }
+    }
     validate::rebuild(&project.dir, documents, overlays)
 }
 
@@ -404,23 +405,37 @@ pub fn key(project: &Project, env: Option<&str>, key: &str) -> Result<KeyExplana
         ));
     }
     let mut found = Vec::new();
+    let mut push = |node: &Node| {
+        found.push(Layer {
+            setter: setter(project, kind, node.span),
+            value: node.to_json().to_string(),
+        });
+    };
+    // Highest first: the environment's overlays (the project's, then its
+    // policy folders'), the project's base file, the policy folders' base files.
     if let Some(env) = env {
-        for overlay in project.layers.of(env).filter(|o| o.kind == kind) {
+        let overlays: Vec<_> = project.layers.of(env).filter(|o| o.kind == kind).collect();
+        for overlay in overlays.into_iter().rev() {
             if let Some(node) = overlay.doc.root.lookup(&path) {
-                found.push(Layer {
-                    setter: setter(project, kind, node.span),
-                    value: node.to_json().to_string(),
-                });
+                push(node);
             }
         }
     }
     if let Some(doc) = project.documents.get(kind)
         && let Some(node) = doc.root.lookup(&path)
+        && layer::split(node.span).0 == 0
     {
-        found.push(Layer {
-            setter: setter(project, kind, node.span),
-            value: node.to_json().to_string(),
-        });
+        push(node);
+    }
+    let bases: Vec<_> = project
+        .layers
+        .policy_bases()
+        .filter(|o| o.kind == kind)
+        .collect();
+    for base in bases.into_iter().rev() {
+        if let Some(node) = base.doc.root.lookup(&path) {
+            push(node);
+        }
     }
     let effective = match env
         .map(|e| project.for_environment(e))

@@ -128,7 +128,11 @@ pub const REASONS: &[(FileKind, &str, &str)] = &[
 /// than describe the deployment: no artifact reads them by design, and cfgen
 /// acts on every one (the manifest's shape, the warnings it accepts), so
 /// listing them as unused would be noise. Patterns as in [`REASONS`].
-pub const READ_BY_CFGEN: &[(FileKind, &str)] = &[(Manifest, "version"), (Manifest, "accept.*")];
+pub const READ_BY_CFGEN: &[(FileKind, &str)] = &[
+    (Manifest, "version"),
+    (Manifest, "accept.*"),
+    (Manifest, "extends"),
+];
 
 /// The reason of a value no artifact read and no entry of [`REASONS`] explains.
 pub const NO_READER: &str = "no artifact cfgen renders for this project reads it";

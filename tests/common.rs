@@ -60,16 +60,39 @@ pub fn copy_example_with_overlays(dest: &Path) {
 /// A project made of the example with a fixture folder laid over it: every
 /// file in the fixture replaces the example's file at the same relative path;
 /// a `_delete` file lists relative paths to remove; `README.md` describes the case.
+///
+/// Shared policy needs a repository around the project: the files of a
+/// `_repository/` folder go beside `dest` (in its parent, which then holds a
+/// `.git` folder: the repository root), and each line `link -> target` of a
+/// `_links` file makes a symbolic link there (`link` relative to the parent).
 pub fn overlay_project(fixture: &Path, dest: &Path) {
     copy_example_inputs(dest);
+    let outside = dest.parent().unwrap();
     for entry in walkdir::WalkDir::new(fixture).sort_by_file_name() {
         let entry = entry.unwrap();
         if !entry.file_type().is_file() {
             continue;
         }
         let rel = entry.path().strip_prefix(fixture).unwrap();
+        if let Ok(beside) = rel.strip_prefix("_repository") {
+            let target = outside.join(beside);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(entry.path(), target).unwrap();
+            std::fs::create_dir_all(outside.join(".git")).unwrap();
+            continue;
+        }
         match rel.to_str() {
             Some("README.md") => {}
+            Some("_links") => {
+                for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
+                    if let Some((link, target)) = line.split_once(" -> ") {
+                        let link = outside.join(link.trim());
+                        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+                        std::os::unix::fs::symlink(target.trim(), link).unwrap();
+                    }
+                }
+                std::fs::create_dir_all(outside.join(".git")).unwrap();
+            }
             Some("_delete") => {
                 for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
                     let line = line.trim();

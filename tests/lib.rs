@@ -17,6 +17,7 @@ mod logship;
 mod machines;
 mod patches;
 mod people;
+mod policy;
 mod release_flow;
 mod robust;
 mod routing;

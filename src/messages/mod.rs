@@ -9,9 +9,11 @@ pub mod workflow;
 use crate::load::LoadErrorKind;
 
 mod layers;
+mod policy;
 pub use layers::*;
 mod patch;
 pub use patch::*;
+pub use policy::*;
 
 /// The line appended to internal errors.
 pub const PLEASE_REPORT: &str =

@@ -112,8 +112,14 @@ pub(super) fn honoured(project: &Project) -> Vec<Diagnostic> {
                 if removal || item_name || reads.covers(overlay.kind.id(), span) {
                     continue;
                 }
+                let baked = image_reads.covers(overlay.kind.id(), span);
+                // A shared policy serves projects that read different values:
+                // one this project does not read is no mistake of its own.
+                if overlay.policy.is_some() && !baked {
+                    continue;
+                }
                 let shown = display_path(&path);
-                let d = if image_reads.covers(overlay.kind.id(), span) {
+                let d = if baked {
                     Diagnostic::error(
                         "overlay::baked-into-image",
                         messages::baked_into_image(&shown, env),
@@ -149,7 +155,11 @@ fn with_base(
     match project.documents.get(overlay.kind) {
         Some(base) if base.root.lookup(path).is_some() => {
             let (source, span) = project.documents.locate(overlay.kind, path, false);
-            d.with_related(&source, span, messages::overridden_base(&overlay.env))
+            d.with_related(
+                &source,
+                span,
+                messages::overridden_base(overlay.env.as_deref().unwrap_or_default()),
+            )
         }
         _ => d,
     }

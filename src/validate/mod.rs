@@ -12,6 +12,7 @@
 pub mod accept;
 mod environments;
 pub mod layers;
+pub mod policy;
 pub mod rules;
 pub mod schema;
 pub mod typed;
@@ -163,14 +164,14 @@ pub struct Outcome {
 #[must_use]
 pub fn check_project(dir: &Path) -> Outcome {
     let mut diagnostics = Vec::new();
-    let mut documents = Documents::default();
+    let mut own = Documents::default();
     let mut io_failure = false;
     for kind in FileKind::ALL {
         let path = dir.join(kind.relative_path());
         match load::load_file(Some(dir), &path) {
             Ok((doc, errors)) => {
                 diagnostics.extend(errors.iter().map(|e| load_diagnostic(&doc.source, e)));
-                documents.docs.insert(kind, doc);
+                own.docs.insert(kind, doc);
             }
             Err(ReadError::Load(source, errors)) => {
                 diagnostics.extend(errors.iter().map(|e| load_diagnostic(&source, e)));
@@ -179,7 +180,7 @@ pub fn check_project(dir: &Path) -> Outcome {
             Err(ReadError::Io(e))
                 if e.kind() == std::io::ErrorKind::NotFound && kind != FileKind::Manifest => {}
             Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                diagnostics.push(missing_file(&documents, dir, kind));
+                diagnostics.push(missing_file(&own, dir, kind));
             }
             Err(ReadError::Io(e)) => {
                 io_failure = true;
@@ -190,11 +191,14 @@ pub fn check_project(dir: &Path) -> Outcome {
             }
         }
     }
-    let layers = layers::load(
-        dir,
-        documents.get(FileKind::Manifest).map(|d| &d.root),
-        &mut diagnostics,
-    );
+    let layers = policy::load_layers(dir, own.get(FileKind::Manifest), &mut diagnostics);
+    // The project's base files over the policy folders' (lowest first).
+    let documents = with_policy(&own, &layers, dir);
+    // What moves a base diagnostic to the policy file its value is in.
+    let placing = Layers {
+        overlays: layers.policy_bases().cloned().collect(),
+        project: layers.project.clone(),
+    };
     let load_ok = diagnostics.iter().all(|d| !d.is_error());
     for (kind, doc) in &documents.docs {
         diagnostics.extend(schema::check(*kind, doc));
@@ -236,12 +240,36 @@ pub fn check_project(dir: &Path) -> Outcome {
             Err(errors) => diagnostics.extend(errors),
         }
     }
+    // Values set by a policy folder are reported in its files.
+    let mut diagnostics: Vec<Diagnostic> =
+        diagnostics.into_iter().map(|d| placing.rehome(d)).collect();
     diagnostics.sort_by_key(Diagnostic::sort_key);
     Outcome {
         diagnostics,
         project,
         io_failure,
     }
+}
+
+/// The base documents: each policy folder's base file (lowest first), then
+/// the project's own over them. Without policy, the project's files as read.
+fn with_policy(own: &Documents, layers: &Layers, dir: &Path) -> Documents {
+    let mut docs = layers::stack(
+        &Documents::default(),
+        &layers.policy_bases().collect::<Vec<_>>(),
+        dir,
+    );
+    for (kind, doc) in &own.docs {
+        let merged = match docs.get(*kind) {
+            Some(policy) => Document {
+                source: doc.source.clone(),
+                root: load::layer::merge(policy.root.clone(), doc.root.clone()),
+            },
+            None => doc.clone(),
+        };
+        docs.insert(*kind, merged);
+    }
+    docs
 }
 
 pub(super) fn load_diagnostic(source: &Source, error: &load::LoadError) -> Diagnostic {

@@ -196,9 +196,11 @@ fn build_project(args: &BuildArgs, renderer: &Renderer, dir: &std::path::Path) -
         Ok(output) => {
             for u in crate::usage::unused(&project, &output.reads) {
                 if let Some(doc) = project.documents.get(u.kind) {
-                    let (line, column) = doc.source.line_col(u.span.start);
+                    // A value of a policy folder is in that folder's file.
+                    let (source, span) = project.layers.place(&doc.source, u.span);
+                    let (line, column) = source.line_col(span.start);
                     result.report.unused.push(Unused {
-                        file: doc.source.path().display().to_string(),
+                        file: source.path().display().to_string(),
                         line,
                         column,
                         path: u.path,

@@ -69,6 +69,9 @@ pub struct Manifest {
     /// One line on what the project is; shown in generated headers and the checklist.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<Tracked<String>>,
+    /// A shared policy folder of this repository that this project builds on, relative to this file, e.g. `../platform-policy`: a folder laid out like `config/` (`deployment/<file>.yaml`, `environments/<env>/<file>.yaml`, optionally a `policy.yaml` with an `extends` of its own, at most 4 folders in a chain). Its files are layered under the project's: defaults < policy base files < project base files < policy overlays < project overlays < this manifest. The path must stay inside the repository (the folder holding `.git`); links are followed only within it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<Tracked<String>>,
     /// With `build`: the repository CI pushes the image to, without a tag (CI tags each build with the commit SHA and deploys it by digest), e.g. `ghcr.io/acme/api`. Without `build`: a prebuilt image to deploy as it is, `name:tag` (resolved to a digest before each deploy) or `name@sha256:…`, e.g. `registry.example.com/team/billing:1.4.2`.
     pub image: Tracked<ImageRef>,
     /// How the image is built. Absent: `image` is prebuilt, and cfgen renders no Dockerfile and no build job.

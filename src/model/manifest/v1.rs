@@ -213,6 +213,7 @@ impl Manifest {
             version: Tracked::default_value(1),
             name: self.name,
             description: self.description,
+            extends: None,
             image: self.image.repository,
             build: Some(super::Build {
                 runtime: Some(runtime),
