@@ -430,6 +430,8 @@ fn workflow_paths_resolve_from_the_repository_root() {
     let mut projects: Vec<_> = std::fs::read_dir(root.join("examples"))
         .unwrap()
         .map(|e| e.unwrap().path())
+        // (examples/platform-policy is a shared policy folder, not a project)
+        .filter(|p| p.join("cfgen.yaml").is_file())
         .collect();
     projects.push(root.join("app"));
     for project in projects {

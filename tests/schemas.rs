@@ -99,12 +99,14 @@ fn schemas_reject_the_schema_level_fixtures() {
     for entry in std::fs::read_dir(&fixtures).unwrap() {
         let fixture = entry.unwrap().path();
         let tmp = tempfile::tempdir().unwrap();
-        overlay_project(&fixture, tmp.path());
-        let outcome = cfgen::validate::check_project(tmp.path());
+        // (a folder of the temp dir: a fixture's `_repository/` files go beside the project)
+        let project = tmp.path().join("project");
+        overlay_project(&fixture, &project);
+        let outcome = cfgen::validate::check_project(&project);
         let schema_kinds: Vec<FileKind> = FileKind::ALL
             .into_iter()
             .filter(|kind| {
-                let path = tmp.path().join(kind.relative_path());
+                let path = project.join(kind.relative_path());
                 outcome.diagnostics.iter().any(|d| {
                     d.code.starts_with("schema::")
                         && d.location.as_ref().is_some_and(|(s, _)| s.path() == path)
@@ -112,8 +114,7 @@ fn schemas_reject_the_schema_level_fixtures() {
             })
             .collect();
         for kind in schema_kinds {
-            let instance =
-                yaml_as_json(&tmp.path().join(kind.relative_path())).unwrap_or(Value::Null);
+            let instance = yaml_as_json(&project.join(kind.relative_path())).unwrap_or(Value::Null);
             let validator = jsonschema::draft202012::new(&committed(kind)).unwrap();
             assert!(
                 !validator.is_valid(&instance),
