@@ -40,25 +40,10 @@ fn wrong_patches_are_errors_at_the_patch() {
 /// node-api's inputs (its manifest and sources) in `dest`, and beside it the shared policy
 /// it extends (`../platform-policy`) in a repository (a `.git` folder in `dest`'s parent).
 fn copy_node_api(dest: &Path) {
-    let copy = |src: &Path, dest: &Path| {
-        for entry in walkdir::WalkDir::new(src).sort_by_file_name() {
-            let entry = entry.unwrap();
-            let rel = entry.path().strip_prefix(src).unwrap();
-            if rel.starts_with("deploy") || rel.starts_with(".github") {
-                continue;
-            }
-            let to = dest.join(rel);
-            if entry.file_type().is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-            } else if entry.file_type().is_file() {
-                std::fs::copy(entry.path(), &to).unwrap();
-            }
-        }
-    };
     let examples = crate::common::repo().join("examples");
-    copy(&examples.join("node-api"), dest);
+    crate::common::copy_tree(&examples.join("node-api"), dest);
     let parent = dest.parent().unwrap();
-    copy(
+    crate::common::copy_tree(
         &examples.join("platform-policy"),
         &parent.join("platform-policy"),
     );

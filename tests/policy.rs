@@ -7,24 +7,7 @@ use std::path::Path;
 use cfgen::validate::check_project;
 use insta_cmd::assert_cmd_snapshot;
 
-use crate::common::{cfgen, repo};
-
-/// Copies `from` into `to`, every file but generated output (`deploy/`).
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        if rel.starts_with("deploy") || rel.starts_with(".github") {
-            continue;
-        }
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use crate::common::{cfgen, copy_tree, repo};
 
 /// A repository (`tmp/.git`) holding the example go-service (`svc/`, built) and
 /// the example policy folder it extends (`platform-policy/`).

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use super::parse::{MAX_DEPTH, MAX_NODES};
 use super::scalar::resolve_plain;
-use super::tree::NodeKind;
+use super::tree::{NodeKind, float_json};
 
 enum Frame {
     Seq(Vec<Value>),
@@ -112,8 +112,7 @@ fn scalar(kind: NodeKind) -> Value {
         NodeKind::Null => Value::Null,
         NodeKind::Bool(b) => Value::Bool(b),
         NodeKind::Int(i) => Value::from(i),
-        NodeKind::Float(f) => serde_json::Number::from_f64(f)
-            .map_or_else(|| Value::String(f.to_string()), Value::Number),
+        NodeKind::Float(f) => float_json(f),
         NodeKind::Str(s) => Value::String(s),
         // resolve_plain gives scalars only
         NodeKind::Seq(_) | NodeKind::Map(_) => Value::Null,

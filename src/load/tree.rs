@@ -141,8 +141,7 @@ impl Node {
             NodeKind::Null => Value::Null,
             NodeKind::Bool(b) => Value::Bool(*b),
             NodeKind::Int(i) => Value::from(*i),
-            NodeKind::Float(f) => serde_json::Number::from_f64(*f)
-                .map_or_else(|| Value::String(f.to_string()), Value::Number),
+            NodeKind::Float(f) => float_json(*f),
             NodeKind::Str(s) => Value::String(s.clone()),
             NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             NodeKind::Map(entries) => Value::Object(
@@ -214,4 +213,13 @@ pub fn display_path(path: &[PathSegment]) -> String {
         }
     }
     out
+}
+
+/// A float as JSON: a number, or its text where JSON has none (NaN, the infinities).
+#[must_use]
+pub fn float_json(f: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(f).map_or_else(
+        || serde_json::Value::String(f.to_string()),
+        serde_json::Value::Number,
+    )
 }

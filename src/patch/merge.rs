@@ -73,7 +73,7 @@ pub fn clean(node: &Node) -> serde_json::Value {
 }
 
 /// The entries of `target` as a mapping to merge into (none when it is not one).
-fn entries_of(target: Option<Val<'_>>) -> (Option<&Node>, Vec<(String, Val<'_>)>) {
+pub(super) fn entries_of(target: Option<Val<'_>>) -> (Option<&Node>, Vec<(String, Val<'_>)>) {
     match target {
         Some(Val::Orig(node)) => match &node.kind {
             NodeKind::Map(entries) => (

@@ -417,33 +417,17 @@ pub fn apply(
 
 /// `spec` merged over the compose service `service` of `val` (the file).
 fn patch_service<'a>(val: Val<'a>, service: &str, spec: &Spec<'a>) -> Val<'a> {
-    let (orig, mut entries) = match val {
-        Val::Orig(node) => match &node.kind {
-            NodeKind::Map(e) => (
-                Some(node),
-                e.iter()
-                    .map(|e| (e.key.clone(), Val::Orig(&e.value)))
-                    .collect(),
-            ),
-            _ => (None, Vec::new()),
-        },
-        Val::Map(orig, entries) => (orig, entries),
-        other => return other,
+    let is_map = match &val {
+        Val::Orig(node) => matches!(node.kind, NodeKind::Map(_)),
+        Val::Map(..) => true,
+        Val::Seq(_) | Val::New(_) => false,
     };
+    if !is_map {
+        return val;
+    }
+    let (orig, mut entries) = merge::entries_of(Some(val));
     if let Some((_, services)) = entries.iter_mut().find(|(k, _)| k == "services") {
-        let (sorig, mut sentries) = match services.clone() {
-            Val::Orig(node) => match &node.kind {
-                NodeKind::Map(e) => (
-                    Some(node),
-                    e.iter()
-                        .map(|e| (e.key.clone(), Val::Orig(&e.value)))
-                        .collect(),
-                ),
-                _ => (None, Vec::new()),
-            },
-            Val::Map(o, e) => (o, e),
-            _ => (None, Vec::new()),
-        };
+        let (sorig, mut sentries) = merge::entries_of(Some(services.clone()));
         if let Some((_, svc)) = sentries.iter_mut().find(|(k, _)| k == service)
             && let Some(v) = merge::merge(Some(svc.clone()), spec.body, None, spec.mode)
         {

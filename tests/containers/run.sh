@@ -1092,6 +1092,43 @@ test_outages() {
   fi
 }
 
+# configmap_file CONFIGMAP KEY DEST: writes data.KEY of a generated ConfigMap to DEST
+configmap_file() {
+  python3 - "$@" <<'PY'
+import sys, yaml
+open(sys.argv[3], "w").write(yaml.safe_load(open(sys.argv[1]))["data"][sys.argv[2]])
+PY
+}
+
+# cronjob_container CRONJOB SCRIPT: of the CronJob's first container (init containers
+# included) whose command or args name SCRIPT, the lines image=, script= (the argument naming
+# it), env=NAME=VALUE (plain values), backups= (where the claim is mounted) and creds= (where
+# the second-site Secret is mounted); nothing when no container runs it
+cronjob_container() {
+  python3 - "$@" <<'PY'
+import sys, yaml
+pod = yaml.safe_load(open(sys.argv[1]))["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+script = sys.argv[2]
+for c in (pod.get("initContainers") or []) + pod["containers"]:
+    words = (c.get("command") or []) + (c.get("args") or [])
+    if not any(script in a for a in words):
+        continue
+    print(f"image={c['image']}")
+    print(f"script={[a for a in words if a.endswith(script)][0]}")
+    for e in c.get("env") or []:
+        if "value" in e:
+            print(f"env={e['name']}={e['value']}")
+    vols = {v["name"]: v for v in pod.get("volumes") or []}
+    for m in c.get("volumeMounts") or []:
+        v = vols.get(m["name"], {})
+        if "persistentVolumeClaim" in v:
+            print(f"backups={m['mountPath']}")
+        elif "secret" in v and m["name"] == "second-site":
+            print(f"creds={m['mountPath']}")
+    break
+PY
+}
+
 # --- backups (MySQL): scripts/backup_database.sh and the CronJob's script, dumps that restore ---
 test_backup() {
   section "backup ($DB_ENGINE): scripts/backup_database.sh and the CronJob's script, then a restore of each dump"
@@ -1155,11 +1192,7 @@ test_backup() {
     return
   fi
   local env_dir; env_dir=$(dirname "$cm")
-  python3 - "$cm" "$dir/script/backup_database.sh" <<'PY' || { ko "cannot read the script out of ${cm#"$STACK"/}"; return; }
-import sys, yaml
-doc = yaml.safe_load(open(sys.argv[1]))
-open(sys.argv[2], "w").write(doc["data"]["backup_database.sh"])
-PY
+  configmap_file "$cm" backup_database.sh "$dir/script/backup_database.sh" || { ko "cannot read the script out of ${cm#"$STACK"/}"; return; }
   # the CronJob's container that runs backup_database.sh (an init container when a second one
   # copies the dump to the second site): its image, its plain env values (the *_FILE paths,
   # BACKUP_DIR, SECOND_SITE_COPY) and where the backups volume (the claim) is mounted
@@ -1173,24 +1206,7 @@ PY
         [[ $l == env=DATABASE_URL_FILE=* ]] && kurl=${l#env=DATABASE_URL_FILE=}
         [[ $l == env=BACKUP_KEY_FILE=* ]] && kkey=${l#env=BACKUP_KEY_FILE=} ;;
     esac
-  done < <(python3 - "$env_dir/backup-cronjob.yaml" backup_database.sh <<'PY'
-import sys, yaml
-pod = yaml.safe_load(open(sys.argv[1]))["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-cs = [c for c in (pod.get("initContainers") or []) + pod["containers"]
-      if any(sys.argv[2] in a for a in (c.get("command") or []) + (c.get("args") or []))]
-if not cs:
-    sys.exit(f"no container of the CronJob runs {sys.argv[2]}")
-c = cs[0]
-print(f"image={c['image']}")
-for e in c.get("env") or []:
-    if "value" in e:
-        print(f"env={e['name']}={e['value']}")
-pvcs = {v["name"] for v in pod.get("volumes") or [] if "persistentVolumeClaim" in v}
-for m in c.get("volumeMounts") or []:
-    if m["name"] in pvcs:
-        print(f"backups={m['mountPath']}")
-PY
-)
+  done < <(cronjob_container "$env_dir/backup-cronjob.yaml" backup_database.sh)
   [[ -n $kimg ]] || { ko "no container of ${env_dir#"$STACK"/}/backup-cronjob.yaml runs backup_database.sh"; return; }
   t0=$(now)
   if "$DOCKER" run "${hardened[@]}" \
@@ -1223,32 +1239,11 @@ second_site_check() {
       creds=*) screds=${l#creds=} ;;
       script=*) sscript=${l#script=} ;;
     esac
-  done < <(python3 - "$cronjob" <<'PY'
-import sys, yaml
-pod = yaml.safe_load(open(sys.argv[1]))["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-cs = [c for c in pod["containers"] if any("second_site_copy.sh" in a for a in c.get("command") or [])]
-if cs:
-    c = cs[0]
-    print(f"image={c['image']}")
-    print(f"script={[a for a in c['command'] if a.endswith('second_site_copy.sh')][0]}")
-    for e in c.get("env") or []:
-        if "value" in e:
-            print(f"env={e['name']}={e['value']}")
-    vols = {v["name"]: v for v in pod.get("volumes") or []}
-    for m in c.get("volumeMounts") or []:
-        v = vols.get(m["name"], {})
-        if "persistentVolumeClaim" in v:
-            print(f"backups={m['mountPath']}")
-        elif "secret" in v and m["name"] == "second-site":
-            print(f"creds={m['mountPath']}")
-PY
-)
+  done < <(cronjob_container "$cronjob" second_site_copy.sh)
   [[ -n $simg ]] || return 0
   section "backup ($DB_ENGINE): the CronJob's second-site container, against an S3 emulator on loopback (moto)"
-  python3 - "$(dirname "$cronjob")/backup-script.yaml" "$dir/script/second_site_copy.sh" <<'PY' || { ko "no second_site_copy.sh in the backup ConfigMap"; return; }
-import sys, yaml
-open(sys.argv[2], "w").write(yaml.safe_load(open(sys.argv[1]))["data"]["second_site_copy.sh"])
-PY
+  configmap_file "$(dirname "$cronjob")/backup-script.yaml" second_site_copy.sh "$dir/script/second_site_copy.sh" \
+    || { ko "no second_site_copy.sh in the backup ConfigMap"; return; }
   local remote; remote=$(sed -nE 's/^readonly remote="(secondsite:[^"]+)"$/\1/p' "$dir/script/second_site_copy.sh")
   [[ -n $remote ]] || { ko "second_site_copy.sh names no remote (readonly remote=\"secondsite:…\")"; return; }
   command -v moto_server >/dev/null || { ko "moto_server is not on the PATH (.ci/install puts it into .venv)"; return; }
