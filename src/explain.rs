@@ -7,21 +7,21 @@
 //!   rebuilt and the artifact rendered again: a value explains the line when
 //!   varying it changes that line. A line no written value changes is cfgen's
 //!   (its default or the template's fixed text). So the answer is what the
-//!   output does, not what a template seems to say.
+//!   output does, not what a template seems to say. [`file`] answers for
+//!   every line of a file, and [`blame`] for every line of every file, at
+//!   the cost of one rebuild per variation (see [`blame`](self::blame)).
 //! - [`key`]: a config key's effective value in an environment, and every
 //!   layer that sets it (overlay, base file, shared policy, default).
 
 use std::path::Path;
 
-use crate::load::{Node, NodeKind, PathSegment, Span, display_path, layer};
+use crate::load::{Node, PathSegment, Span, display_path, layer};
 use crate::model::FileKind;
-use crate::plan::{self, Artifact};
-use crate::provenance::FileId;
-use crate::render::Renderer;
-use crate::validate::{self, Project, layers};
+use crate::plan;
+use crate::validate::{Project, layers};
 
-/// At most this many values are varied for one line.
-const MAX_CANDIDATES: usize = 400;
+mod blame;
+pub use blame::{blame, changed_lines, file, line, render_all};
 
 /// One config value that explains a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,153 +54,6 @@ pub enum LineExplanation {
     },
 }
 
-/// The text of output file `rel` (relative to the output folder) and its
-/// artifact, rendered from `project`.
-fn render(project: &Project, renderer: &Renderer, rel: &str) -> Option<(Artifact, String)> {
-    let artifact = plan::plan(project)
-        .artifacts
-        .into_iter()
-        .find(|a| a.path == rel)?;
-    // as built: with the patches of cfgen.yaml applied (their values are read too)
-    let specs = crate::patch::specs(project).ok()?;
-    let rendered = crate::generate::render_patched(project, &specs, &artifact, renderer).ok()?;
-    Some((rendered.artifact, rendered.text))
-}
-
-/// Whether line `index` (0-based) of `old` is unchanged in `new`.
-fn line_kept(old: &str, new: &str, index: usize) -> bool {
-    use similar::{DiffTag, TextDiff};
-    let diff = TextDiff::from_lines(old, new);
-    diff.ops()
-        .iter()
-        .any(|op| op.tag() == DiffTag::Equal && op.old_range().contains(&index))
-}
-
-/// The node at exactly `span` in `root`.
-fn node_mut(root: &mut Node, span: Span) -> Option<&mut Node> {
-    if root.span == span {
-        return Some(root);
-    }
-    match &mut root.kind {
-        NodeKind::Map(entries) => entries
-            .iter_mut()
-            .find_map(|e| node_mut(&mut e.value, span)),
-        NodeKind::Seq(items) => items.iter_mut().find_map(|n| node_mut(n, span)),
-        _ => None,
-    }
-}
-
-/// The variations tried for a value, in order: each keeps it of the same kind.
-fn variations(kind: &NodeKind) -> Vec<NodeKind> {
-    match kind {
-        NodeKind::Bool(b) => vec![NodeKind::Bool(!b)],
-        NodeKind::Int(n) => vec![
-            NodeKind::Int(n.saturating_add(1)),
-            NodeKind::Int(n.saturating_sub(1)),
-        ],
-        NodeKind::Float(f) => vec![NodeKind::Float(f + 1.0), NodeKind::Float(f / 2.0)],
-        NodeKind::Str(s) => {
-            let mut out = Vec::new();
-            // The last run of digits moved by one: "250m", "1h", "python:3.11-slim".
-            if let Some(end) = s.rfind(|c: char| c.is_ascii_digit()) {
-                let start = s[..=end]
-                    .rfind(|c: char| !c.is_ascii_digit())
-                    .map_or(0, |i| i + 1);
-                if let Ok(n) = s[start..=end].parse::<u64>() {
-                    for m in [n + 1, n.saturating_sub(1)] {
-                        if m != n {
-                            out.push(NodeKind::Str(format!(
-                                "{}{m}{}",
-                                &s[..start],
-                                &s[end + 1..]
-                            )));
-                        }
-                    }
-                }
-            }
-            out.push(NodeKind::Str(format!("{s}x")));
-            out
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// The schema node at `path` in `schema` (whose `$defs` resolve `$ref`s).
-fn schema_at<'a>(
-    root: &'a serde_json::Value,
-    node: &'a serde_json::Value,
-    path: &[PathSegment],
-    depth: usize,
-) -> Vec<&'a serde_json::Value> {
-    if depth > 64 {
-        return Vec::new();
-    }
-    if let Some(name) = node
-        .get("$ref")
-        .and_then(|r| r.as_str())
-        .and_then(|r| r.strip_prefix("#/$defs/"))
-    {
-        return root
-            .get("$defs")
-            .and_then(|d| d.get(name))
-            .map_or_else(Vec::new, |n| schema_at(root, n, path, depth + 1));
-    }
-    let mut out = Vec::new();
-    for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(alts) = node.get(key).and_then(|a| a.as_array()) {
-            for alt in alts {
-                out.extend(schema_at(root, alt, path, depth + 1));
-            }
-        }
-    }
-    match path.first() {
-        None => out.push(node),
-        Some(PathSegment::Key(k)) => {
-            let next = node
-                .get("properties")
-                .and_then(|p| p.get(k))
-                .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()));
-            if let Some(next) = next {
-                out.extend(schema_at(root, next, &path[1..], depth + 1));
-            }
-        }
-        Some(PathSegment::Index(_)) => {
-            if let Some(next) = node.get("items") {
-                out.extend(schema_at(root, next, &path[1..], depth + 1));
-            }
-        }
-    }
-    out
-}
-
-/// The other names a value from a fixed set may take (its schema's `const`s and `enum`).
-fn alternatives(kind: FileKind, path: &[PathSegment], current: &str) -> Vec<NodeKind> {
-    let schema = kind.schema_of_version(crate::model::manifest::VERSION);
-    let mut names = Vec::new();
-    for node in schema_at(&schema, &schema, path, 0) {
-        let mut collect = |v: &serde_json::Value| {
-            if let Some(s) = v.as_str()
-                && s != current
-                && !names.iter().any(|n| n == s)
-            {
-                names.push(s.to_owned());
-            }
-        };
-        if let Some(c) = node.get("const") {
-            collect(c);
-        }
-        for v in node
-            .get("enum")
-            .and_then(|e| e.as_array())
-            .into_iter()
-            .flatten()
-        {
-            collect(v);
-        }
-    }
-    names.into_iter().map(NodeKind::Str).collect()
-}
-
 /// The file and tree a read value is in: a base document or an overlay.
 fn place(
     project: &Project,
@@ -221,26 +74,6 @@ fn place(
     }
 }
 
-/// The project with the value at `span` of file `kind` replaced by `value`.
-fn varied(project: &Project, kind: FileKind, span: Span, value: &NodeKind) -> Option<Project> {
-    let mut documents = project.documents.clone();
-    let mut overlays = project.layers.clone();
-    let (n, _) = layer::split(span);
-    // A base file's value, or a policy folder's base file's, is in the
-    // merged base documents; an overlay's is merged in again by `rebuild`.
-    let in_base = documents
-        .get_mut(kind)
-        .and_then(|doc| node_mut(&mut doc.root, span));
-    match in_base {
-        Some(node) => node.kind = value.clone(),
-        None => {
-            let overlay = overlays.overlays.iter_mut().find(|o| o.layer == n)?;
-            node_mut(&mut overlay.doc.root, span)?.kind = value.clone();
-        }
-    }
-    validate::rebuild(&project.dir, documents, overlays)
-}
-
 /// A value as shown: `file:line:col key = value`.
 fn setter(project: &Project, kind: FileKind, span: Span) -> Option<Setter> {
     let (file, root, source) = place(project, kind, span)?;
@@ -258,91 +91,6 @@ fn setter(project: &Project, kind: FileKind, span: Span) -> Option<Setter> {
         column,
         key: display_path(&path),
         value,
-    })
-}
-
-/// What explains line `number` (1-based) of output file `rel`.
-///
-/// # Errors
-/// A message when the project has no such file or line.
-pub fn line(
-    project: &Project,
-    renderer: &Renderer,
-    rel: &str,
-    number: usize,
-) -> Result<LineExplanation, String> {
-    let (artifact, text) =
-        render(project, renderer, rel).ok_or_else(|| crate::messages::explain_no_file(rel))?;
-    let count = text.lines().count();
-    if number == 0 || number > count {
-        return Err(crate::messages::explain_no_line(rel, number, count));
-    }
-    let index = number - 1;
-    // The two header lines (`# Generated by cfgen…`, `# Source: …`), in
-    // whichever comment syntax, near the top (after a shebang or `<!--`).
-    let is_header = text.lines().nth(index).is_some_and(|l| {
-        let l = l.trim_start_matches("# ");
-        index < 4 && (l.starts_with("Generated by cfgen.") || l.starts_with("Source: "))
-    });
-    if is_header {
-        return Ok(LineExplanation::Header);
-    }
-    let mut candidates: Vec<(FileId, Span)> = artifact.reads.iter().collect();
-    candidates.sort();
-    candidates.dedup();
-    candidates.truncate(MAX_CANDIDATES);
-    let mut set_by = Vec::new();
-    let mut unvaried = Vec::new();
-    for (file, span) in candidates {
-        let Some(kind) = FileKind::from_id(file) else {
-            continue;
-        };
-        let Some((_, root, _)) = place(project, kind, span) else {
-            continue;
-        };
-        let Some(node) = layers::path_of(root, span).and_then(|p| root.lookup(&p).cloned()) else {
-            continue;
-        };
-        if !matches!(
-            node.kind,
-            NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Str(_)
-        ) {
-            continue;
-        }
-        let mut tried = false;
-        let mut changes = false;
-        let mut tries = variations(&node.kind);
-        if let NodeKind::Str(current) = &node.kind
-            && let Some(path) = layers::path_of(root, span)
-        {
-            tries.extend(alternatives(kind, &path, current));
-        }
-        for value in tries {
-            let Some(other) = varied(project, kind, span, &value) else {
-                continue;
-            };
-            let Some((_, new_text)) = render(&other, renderer, rel) else {
-                continue;
-            };
-            tried = true;
-            if !line_kept(&text, &new_text, index) {
-                changes = true;
-                break;
-            }
-        }
-        let Some(s) = setter(project, kind, span) else {
-            continue;
-        };
-        if changes {
-            set_by.push(s);
-        } else if !tried {
-            unvaried.push(s);
-        }
-    }
-    Ok(if set_by.is_empty() {
-        LineExplanation::Fixed { unvaried }
-    } else {
-        LineExplanation::SetBy(set_by)
     })
 }
 
