@@ -133,12 +133,11 @@ fn render_and_verify(
     renderer: &Renderer,
 ) -> Result<Rendered, Box<Diagnostic>> {
     let rendered = render_patched(project, specs, artifact, renderer)?;
-    crate::verify::verify(artifact, &rendered.text).map_err(|detail| {
+    let overridden = renderer.is_overridden(artifact.template);
+    crate::verify::verify_output(artifact, &rendered.text, overridden).map_err(|detail| {
         Box::new(
             Diagnostic::unlocated("verify", messages::verify_failed(&artifact.path, &detail))
-                .with_help(messages::template_fault_help(
-                    renderer.is_overridden(artifact.template),
-                )),
+                .with_help(messages::template_fault_help(overridden)),
         )
     })?;
     Ok(rendered)
