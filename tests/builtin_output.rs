@@ -1,6 +1,7 @@
-//! The built-in templates' compose files and workflows against the vendored
-//! Compose Specification and SchemaStore workflow schemas. A build checks
-//! those schemas only for a template override's output (`verify::verify_output`);
+//! The built-in templates' compose files, workflows and custom resources
+//! against the vendored Compose Specification, SchemaStore workflow and CRD
+//! schemas (Prometheus Operator, Gateway API, Argo). A build checks those
+//! schemas only for a template override's output (`verify::verify_output`);
 //! what the built-in templates render is proven here instead, on every
 //! bundled project and on every valid one-value variation of two of them.
 
@@ -14,14 +15,15 @@ use cfgen::validate::{Project, check_project};
 use crate::common::{copy_tree, repo};
 use crate::leaves::{leaves, with_varied};
 
-/// Fully verifies every compose file and workflow of `project`; how many.
+/// Fully verifies every artifact of `project`; how many compose files and
+/// workflows there were.
 fn verify_vendored(project: &Project, renderer: &Renderer, what: &str) -> usize {
     let mut checked = 0;
     for (rel, (artifact, text)) in render_all(project, renderer, None) {
+        if let Err(e) = cfgen::verify::verify(&artifact, &text) {
+            panic!("{what}: {rel}: {e}");
+        }
         if matches!(artifact.check, Check::Compose | Check::Workflow) {
-            if let Err(e) = cfgen::verify::verify(&artifact, &text) {
-                panic!("{what}: {rel}: {e}");
-            }
             checked += 1;
         }
     }

@@ -4,11 +4,12 @@
 //!
 //! Every YAML artifact is parsed with the input loader's rules and every
 //! Kubernetes object round-trips through its k8s-openapi type on every
-//! build. The vendored compose and workflow JSON Schemas check what a
-//! template override renders ([`verify_output`]); the built-in templates'
-//! output is checked against them by the test suite over the examples and
-//! many configs derived from them (`tests/builtin_output.rs`), and a
-//! patched compose file by the patch itself ([`crate::patch`]).
+//! build. The vendored JSON Schemas (compose, workflow, and the custom
+//! resources' CRDs) check what a template override renders
+//! ([`verify_output`]); the built-in templates' output is checked against
+//! them by the test suite over the examples and many configs derived from
+//! them (`tests/builtin_output.rs`), and a patched object by the patch
+//! itself ([`crate::patch`]).
 
 pub mod compose;
 pub mod kubernetes;
@@ -30,8 +31,8 @@ pub fn verify(artifact: &Artifact, text: &str) -> Result<(), String> {
 }
 
 /// Checks one rendered artifact as a build does: parsed and round-tripped
-/// always, against the vendored compose/workflow schema when `overridden`
-/// (its template is the user's).
+/// always, against the vendored compose/workflow/CRD schema when
+/// `overridden` (its template is the user's).
 ///
 /// # Errors
 /// When the text is not what its target accepts.
@@ -43,7 +44,7 @@ pub fn verify_output(artifact: &Artifact, text: &str, overridden: bool) -> Resul
             match artifact.check {
                 Check::Workflow if overridden => workflow::validate(&value),
                 Check::Compose if overridden => compose::validate(&value),
-                Check::Kubernetes => kubernetes::validate(&value),
+                Check::Kubernetes => kubernetes::validate_as(&value, overridden),
                 _ => Ok(()),
             }
         }
