@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use crate::load::{Node, PathSegment, Span, display_path, layer};
+use crate::load::{Node, NodeKind, PathSegment, Span, display_path, layer};
 use crate::model::FileKind;
 use crate::plan;
 use crate::validate::{Project, layers};
@@ -77,6 +77,11 @@ fn place(
 /// A value as shown: `file:line:col key = value`.
 fn setter(project: &Project, kind: FileKind, span: Span) -> Option<Setter> {
     let (file, root, source) = place(project, kind, span)?;
+    located(file, root, source, span)
+}
+
+/// The value at `span` of the tree `root` of `file`, as shown.
+fn located(file: String, root: &Node, source: &crate::load::Source, span: Span) -> Option<Setter> {
     let path = layers::path_of(root, span)?;
     let local = layer::split(span).1;
     let (line, column) = source.line_col(local.start);
@@ -94,13 +99,27 @@ fn setter(project: &Project, kind: FileKind, span: Span) -> Option<Setter> {
     })
 }
 
+/// What one layer's value of a key does to the effective value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// It is the effective value.
+    Effective,
+    /// It is part of it: a mapping (or a list merged by `name`) that every
+    /// layer above merges into; the keys no higher layer sets are its.
+    Merged,
+    /// A higher layer replaces it.
+    Overridden,
+}
+
 /// One layer that sets a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layer {
     /// Where: a file relative to the project, or `default`.
     pub setter: Option<Setter>,
-    /// The value (JSON).
+    /// The value (JSON); of a mapping, the part this layer writes.
     pub value: String,
+    /// What it does to the effective value.
+    pub role: Role,
 }
 
 /// A key's effective value in an environment and each layer that sets it,
@@ -152,28 +171,30 @@ pub fn key(project: &Project, env: Option<&str>, key: &str) -> Result<KeyExplana
             closest.as_deref(),
         ));
     }
-    let mut found = Vec::new();
-    let mut push = |node: &Node| {
-        found.push(Layer {
-            setter: setter(project, kind, node.span),
-            value: node.to_json().to_string(),
-        });
-    };
     // Highest first: the environment's overlays (the project's, then its
     // policy folders'), the project's base file, the policy folders' base files.
+    // Each is looked up in its own file's tree: in the merged base, a mapping
+    // the project and its policy both set stands at the policy's place.
+    let mut found: Vec<(Node, Option<Setter>)> = Vec::new();
+    let mut push = |file: String, root: &Node, source: &crate::load::Source| {
+        if let Some(node) = root.lookup(&path) {
+            found.push((node.clone(), located(file, root, source, node.span)));
+        }
+    };
     if let Some(env) = env {
         let overlays: Vec<_> = project.layers.of(env).filter(|o| o.kind == kind).collect();
         for overlay in overlays.into_iter().rev() {
-            if let Some(node) = overlay.doc.root.lookup(&path) {
-                push(node);
-            }
+            push(
+                overlay.relative_path(),
+                &overlay.doc.root,
+                &overlay.doc.source,
+            );
         }
     }
     if let Some(doc) = project.documents.get(kind)
-        && let Some(node) = doc.root.lookup(&path)
-        && layer::split(node.span).0 == 0
+        && let Some(own) = own_base(project, kind)
     {
-        push(node);
+        push(kind.relative_path().to_owned(), &own, &doc.source);
     }
     let bases: Vec<_> = project
         .layers
@@ -181,10 +202,9 @@ pub fn key(project: &Project, env: Option<&str>, key: &str) -> Result<KeyExplana
         .filter(|o| o.kind == kind)
         .collect();
     for base in bases.into_iter().rev() {
-        if let Some(node) = base.doc.root.lookup(&path) {
-            push(node);
-        }
+        push(base.relative_path(), &base.doc.root, &base.doc.source);
     }
+    let found = with_roles(found);
     let effective = match env
         .map(|e| project.for_environment(e))
         .and_then(|p| p.documents.get(kind))
@@ -202,6 +222,58 @@ pub fn key(project: &Project, env: Option<&str>, key: &str) -> Result<KeyExplana
         effective: effective.to_string(),
         layers: found,
     })
+}
+
+/// The project's own base file of `kind` as it was read (layer 0): the
+/// merged base without the policy folders' files under it.
+fn own_base(project: &Project, kind: FileKind) -> Option<std::borrow::Cow<'_, Node>> {
+    let doc = project.documents.get(kind)?;
+    if !project.layers.policy_bases().any(|o| o.kind == kind) {
+        return Some(std::borrow::Cow::Borrowed(&doc.root));
+    }
+    // The merged document keeps the project's source (empty when only the
+    // policy has the file): parsed again, it is the project's tree alone.
+    if doc.source.text().is_empty() {
+        return None;
+    }
+    let bytes = doc.source.text().as_bytes().to_vec();
+    let (own, _) = crate::load::load_bytes(doc.source.path(), bytes).ok()?;
+    Some(std::borrow::Cow::Owned(own.root))
+}
+
+/// Whether a layer's value merges with the layers under it (a mapping, or a
+/// list whose items all have a `name`) rather than replacing them.
+fn merges(node: &Node) -> bool {
+    match &node.kind {
+        NodeKind::Map(_) => true,
+        NodeKind::Seq(items) => layer::named_list(items),
+        _ => false,
+    }
+}
+
+/// Each layer's value (highest first) with its role: while every layer from
+/// the top merges, each is part of the effective value; below the first that
+/// replaces, every layer is overridden.
+fn with_roles(found: Vec<(Node, Option<Setter>)>) -> Vec<Layer> {
+    let merged = found.len() > 1 && merges(&found[0].0) && merges(&found[1].0);
+    let mut merging = true;
+    found
+        .into_iter()
+        .enumerate()
+        .map(|(i, (node, setter))| {
+            merging &= merges(&node);
+            let role = match (i, merged && merging) {
+                (_, true) => Role::Merged,
+                (0, false) => Role::Effective,
+                _ => Role::Overridden,
+            };
+            Layer {
+                setter,
+                value: node.to_json().to_string(),
+                role,
+            }
+        })
+        .collect()
 }
 
 /// `kubernetes_config.resources.limits[0].cpu` as a path.

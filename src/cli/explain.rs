@@ -8,7 +8,7 @@ use super::console::{self, Console};
 use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, output};
 use crate::diagnostics::report::{ProjectReport, RunReport};
 use crate::diagnostics::{Diagnostic, Format};
-use crate::explain::{self, LineExplanation, Setter};
+use crate::explain::{self, LineExplanation, Role, Setter};
 use crate::messages;
 use crate::render::Renderer;
 use crate::validate::{Project, check_project};
@@ -169,11 +169,11 @@ fn explain_key(args: &ExplainArgs, report: &mut RunReport) -> Result<String, i32
     if explanation.layers.is_empty() {
         out.push_str(&format!("  {}\n", messages::EXPLAIN_DEFAULT));
     }
-    for (i, layer) in explanation.layers.iter().enumerate() {
-        let role = if i == 0 {
-            messages::EXPLAIN_WINS
-        } else {
-            messages::EXPLAIN_OVERRIDDEN
+    for layer in &explanation.layers {
+        let role = match layer.role {
+            Role::Effective => messages::EXPLAIN_WINS,
+            Role::Merged => messages::EXPLAIN_MERGED,
+            Role::Overridden => messages::EXPLAIN_OVERRIDDEN,
         };
         match &layer.setter {
             Some(s) => out.push_str(&format!(
