@@ -33,11 +33,11 @@ pub fn render_all(
     let Ok(specs) = crate::patch::specs(project) else {
         return out;
     };
-    for artifact in plan::plan(project).artifacts {
+    for artifact in &project.plan().artifacts {
         if only.is_some_and(|rel| rel != artifact.path) {
             continue;
         }
-        if let Ok(r) = crate::generate::render_patched(project, &specs, &artifact, renderer) {
+        if let Ok(r) = crate::generate::render_patched(project, &specs, artifact, renderer) {
             out.insert(r.artifact.path.clone(), (r.artifact, r.text));
         }
     }
@@ -222,45 +222,61 @@ struct Candidate {
     setter: Setter,
 }
 
+/// A scalar value an artifact read: where it is, its path in its file and
+/// its node.
+struct Leaf<'p> {
+    kind: FileKind,
+    path: Vec<PathSegment>,
+    node: &'p Node,
+}
+
 /// The scalar values within the value read at `span` of `file`: itself, or
 /// every scalar of the list or map it is (a list read whole, such as a
-/// command's arguments, depends on each item).
-fn scalars(project: &Project, file: FileId, span: Span) -> Vec<Span> {
+/// command's arguments, depends on each item), by span.
+fn scalars(project: &Project, file: FileId, span: Span) -> Vec<(Span, Leaf<'_>)> {
     let Some(kind) = FileKind::from_id(file) else {
         return Vec::new();
     };
     let Some((_, root, _)) = place(project, kind, span) else {
         return Vec::new();
     };
-    let Some(node) = layers::path_of(root, span).and_then(|p| root.lookup(&p)) else {
+    let Some(path) = layers::path_of(root, span) else {
+        return Vec::new();
+    };
+    let Some(node) = root.lookup(&path) else {
         return Vec::new();
     };
     let mut found = Vec::new();
-    node.leaves(&mut Vec::new(), &mut found);
-    found.into_iter().map(|(_, span)| span).collect()
+    node.each_leaf(&mut path.clone(), &mut |path, node| {
+        found.push((
+            node.span,
+            Leaf {
+                kind,
+                path: path.to_vec(),
+                node,
+            },
+        ));
+    });
+    found
 }
 
-/// The scalar value at `span` of file `kind`, with its variations.
-fn candidate(project: &Project, file: FileId, span: Span) -> Option<Candidate> {
-    let kind = FileKind::from_id(file)?;
-    let (_, root, _) = place(project, kind, span)?;
-    let path = layers::path_of(root, span)?;
-    let node = root.lookup(&path)?;
+/// The scalar value `leaf` at `span`, with its variations.
+fn candidate(project: &Project, span: Span, leaf: &Leaf<'_>) -> Option<Candidate> {
     if !matches!(
-        node.kind,
+        leaf.node.kind,
         NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Str(_)
     ) {
         return None;
     }
-    let mut tries = variations(&node.kind);
-    if let NodeKind::Str(current) = &node.kind {
-        tries.extend(alternatives(kind, &path, current));
+    let mut tries = variations(&leaf.node.kind);
+    if let NodeKind::Str(current) = &leaf.node.kind {
+        tries.extend(alternatives(leaf.kind, &leaf.path, current));
     }
     Some(Candidate {
-        kind,
+        kind: leaf.kind,
         span,
         tries,
-        setter: setter(project, kind, span)?,
+        setter: setter(project, leaf.kind, span)?,
     })
 }
 
@@ -276,22 +292,20 @@ pub fn blame(
     let base = render_all(project, renderer, only);
     // Each value read, with the artifacts that read it (each artifact's
     // first MAX_CANDIDATES values, in file and position order).
-    let mut readers: BTreeMap<(FileId, Span), Vec<&str>> = BTreeMap::new();
+    let mut readers: BTreeMap<(FileId, Span), (Leaf<'_>, Vec<&str>)> = BTreeMap::new();
     for (rel, (artifact, _)) in &base {
-        let mut reads: Vec<(FileId, Span)> = artifact
-            .reads
-            .iter()
-            .flat_map(|(file, span)| {
-                scalars(project, file, span)
-                    .into_iter()
-                    .map(move |s| (file, s))
-            })
-            .collect();
-        reads.sort();
-        reads.dedup();
-        reads.truncate(MAX_CANDIDATES);
-        for read in reads {
-            readers.entry(read).or_default().push(rel);
+        let mut reads: BTreeMap<(FileId, Span), Leaf<'_>> = BTreeMap::new();
+        for (file, span) in artifact.reads.iter() {
+            for (s, leaf) in scalars(project, file, span) {
+                reads.entry((file, s)).or_insert(leaf);
+            }
+        }
+        for (read, leaf) in reads.into_iter().take(MAX_CANDIDATES) {
+            readers
+                .entry(read)
+                .or_insert((leaf, Vec::new()))
+                .1
+                .push(rel);
         }
     }
     // Per artifact: the setters of each line, and the values whose every
@@ -302,8 +316,8 @@ pub fn blame(
         .collect();
     let mut unvaried: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut setters = Vec::new();
-    for ((file, span), rels) in &readers {
-        let Some(c) = candidate(project, *file, *span) else {
+    for ((_, span), (leaf, rels)) in &readers {
+        let Some(c) = candidate(project, *span, leaf) else {
             continue;
         };
         let id = setters.len();
