@@ -21,7 +21,9 @@ use crate::plan;
 use crate::validate::{Project, layers};
 
 mod blame;
+mod defaults;
 pub use blame::{blame, changed_lines, file, line, render_all};
+pub use defaults::DefaultValue;
 
 /// One config value that explains a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,9 @@ pub enum LineExplanation {
         /// Values read but not varied (a name from a fixed set, a value
         /// whose variation does not validate).
         unvaried: Vec<Setter>,
+        /// The defaults of keys no file sets whose variation changes the
+        /// line (found for [`file`] and [`line`], not by [`blame`]).
+        defaults: Vec<DefaultValue>,
     },
 }
 
@@ -295,10 +300,10 @@ fn parse_dotted(key: &str) -> Vec<PathSegment> {
 }
 
 /// The typed section of a config file (defaults filled in), as JSON.
-fn section(project: &Project, kind: FileKind) -> Option<serde_json::Value> {
+pub(crate) fn section(project: &Project, kind: FileKind) -> Option<serde_json::Value> {
     let c = &project.config;
     match kind {
-        FileKind::Manifest => None,
+        FileKind::Manifest => serde_json::to_value(&c.manifest).ok(),
         FileKind::Docker => serde_json::to_value(&c.docker).ok(),
         FileKind::Kubernetes => serde_json::to_value(&c.kubernetes).ok(),
         FileKind::Scripts => serde_json::to_value(&c.scripts).ok(),

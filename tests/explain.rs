@@ -300,3 +300,31 @@ fn each_environments_alert_threshold_is_attributed_to_its_layer_and_stays_there(
         }
     }
 }
+
+/// A line that only a default changes names that default and the file where
+/// writing the key would change the line: tasks keeps the database dumps'
+/// defaults (it has a backup.yaml for its file backup only).
+#[test]
+fn a_line_set_by_a_default_names_the_key_and_where_to_write_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = crate::common::repo();
+    crate::common::copy_tree(&repo.join("examples/tasks"), &tmp.path().join("tasks"));
+    let out = cfgen(tmp.path()).args(["build", "tasks"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rel = "k8s/production/backup-cronjob.yaml";
+    let text = std::fs::read_to_string(tmp.path().join("tasks/deploy").join(rel)).unwrap();
+    let schedule = text
+        .lines()
+        .position(|l| l.contains("schedule: \"0 2 * * *\""))
+        .expect("the default schedule")
+        + 1;
+    assert_cmd_snapshot!(
+        "by_default",
+        cfgen(tmp.path()).args(["explain", &format!("tasks/deploy/{rel}:{schedule}")])
+    );
+}

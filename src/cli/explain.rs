@@ -83,8 +83,13 @@ fn block(file: &Path, number: usize, content: &str, explanation: &LineExplanatio
                 out.push_str(&format!("  {} {}\n", messages::EXPLAIN_SET_BY, shown(s)));
             }
         }
-        LineExplanation::Fixed { unvaried } => {
-            out.push_str(&format!("  {}\n", messages::EXPLAIN_FIXED));
+        LineExplanation::Fixed { unvaried, defaults } => {
+            if defaults.is_empty() {
+                out.push_str(&format!("  {}\n", messages::EXPLAIN_FIXED));
+            }
+            for d in defaults {
+                out.push_str(&format!("  {}\n", messages::explain_default_line(d)));
+            }
             for s in unvaried {
                 out.push_str(&format!("  {} {}\n", messages::EXPLAIN_UNVARIED, shown(s)));
             }

@@ -72,7 +72,7 @@ fn node_mut(root: &mut Node, span: Span) -> Option<&mut Node> {
 }
 
 /// The variations tried for a value, in order: each keeps it of the same kind.
-fn variations(kind: &NodeKind) -> Vec<NodeKind> {
+pub(super) fn variations(kind: &NodeKind) -> Vec<NodeKind> {
     match kind {
         NodeKind::Bool(b) => vec![NodeKind::Bool(!b)],
         NodeKind::Int(n) => vec![
@@ -90,10 +90,12 @@ fn variations(kind: &NodeKind) -> Vec<NodeKind> {
                 if let Ok(n) = s[start..=end].parse::<u64>() {
                     for m in [n + 1, n.saturating_sub(1)] {
                         if m != n {
+                            // Zero-padded to the same width: "02:00" -> "02:01".
                             out.push(NodeKind::Str(format!(
-                                "{}{m}{}",
+                                "{}{m:0width$}{}",
                                 &s[..start],
-                                &s[end + 1..]
+                                &s[end + 1..],
+                                width = end + 1 - start
                             )));
                         }
                     }
@@ -157,7 +159,7 @@ fn schema_at<'a>(
 }
 
 /// The other names a value from a fixed set may take (its schema's `const`s and `enum`).
-fn alternatives(kind: FileKind, path: &[PathSegment], current: &str) -> Vec<NodeKind> {
+pub(super) fn alternatives(kind: FileKind, path: &[PathSegment], current: &str) -> Vec<NodeKind> {
     let schema = kind.schema_of_version(crate::model::manifest::VERSION);
     let mut names = Vec::new();
     for node in schema_at(&schema, &schema, path, 0) {
@@ -374,6 +376,7 @@ pub fn blame(
                     } else if ids.is_empty() {
                         LineExplanation::Fixed {
                             unvaried: fixed.iter().map(|id| setters[*id].clone()).collect(),
+                            defaults: Vec::new(),
                         }
                     } else {
                         LineExplanation::SetBy(ids.iter().map(|id| setters[*id].clone()).collect())
@@ -394,9 +397,11 @@ pub fn file(
     renderer: &Renderer,
     rel: &str,
 ) -> Result<Vec<LineExplanation>, String> {
-    blame(project, renderer, Some(rel))
+    let mut lines = blame(project, renderer, Some(rel))
         .remove(rel)
-        .ok_or_else(|| crate::messages::explain_no_file(rel))
+        .ok_or_else(|| crate::messages::explain_no_file(rel))?;
+    super::defaults::attribute(project, renderer, rel, &mut lines);
+    Ok(lines)
 }
 
 /// What explains line `number` (1-based) of output file `rel`.

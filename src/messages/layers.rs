@@ -150,6 +150,14 @@ pub const EXPLAIN_HEADER: &str = "the generated header: it names the files this 
 pub const EXPLAIN_SET_BY: &str = "set by";
 /// A line no written value changes.
 pub const EXPLAIN_FIXED: &str = "fixed by cfgen: no value written in the config changes this line (a default, or the template's own text)";
+/// A line a default changes (the default of a key no file sets).
+#[must_use]
+pub fn explain_default_line(d: &crate::explain::DefaultValue) -> String {
+    format!(
+        "default `{}` = {}: no file sets it (write it in {} to change this line)",
+        d.key, d.value, d.file
+    )
+}
 /// A value read but not varied.
 pub const EXPLAIN_UNVARIED: &str = "read by this file, not varied (one of a fixed set of names):";
 /// A key no file sets.
