@@ -44,7 +44,11 @@ pub struct Setter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineExplanation {
     /// The generated header: the sources the file read.
-    Header,
+    Header {
+        /// The values a variation of which builds the project without this
+        /// file: they decide that it exists.
+        exists: Vec<Setter>,
+    },
     /// These values change the line.
     SetBy(Vec<Setter>),
     /// No written value changes it: cfgen's default or fixed text. The

@@ -328,3 +328,23 @@ fn a_line_set_by_a_default_names_the_key_and_where_to_write_it() {
         cfgen(tmp.path()).args(["explain", &format!("tasks/deploy/{rel}:{schedule}")])
     );
 }
+
+/// A value that decides whether a file exists is named on the file's header:
+/// the example releases blue-green, so its `app` process is an Argo Rollout
+/// (a rolling release would write a Deployment instead).
+#[test]
+fn the_header_names_the_value_that_decides_the_file_exists() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example_with_overlays(&tmp.path().join("shop"));
+    let out = cfgen(tmp.path()).args(["build", "shop"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_cmd_snapshot!(
+        "exists",
+        cfgen(tmp.path()).args(["explain", "shop/deploy/k8s/dev/rollout-app.yaml:1"])
+    );
+}

@@ -77,7 +77,12 @@ enum Lines {
 fn block(file: &Path, number: usize, content: &str, explanation: &LineExplanation) -> String {
     let mut out = format!("{}:{number}: {}\n", file.display(), content.trim());
     match explanation {
-        LineExplanation::Header => out.push_str(&format!("  {}\n", messages::EXPLAIN_HEADER)),
+        LineExplanation::Header { exists } => {
+            out.push_str(&format!("  {}\n", messages::EXPLAIN_HEADER));
+            for s in exists {
+                out.push_str(&format!("  {} {}\n", messages::EXPLAIN_EXISTS, shown(s)));
+            }
+        }
         LineExplanation::SetBy(setters) => {
             for s in setters {
                 out.push_str(&format!("  {} {}\n", messages::EXPLAIN_SET_BY, shown(s)));

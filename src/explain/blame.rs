@@ -317,6 +317,9 @@ pub fn blame(
         .map(|(rel, (_, text))| (rel.as_str(), vec![Vec::new(); text.lines().count()]))
         .collect();
     let mut unvaried: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Per artifact: the values a variation of which builds the project
+    // without it (they decide that it exists).
+    let mut decides: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut setters = Vec::new();
     for ((_, span), (leaf, rels)) in &readers {
         let Some(c) = candidate(project, *span, leaf) else {
@@ -324,6 +327,7 @@ pub fn blame(
         };
         let id = setters.len();
         let mut tried: Vec<bool> = vec![false; rels.len()];
+        let mut removed: Vec<bool> = vec![false; rels.len()];
         let mut changed: Vec<Vec<bool>> = rels
             .iter()
             .map(|rel| vec![false; base[*rel].1.lines().count()])
@@ -338,6 +342,7 @@ pub fn blame(
             let planned = plan::plan(&other).artifacts;
             for (i, rel) in rels.iter().enumerate() {
                 let Some(artifact) = planned.iter().find(|a| a.path == *rel) else {
+                    removed[i] = true;
                     continue;
                 };
                 let Ok(r) = crate::generate::render_patched(&other, &specs, artifact, renderer)
@@ -357,7 +362,10 @@ pub fn blame(
                     lines[line].push(id);
                 }
             }
-            if !tried[i] {
+            if tried[i] {
+            } else if removed[i] {
+                decides.entry(rel).or_default().push(id);
+            } else {
                 unvaried.entry(rel).or_default().push(id);
             }
         }
@@ -367,12 +375,20 @@ pub fn blame(
         .map(|(rel, (_, text))| {
             let lines = &set_by[rel.as_str()];
             let fixed = unvaried.get(rel.as_str()).cloned().unwrap_or_default();
+            let exists: Vec<Setter> = decides
+                .get(rel.as_str())
+                .into_iter()
+                .flatten()
+                .map(|id| setters[*id].clone())
+                .collect();
             let explained = lines
                 .iter()
                 .enumerate()
                 .map(|(index, ids)| {
                     if is_header(text, index) {
-                        LineExplanation::Header
+                        LineExplanation::Header {
+                            exists: exists.clone(),
+                        }
                     } else if ids.is_empty() {
                         LineExplanation::Fixed {
                             unvaried: fixed.iter().map(|id| setters[*id].clone()).collect(),

@@ -146,6 +146,8 @@ pub fn explain_missing_file(file: &str) -> String {
 
 /// A header line.
 pub const EXPLAIN_HEADER: &str = "the generated header: it names the files this file read";
+/// Before each value that decides whether a file exists (on its header).
+pub const EXPLAIN_EXISTS: &str = "the file exists because of";
 /// Before each value that changes a line.
 pub const EXPLAIN_SET_BY: &str = "set by";
 /// A line no written value changes.
