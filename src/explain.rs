@@ -214,14 +214,15 @@ pub fn key(project: &Project, env: Option<&str>, key: &str) -> Result<KeyExplana
         push(base.relative_path(), &base.doc.root, &base.doc.source);
     }
     let found = with_roles(found);
-    let effective = match env
-        .map(|e| project.for_environment(e))
-        .and_then(|p| p.documents.get(kind))
-    {
-        Some(doc) => doc.root.lookup(&path).map(|n| n.to_json()),
-        None => None,
-    }
-    .or_else(|| default_of(project, kind, &path));
+    // As written when a layer writes it (in the environment's merged files,
+    // else the base's), else the typed default: one form with or without `--env`.
+    let seen = env.map_or(project, |e| project.for_environment(e));
+    let effective = seen
+        .documents
+        .get(kind)
+        .and_then(|doc| doc.root.lookup(&path))
+        .map(Node::to_json)
+        .or_else(|| default_of(seen, kind, &path));
     let Some(effective) = effective else {
         return Err(crate::messages::explain_no_key(key, &kind.relative_path()));
     };
