@@ -8,9 +8,15 @@ pub mod workflow;
 
 use crate::load::LoadErrorKind;
 
+mod init;
 mod layers;
+mod output;
 mod policy;
+mod templates;
+pub use init::*;
 pub use layers::*;
+pub use output::*;
+pub use templates::*;
 mod patch;
 pub use patch::*;
 pub use policy::*;
@@ -309,123 +315,6 @@ pub fn manifest_v1_help() -> &'static str {
     "write `version: 2`; then `app.runtime`/`entrypoint`/`package`/`sources`/`build_context` go under `build:` (`build_context` as `context`), `image.repository` becomes `image:`, `app.port` and `app.probes` become `processes: { app: { port, probes } }`, `app.migrate` becomes `jobs: { migrate: { command } }`, and the MySQL and Redis that version 1 implied are declared in `dependencies:`"
 }
 
-/// An I/O failure writing a file.
-#[must_use]
-pub fn write_failed(path: &str, error: &std::io::Error) -> String {
-    if error.kind() == std::io::ErrorKind::StorageFull {
-        format!("cannot write `{path}`: no space left on the device ({error})")
-    } else {
-        format!("cannot write `{path}`: {error}")
-    }
-}
-
-/// An I/O failure deleting a file.
-#[must_use]
-pub fn delete_failed(path: &str, error: &std::io::Error) -> String {
-    format!("cannot delete `{path}`: {error}")
-}
-
-/// An I/O failure creating a folder.
-#[must_use]
-pub fn create_folder_failed(path: &str, error: &std::io::Error) -> String {
-    if error.kind() == std::io::ErrorKind::StorageFull {
-        format!("cannot create the folder `{path}`: no space left on the device ({error})")
-    } else {
-        format!("cannot create the folder `{path}`: {error}")
-    }
-}
-
-/// An I/O failure taking the lock of an output folder.
-#[must_use]
-pub fn lock_failed(path: &str, error: &std::io::Error) -> String {
-    format!("cannot lock `{path}`: {error}")
-}
-
-/// Something other than a regular file or folder where cfgen reads or writes output.
-#[must_use]
-pub fn not_regular_output(path: &str, found: &str) -> String {
-    format!(
-        "refusing to use `{path}`: it is {found}; in the output folder cfgen reads, writes and deletes only regular files and folders, and never follows a link"
-    )
-}
-
-/// Help for [`not_regular_output`].
-pub const NOT_REGULAR_OUTPUT_HELP: &str =
-    "remove it (generated files are plain files; `cfgen build` writes them again)";
-
-/// The `output` folder leads outside the project (the backstop behind the rule).
-#[must_use]
-pub fn output_outside_project(output: &str) -> String {
-    format!("the output folder `{output}` is not a relative path inside the project")
-}
-
-/// A manifest line cfgen does not act on.
-#[must_use]
-pub fn bad_manifest_entry(path: &str, reason: &str) -> String {
-    format!("`.cfgen-manifest` lists `{path}`, which is not a file of the output folder: {reason}")
-}
-
-/// Label of [`bad_manifest_entry`].
-pub const BAD_MANIFEST_ENTRY_LABEL: &str = "cfgen neither deletes nor overwrites this";
-
-/// Help for [`bad_manifest_entry`].
-pub const BAD_MANIFEST_ENTRY_HELP: &str = "cfgen writes `.cfgen-manifest` itself; restore it from version control, or delete it and run `cfgen build` (files that hold exactly what cfgen generates are listed again)";
-
-/// Files adopted into the manifest because they already hold the generated content.
-#[must_use]
-pub fn adopted(project: &str, out: &str, paths: &[String]) -> String {
-    format!(
-        "{project}: {} file(s) in `{out}` were not listed in `.cfgen-manifest` but hold exactly what cfgen generates; they are listed now: {}",
-        paths.len(),
-        all_of(paths)
-    )
-}
-
-/// A listed file no longer generated that cfgen does not prune.
-#[must_use]
-pub fn kept(path: &str, why: &str) -> String {
-    format!(
-        "left `{path}` in place although cfgen no longer generates it: {why}; it is no longer listed in `.cfgen-manifest`, delete it yourself if it is not needed"
-    )
-}
-
-/// Reason for [`kept`]: the content changed.
-pub const KEPT_CHANGED: &str = "it changed since cfgen wrote it";
-
-/// Reason for [`kept`]: an entry without a hash.
-pub const KEPT_NO_HASH: &str =
-    "its entry, written by an older cfgen, records no content hash to prove cfgen wrote it";
-
-/// Another build holds the output folder's lock.
-#[must_use]
-pub fn waiting_for_lock(out: &str) -> String {
-    format!("another `cfgen build` is writing `{out}`; waiting for it to finish")
-}
-
-/// Temporary files of an interrupted build removed.
-#[must_use]
-pub fn swept(count: usize, out: &str) -> String {
-    format!("removed {count} temporary file(s) an interrupted build left in `{out}`")
-}
-
-/// Modes repaired.
-#[must_use]
-pub fn modes_repaired(count: usize, out: &str) -> String {
-    format!("repaired the mode of {count} file(s) in `{out}`")
-}
-
-/// `output` in `cfgen.yaml` is not a folder inside the project.
-#[must_use]
-pub fn output_not_in_project(output: &str, reason: &str) -> String {
-    format!("the output folder `{output}` is not a folder inside the project: {reason}")
-}
-
-/// Label of [`output_not_in_project`].
-pub const OUTPUT_NOT_IN_PROJECT_LABEL: &str = "cfgen writes and prunes generated files here";
-
-/// Help for [`output_not_in_project`].
-pub const OUTPUT_NOT_IN_PROJECT_HELP: &str = "give a relative path inside the project, beside `config/` and `cfgen.yaml`, such as `output: deploy`; to write elsewhere, pass `--out DIR` on the command line";
-
 /// A step value with a control character.
 #[must_use]
 pub fn control_character_in_step(step: &str, field: &str, c: char) -> String {
@@ -480,60 +369,6 @@ pub fn more_in_file(count: usize, file: &str) -> String {
         thousands(count),
         crate::diagnostics::MAX_SHOWN_PER_FILE
     )
-}
-
-/// An error in a template of the user's `--templates` folder.
-#[must_use]
-pub fn user_template_error(template: &str, line: Option<usize>, detail: &str) -> String {
-    match line {
-        Some(line) => format!("error in your template `{template}` at line {line}: {detail}"),
-        None => format!("error in your template `{template}`: {detail}"),
-    }
-}
-
-/// A template ran out of its work budget.
-#[must_use]
-pub fn template_out_of_fuel(fuel: u64) -> String {
-    format!(
-        "the template does more work than cfgen allows ({} steps; a loop that runs too long, or a value built too large)",
-        thousands(usize::try_from(fuel).unwrap_or(usize::MAX))
-    )
-}
-
-/// A template's output passed the size limit.
-#[must_use]
-pub fn template_output_too_large(limit: usize) -> String {
-    format!(
-        "the template's output is larger than {} bytes",
-        thousands(limit)
-    )
-}
-
-/// An override that is not a regular file inside the templates folder.
-#[must_use]
-pub fn override_refused(path: &str, kind: &LoadErrorKind) -> String {
-    match kind {
-        LoadErrorKind::NotRegular { found } => {
-            format!("the override `{path}` is {found}, not a regular file; cfgen does not read it")
-        }
-        LoadErrorKind::LinkOutside => format!(
-            "the override `{path}` is a symbolic link that leads out of the `--templates` folder; cfgen does not read it"
-        ),
-        LoadErrorKind::TooLarge { size } => format!(
-            "the override `{path}` is {size} bytes; templates larger than {} bytes are refused",
-            crate::load::MAX_FILE_BYTES
-        ),
-        other => format!(
-            "the override `{path}` cannot be used: {}",
-            load_error(other).0
-        ),
-    }
-}
-
-/// An override that is not UTF-8.
-#[must_use]
-pub fn override_not_utf8(path: &str) -> String {
-    format!("the override `{path}` is not valid UTF-8")
 }
 
 /// A step runs a script through `..`.
@@ -712,66 +547,6 @@ pub fn stale_schema(path: &str) -> String {
 
 /// Help for [`stale_schema`].
 pub const STALE_SCHEMA_HELP: &str = "run `cfgen schema` and commit the result";
-
-/// `cfgen init` where a manifest exists.
-#[must_use]
-pub fn init_exists(path: &str) -> String {
-    format!("`{path}` exists; `cfgen init` never overwrites a manifest")
-}
-
-/// `cfgen init` found no marker file and was given no runtime.
-#[must_use]
-pub fn init_no_runtime(dir: &str) -> String {
-    format!(
-        "no runtime given and none detected in `{dir}` (it has no `package.json`, `pyproject.toml`, `requirements.txt`, `go.mod`, `Cargo.toml`, `pom.xml` or `build.gradle`)"
-    )
-}
-
-/// Help naming the runtimes this cfgen has.
-#[must_use]
-pub fn init_runtime_help(available: &[String]) -> String {
-    format!(
-        "pass `--runtime` with one this cfgen has a recipe for: {}; for your own Dockerfile, write `build: {{ dockerfile: Dockerfile }}` in cfgen.yaml instead",
-        one_of(available)
-    )
-}
-
-/// A runtime this cfgen has no recipe for.
-#[must_use]
-pub fn init_runtime_unavailable(runtime: &str, file: Option<&str>) -> String {
-    match file {
-        Some(file) => format!(
-            "`{file}` makes this a {runtime} project, but this cfgen has no {runtime} recipe yet; no manifest was written"
-        ),
-        None => format!("this cfgen has no `{runtime}` recipe; no manifest was written"),
-    }
-}
-
-/// A dependency engine `init` does not know.
-#[must_use]
-pub fn init_bad_engine(slot: &str, engine: &str) -> String {
-    let known = if slot == "cache" {
-        "`redis`"
-    } else {
-        "`postgres`, `mysql` or `mariadb`"
-    };
-    format!("no {slot} engine `{engine}`; the {slot} engines are {known}")
-}
-
-/// `cfgen init` wrote the manifest.
-#[must_use]
-pub fn init_done(path: &str, facts: &str) -> String {
-    format!("wrote `{path}`: {facts}")
-}
-
-/// The next step after `cfgen init`.
-#[must_use]
-pub fn init_next(dir: &str) -> String {
-    format!(
-        "next: set `image:` to your registry, then run `cfgen build {dir}` (the artifacts go to `{}/deploy/`)",
-        dir.trim_end_matches('/')
-    )
-}
 
 /// A warning shown once that other projects repeat at the same place.
 #[must_use]
