@@ -29,11 +29,6 @@ pub fn run(args: &ValidateArgs, console: &Console) -> i32 {
             EXIT_USAGE
         }
         Ok(projects) => {
-            // Compile the first project's config schemas on another core while this one loads.
-            if let Some(first) = projects.first() {
-                let first = first.clone();
-                std::thread::spawn(move || crate::validate::schema::warm(&first));
-            }
             let mut io_failure = false;
             let deny = args.output.deny_warnings;
             for (dir, outcome) in projects

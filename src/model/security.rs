@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::{AtLeast, Checked};
 use crate::provenance::Tracked;
 
 /// The file `security.yaml`.
@@ -107,8 +108,7 @@ pub enum RateLimiting {
 #[serde(deny_unknown_fields)]
 pub struct RateLimits {
     /// Sustained requests per second per client address.
-    #[schemars(range(min = 1))]
-    pub requests_per_second: u32,
+    pub requests_per_second: Checked<u32, AtLeast<1>>,
     /// Requests allowed above the rate in a burst before answering 429.
     pub burst: u32,
 }
@@ -120,7 +120,7 @@ impl RateLimiting {
         match self {
             Self::Enabled(false) => None,
             Self::Enabled(true) => Some(RateLimits {
-                requests_per_second: 10,
+                requests_per_second: 10.into(),
                 burst: 20,
             }),
             Self::Limits(l) => Some(l.clone()),
