@@ -99,6 +99,12 @@ impl<T, C> Tracked<T, C> {
         self.value = value;
     }
 
+    /// The same value and origin under another constraint: a value converted
+    /// from another shape (a version-1 manifest's), which its own checks passed.
+    pub fn under<D>(self) -> Tracked<T, D> {
+        Tracked::from_input(self.value, self.origin)
+    }
+
     /// The same origin around another value (a value derived from this one).
     pub fn map<U>(&self, f: impl FnOnce(&T) -> U) -> Tracked<U> {
         Tracked::from_input(f(self), self.origin)
@@ -364,8 +370,8 @@ mod tests {
 
     #[test]
     fn reads_inside_a_record_are_noted_and_nest() {
-        let a = Tracked::from_input(1, at(0, 10, 11));
-        let b = Tracked::from_input(2, at(1, 0, 5));
+        let a: Tracked<i32> = Tracked::from_input(1, at(0, 10, 11));
+        let b: Tracked<i32> = Tracked::from_input(2, at(1, 0, 5));
         let c: Tracked<i32> = Tracked::default_value(3);
         let ((), outer) = record(|| {
             let _ = *a;
@@ -387,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_read_list_covers_its_items() {
-        let list = Tracked::from_input(vec![1, 2], at(0, 100, 120));
+        let list: Tracked<Vec<i32>> = Tracked::from_input(vec![1, 2], at(0, 100, 120));
         let ((), reads) = record(|| {
             let _ = list.len();
         });

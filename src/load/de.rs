@@ -127,6 +127,20 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
         }
     }
 
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        // A mapping only: serde's derived structs also take a list of the
+        // fields in order, which the schemas (`type: object`) refuse.
+        match &self.node.kind {
+            NodeKind::Map(_) => self.deserialize_any(visitor),
+            _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+        }
+    }
+
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.node.kind {
             NodeKind::Null => visitor.visit_unit(),
@@ -136,7 +150,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        bytes byte_buf unit_struct seq tuple tuple_struct map identifier ignored_any
     }
 }
 
@@ -258,7 +272,9 @@ mod tests {
     fn an_enum_is_its_variant_name_only() {
         // serde's `{Variant: value}` form, which the schemas refuse.
         for levels in ["{info: ~}", "{info: {}}"] {
-            let root = parse(&format!("name: s\ncount: 1\ntags: []\nlevels:\n  root: {levels}\n"));
+            let root = parse(&format!(
+                "name: s\ncount: 1\ntags: []\nlevels:\n  root: {levels}\n"
+            ));
             assert!(Doc::deserialize(NodeDeserializer::new(&root, FileId(0))).is_err());
         }
     }

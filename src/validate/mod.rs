@@ -207,7 +207,10 @@ pub fn check_project(dir: &Path) -> Outcome {
     let built = match load_ok.then(|| typed::first(&documents)).flatten() {
         // The schemas would find nothing: only the empty files' warnings.
         Some(config) => {
-            let empty = documents.docs.iter().filter_map(|(k, d)| schema::empty(*k, d));
+            let empty = documents
+                .docs
+                .iter()
+                .filter_map(|(k, d)| schema::empty(*k, d));
             diagnostics.extend(empty);
             Some(Ok(config))
         }
@@ -215,8 +218,7 @@ pub fn check_project(dir: &Path) -> Outcome {
             for (kind, doc) in &documents.docs {
                 diagnostics.extend(schema::check(*kind, doc));
             }
-            (load_ok && diagnostics.iter().all(|d| !d.is_error()))
-                .then(|| typed::build(&documents))
+            (load_ok && diagnostics.iter().all(|d| !d.is_error())).then(|| typed::build(&documents))
         }
     };
     let mut project = None;

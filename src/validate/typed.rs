@@ -27,7 +27,7 @@ fn typed<T: DeserializeOwned + Default>(
 ) -> Option<T> {
     match documents.get(kind) {
         None => return Some(T::default()),
-        Some(doc) if matches!(doc.root.kind, crate::load::NodeKind::Null) => {
+        Some(doc) if matches!(doc.root.kind, NodeKind::Null) => {
             return Some(T::default());
         }
         Some(_) => {}
@@ -181,7 +181,9 @@ pub fn accepts(kind: FileKind, doc: &Document) -> bool {
         FileKind::Manifest if manifest::version_of(&doc.root) == Ok(1) => {
             typed_required::<manifest::v1::Manifest>(d, kind, &mut Vec::new()).is_some()
         }
-        FileKind::Manifest => typed_required::<manifest::Manifest>(d, kind, &mut Vec::new()).is_some(),
+        FileKind::Manifest => {
+            typed_required::<manifest::Manifest>(d, kind, &mut Vec::new()).is_some()
+        }
         FileKind::Docker => ok::<docker::DockerFile>(d, kind),
         FileKind::Kubernetes => ok::<kubernetes::KubernetesFile>(d, kind),
         FileKind::Scripts => ok::<scripts::ScriptsFile>(d, kind),

@@ -193,7 +193,7 @@ impl Manifest {
             .migrate
             .map(|command| {
                 let job = super::Job {
-                    command,
+                    command: command.under(),
                     schedule: None,
                     timezone: None,
                     concurrency: None,
