@@ -7,7 +7,9 @@
 //!   rebuilt and the artifact rendered again: a value explains the line when
 //!   varying it changes that line. A line no written value changes is cfgen's
 //!   (its default or the template's fixed text). So the answer is what the
-//!   output does, not what a template seems to say.
+//!   output does, not what a template seems to say. [`file`] answers for
+//!   every line of a file, and [`blame`] for every line of every file, at
+//!   the cost of one rebuild per variation (see [`blame`](self::blame)).
 //! - [`key`]: a config key's effective value in an environment, and every
 //!   layer that sets it (overlay, base file, shared policy, default).
 
@@ -15,13 +17,11 @@ use std::path::Path;
 
 use crate::load::{Node, NodeKind, PathSegment, Span, display_path, layer};
 use crate::model::FileKind;
-use crate::plan::{self, Artifact};
-use crate::provenance::FileId;
-use crate::render::Renderer;
-use crate::validate::{self, Project, layers};
+use crate::plan;
+use crate::validate::{Project, layers};
 
-/// At most this many values are varied for one line.
-const MAX_CANDIDATES: usize = 400;
+mod blame;
+pub use blame::{blame, changed_lines, file, line, render_all};
 
 /// One config value that explains a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,153 +54,6 @@ pub enum LineExplanation {
     },
 }
 
-/// The text of output file `rel` (relative to the output folder) and its
-/// artifact, rendered from `project`.
-fn render(project: &Project, renderer: &Renderer, rel: &str) -> Option<(Artifact, String)> {
-    let artifact = plan::plan(project)
-        .artifacts
-        .into_iter()
-        .find(|a| a.path == rel)?;
-    // as built: with the patches of cfgen.yaml applied (their values are read too)
-    let specs = crate::patch::specs(project).ok()?;
-    let rendered = crate::generate::render_patched(project, &specs, &artifact, renderer).ok()?;
-    Some((rendered.artifact, rendered.text))
-}
-
-/// Whether line `index` (0-based) of `old` is unchanged in `new`.
-fn line_kept(old: &str, new: &str, index: usize) -> bool {
-    use similar::{DiffTag, TextDiff};
-    let diff = TextDiff::from_lines(old, new);
-    diff.ops()
-        .iter()
-        .any(|op| op.tag() == DiffTag::Equal && op.old_range().contains(&index))
-}
-
-/// The node at exactly `span` in `root`.
-fn node_mut(root: &mut Node, span: Span) -> Option<&mut Node> {
-    if root.span == span {
-        return Some(root);
-    }
-    match &mut root.kind {
-        NodeKind::Map(entries) => entries
-            .iter_mut()
-            .find_map(|e| node_mut(&mut e.value, span)),
-        NodeKind::Seq(items) => items.iter_mut().find_map(|n| node_mut(n, span)),
-        _ => None,
-    }
-}
-
-/// The variations tried for a value, in order: each keeps it of the same kind.
-fn variations(kind: &NodeKind) -> Vec<NodeKind> {
-    match kind {
-        NodeKind::Bool(b) => vec![NodeKind::Bool(!b)],
-        NodeKind::Int(n) => vec![
-            NodeKind::Int(n.saturating_add(1)),
-            NodeKind::Int(n.saturating_sub(1)),
-        ],
-        NodeKind::Float(f) => vec![NodeKind::Float(f + 1.0), NodeKind::Float(f / 2.0)],
-        NodeKind::Str(s) => {
-            let mut out = Vec::new();
-            // The last run of digits moved by one: "250m", "1h", "python:3.11-slim".
-            if let Some(end) = s.rfind(|c: char| c.is_ascii_digit()) {
-                let start = s[..=end]
-                    .rfind(|c: char| !c.is_ascii_digit())
-                    .map_or(0, |i| i + 1);
-                if let Ok(n) = s[start..=end].parse::<u64>() {
-                    for m in [n + 1, n.saturating_sub(1)] {
-                        if m != n {
-                            out.push(NodeKind::Str(format!(
-                                "{}{m}{}",
-                                &s[..start],
-                                &s[end + 1..]
-                            )));
-                        }
-                    }
-                }
-            }
-            out.push(NodeKind::Str(format!("{s}x")));
-            out
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// The schema node at `path` in `schema` (whose `$defs` resolve `$ref`s).
-fn schema_at<'a>(
-    root: &'a serde_json::Value,
-    node: &'a serde_json::Value,
-    path: &[PathSegment],
-    depth: usize,
-) -> Vec<&'a serde_json::Value> {
-    if depth > 64 {
-        return Vec::new();
-    }
-    if let Some(name) = node
-        .get("$ref")
-        .and_then(|r| r.as_str())
-        .and_then(|r| r.strip_prefix("#/$defs/"))
-    {
-        return root
-            .get("$defs")
-            .and_then(|d| d.get(name))
-            .map_or_else(Vec::new, |n| schema_at(root, n, path, depth + 1));
-    }
-    let mut out = Vec::new();
-    for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(alts) = node.get(key).and_then(|a| a.as_array()) {
-            for alt in alts {
-                out.extend(schema_at(root, alt, path, depth + 1));
-            }
-        }
-    }
-    match path.first() {
-        None => out.push(node),
-        Some(PathSegment::Key(k)) => {
-            let next = node
-                .get("properties")
-                .and_then(|p| p.get(k))
-                .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()));
-            if let Some(next) = next {
-                out.extend(schema_at(root, next, &path[1..], depth + 1));
-            }
-        }
-        Some(PathSegment::Index(_)) => {
-            if let Some(next) = node.get("items") {
-                out.extend(schema_at(root, next, &path[1..], depth + 1));
-            }
-        }
-    }
-    out
-}
-
-/// The other names a value from a fixed set may take (its schema's `const`s and `enum`).
-fn alternatives(kind: FileKind, path: &[PathSegment], current: &str) -> Vec<NodeKind> {
-    let schema = kind.schema_of_version(crate::model::manifest::VERSION);
-    let mut names = Vec::new();
-    for node in schema_at(&schema, &schema, path, 0) {
-        let mut collect = |v: &serde_json::Value| {
-            if let Some(s) = v.as_str()
-                && s != current
-                && !names.iter().any(|n| n == s)
-            {
-                names.push(s.to_owned());
-            }
-        };
-        if let Some(c) = node.get("const") {
-            collect(c);
-        }
-        for v in node
-            .get("enum")
-            .and_then(|e| e.as_array())
-            .into_iter()
-            .flatten()
-        {
-            collect(v);
-        }
-    }
-    names.into_iter().map(NodeKind::Str).collect()
-}
-
 /// The file and tree a read value is in: a base document or an overlay.
 fn place(
     project: &Project,
@@ -221,29 +74,14 @@ fn place(
     }
 }
 
-/// The project with the value at `span` of file `kind` replaced by `value`.
-fn varied(project: &Project, kind: FileKind, span: Span, value: &NodeKind) -> Option<Project> {
-    let mut documents = project.documents.clone();
-    let mut overlays = project.layers.clone();
-    let (n, _) = layer::split(span);
-    // A base file's value, or a policy folder's base file's, is in the
-    // merged base documents; an overlay's is merged in again by `rebuild`.
-    let in_base = documents
-        .get_mut(kind)
-        .and_then(|doc| node_mut(&mut doc.root, span));
-    match in_base {
-        Some(node) => node.kind = value.clone(),
-        None => {
-            let overlay = overlays.overlays.iter_mut().find(|o| o.layer == n)?;
-            node_mut(&mut overlay.doc.root, span)?.kind = value.clone();
-        }
-    }
-    validate::rebuild(&project.dir, documents, overlays)
-}
-
 /// A value as shown: `file:line:col key = value`.
 fn setter(project: &Project, kind: FileKind, span: Span) -> Option<Setter> {
     let (file, root, source) = place(project, kind, span)?;
+    located(file, root, source, span)
+}
+
+/// The value at `span` of the tree `root` of `file`, as shown.
+fn located(file: String, root: &Node, source: &crate::load::Source, span: Span) -> Option<Setter> {
     let path = layers::path_of(root, span)?;
     let local = layer::split(span).1;
     let (line, column) = source.line_col(local.start);
@@ -261,89 +99,16 @@ fn setter(project: &Project, kind: FileKind, span: Span) -> Option<Setter> {
     })
 }
 
-/// What explains line `number` (1-based) of output file `rel`.
-///
-/// # Errors
-/// A message when the project has no such file or line.
-pub fn line(
-    project: &Project,
-    renderer: &Renderer,
-    rel: &str,
-    number: usize,
-) -> Result<LineExplanation, String> {
-    let (artifact, text) =
-        render(project, renderer, rel).ok_or_else(|| crate::messages::explain_no_file(rel))?;
-    let count = text.lines().count();
-    if number == 0 || number > count {
-        return Err(crate::messages::explain_no_line(rel, number, count));
-    }
-    let index = number - 1;
-    // The two header lines (`# Generated by cfgen…`, `# Source: …`), in
-    // whichever comment syntax, near the top (after a shebang or `<!--`).
-    let is_header = text.lines().nth(index).is_some_and(|l| {
-        let l = l.trim_start_matches("# ");
-        index < 4 && (l.starts_with("Generated by cfgen.") || l.starts_with("Source: "))
-    });
-    if is_header {
-        return Ok(LineExplanation::Header);
-    }
-    let mut candidates: Vec<(FileId, Span)> = artifact.reads.iter().collect();
-    candidates.sort();
-    candidates.dedup();
-    candidates.truncate(MAX_CANDIDATES);
-    let mut set_by = Vec::new();
-    let mut unvaried = Vec::new();
-    for (file, span) in candidates {
-        let Some(kind) = FileKind::from_id(file) else {
-            continue;
-        };
-        let Some((_, root, _)) = place(project, kind, span) else {
-            continue;
-        };
-        let Some(node) = layers::path_of(root, span).and_then(|p| root.lookup(&p).cloned()) else {
-            continue;
-        };
-        if !matches!(
-            node.kind,
-            NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Str(_)
-        ) {
-            continue;
-        }
-        let mut tried = false;
-        let mut changes = false;
-        let mut tries = variations(&node.kind);
-        if let NodeKind::Str(current) = &node.kind
-            && let Some(path) = layers::path_of(root, span)
-        {
-            tries.extend(alternatives(kind, &path, current));
-        }
-        for value in tries {
-            let Some(other) = varied(project, kind, span, &value) else {
-                continue;
-            };
-            let Some((_, new_text)) = render(&other, renderer, rel) else {
-                continue;
-            };
-            tried = true;
-            if !line_kept(&text, &new_text, index) {
-                changes = true;
-                break;
-            }
-        }
-        let Some(s) = setter(project, kind, span) else {
-            continue;
-        };
-        if changes {
-            set_by.push(s);
-        } else if !tried {
-            unvaried.push(s);
-        }
-    }
-    Ok(if set_by.is_empty() {
-        LineExplanation::Fixed { unvaried }
-    } else {
-        LineExplanation::SetBy(set_by)
-    })
+/// What one layer's value of a key does to the effective value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// It is the effective value.
+    Effective,
+    /// It is part of it: a mapping (or a list merged by `name`) that every
+    /// layer above merges into; the keys no higher layer sets are its.
+    Merged,
+    /// A higher layer replaces it.
+    Overridden,
 }
 
 /// One layer that sets a key.
@@ -351,8 +116,10 @@ pub fn line(
 pub struct Layer {
     /// Where: a file relative to the project, or `default`.
     pub setter: Option<Setter>,
-    /// The value (JSON).
+    /// The value (JSON); of a mapping, the part this layer writes.
     pub value: String,
+    /// What it does to the effective value.
+    pub role: Role,
 }
 
 /// A key's effective value in an environment and each layer that sets it,
@@ -404,28 +171,30 @@ pub fn key(project: &Project, env: Option<&str>, key: &str) -> Result<KeyExplana
             closest.as_deref(),
         ));
     }
-    let mut found = Vec::new();
-    let mut push = |node: &Node| {
-        found.push(Layer {
-            setter: setter(project, kind, node.span),
-            value: node.to_json().to_string(),
-        });
-    };
     // Highest first: the environment's overlays (the project's, then its
     // policy folders'), the project's base file, the policy folders' base files.
+    // Each is looked up in its own file's tree: in the merged base, a mapping
+    // the project and its policy both set stands at the policy's place.
+    let mut found: Vec<(Node, Option<Setter>)> = Vec::new();
+    let mut push = |file: String, root: &Node, source: &crate::load::Source| {
+        if let Some(node) = root.lookup(&path) {
+            found.push((node.clone(), located(file, root, source, node.span)));
+        }
+    };
     if let Some(env) = env {
         let overlays: Vec<_> = project.layers.of(env).filter(|o| o.kind == kind).collect();
         for overlay in overlays.into_iter().rev() {
-            if let Some(node) = overlay.doc.root.lookup(&path) {
-                push(node);
-            }
+            push(
+                overlay.relative_path(),
+                &overlay.doc.root,
+                &overlay.doc.source,
+            );
         }
     }
     if let Some(doc) = project.documents.get(kind)
-        && let Some(node) = doc.root.lookup(&path)
-        && layer::split(node.span).0 == 0
+        && let Some(own) = own_base(project, kind)
     {
-        push(node);
+        push(kind.relative_path().to_owned(), &own, &doc.source);
     }
     let bases: Vec<_> = project
         .layers
@@ -433,10 +202,9 @@ pub fn key(project: &Project, env: Option<&str>, key: &str) -> Result<KeyExplana
         .filter(|o| o.kind == kind)
         .collect();
     for base in bases.into_iter().rev() {
-        if let Some(node) = base.doc.root.lookup(&path) {
-            push(node);
-        }
+        push(base.relative_path(), &base.doc.root, &base.doc.source);
     }
+    let found = with_roles(found);
     let effective = match env
         .map(|e| project.for_environment(e))
         .and_then(|p| p.documents.get(kind))
@@ -454,6 +222,58 @@ pub fn key(project: &Project, env: Option<&str>, key: &str) -> Result<KeyExplana
         effective: effective.to_string(),
         layers: found,
     })
+}
+
+/// The project's own base file of `kind` as it was read (layer 0): the
+/// merged base without the policy folders' files under it.
+fn own_base(project: &Project, kind: FileKind) -> Option<std::borrow::Cow<'_, Node>> {
+    let doc = project.documents.get(kind)?;
+    if !project.layers.policy_bases().any(|o| o.kind == kind) {
+        return Some(std::borrow::Cow::Borrowed(&doc.root));
+    }
+    // The merged document keeps the project's source (empty when only the
+    // policy has the file): parsed again, it is the project's tree alone.
+    if doc.source.text().is_empty() {
+        return None;
+    }
+    let bytes = doc.source.text().as_bytes().to_vec();
+    let (own, _) = crate::load::load_bytes(doc.source.path(), bytes).ok()?;
+    Some(std::borrow::Cow::Owned(own.root))
+}
+
+/// Whether a layer's value merges with the layers under it (a mapping, or a
+/// list whose items all have a `name`) rather than replacing them.
+fn merges(node: &Node) -> bool {
+    match &node.kind {
+        NodeKind::Map(_) => true,
+        NodeKind::Seq(items) => layer::named_list(items),
+        _ => false,
+    }
+}
+
+/// Each layer's value (highest first) with its role: while every layer from
+/// the top merges, each is part of the effective value; below the first that
+/// replaces, every layer is overridden.
+fn with_roles(found: Vec<(Node, Option<Setter>)>) -> Vec<Layer> {
+    let merged = found.len() > 1 && merges(&found[0].0) && merges(&found[1].0);
+    let mut merging = true;
+    found
+        .into_iter()
+        .enumerate()
+        .map(|(i, (node, setter))| {
+            merging &= merges(&node);
+            let role = match (i, merged && merging) {
+                (_, true) => Role::Merged,
+                (0, false) => Role::Effective,
+                _ => Role::Overridden,
+            };
+            Layer {
+                setter,
+                value: node.to_json().to_string(),
+                role,
+            }
+        })
+        .collect()
 }
 
 /// `kubernetes_config.resources.limits[0].cpu` as a path.

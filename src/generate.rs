@@ -125,23 +125,84 @@ pub fn render_patched(
     })
 }
 
-/// Renders one artifact, patches it and verifies the result.
+/// Renders one artifact, patches it and verifies the result (with
+/// `verify_all` false, only when a patch changed it).
 fn render_and_verify(
     project: &Project,
     specs: &[crate::patch::Spec<'_>],
     artifact: &plan::Artifact,
     renderer: &Renderer,
+    verify_all: bool,
 ) -> Result<Rendered, Box<Diagnostic>> {
     let rendered = render_patched(project, specs, artifact, renderer)?;
-    crate::verify::verify(artifact, &rendered.text).map_err(|detail| {
+    if !verify_all && rendered.patched.is_empty() {
+        return Ok(rendered);
+    }
+    // A template override's or a patch's output is checked against the
+    // vendored schemas too (see `crate::verify`).
+    let overridden = renderer.is_overridden(artifact.template);
+    let vendored = overridden || !rendered.patched.is_empty();
+    crate::verify::verify_output(artifact, &rendered.text, vendored).map_err(|detail| {
         Box::new(
             Diagnostic::unlocated("verify", messages::verify_failed(&artifact.path, &detail))
-                .with_help(messages::template_fault_help(
-                    renderer.is_overridden(artifact.template),
-                )),
+                .with_help(messages::template_fault_help(overridden)),
         )
     })?;
     Ok(rendered)
+}
+
+/// Renders, patches and verifies `wanted` on every core (inline when this
+/// project is itself one of many being checked in parallel), then checks
+/// that every patch whose objects were rendered matched one. With
+/// `verify_all` false, only the patched artifacts are verified: what a
+/// patch did, not what cfgen's own templates render.
+///
+/// # Errors
+/// The first artifact's failure in plan order, else the first patch that
+/// matched nothing.
+fn render_checked(
+    project: &Project,
+    specs: &[crate::patch::Spec<'_>],
+    wanted: &[&plan::Artifact],
+    renderer: &Renderer,
+    verify_all: bool,
+) -> Result<Vec<Rendered>, Box<Diagnostic>> {
+    let rendered = crate::parallel::map(wanted, |artifact| {
+        render_and_verify(project, specs, artifact, renderer, verify_all)
+    });
+    let rendered = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let applied: std::collections::BTreeSet<usize> = rendered
+        .iter()
+        .flat_map(|r| r.patched.iter().copied())
+        .collect();
+    let texts: Vec<(&plan::Artifact, &str)> = wanted
+        .iter()
+        .zip(&rendered)
+        .map(|(a, r)| (*a, r.text.as_str()))
+        .collect();
+    crate::patch::unmatched(project, specs, &texts, &applied)?;
+    Ok(rendered)
+}
+
+/// Checks the patches of cfgen.yaml as [`generate`] does, keeping nothing
+/// (`cfgen validate`): the artifacts a patch may target are rendered and
+/// patched in memory, and those a patch changed are verified. A project
+/// without patches plans and renders nothing.
+///
+/// # Errors
+/// The diagnostic `generate` gives for the same patches (located in cfgen.yaml).
+pub fn check_patches(project: &Project, renderer: &Renderer) -> Result<(), Box<Diagnostic>> {
+    if !crate::patch::declared(project) {
+        return Ok(());
+    }
+    let plan = plan::plan(project);
+    let specs = crate::patch::specs(project)?;
+    let wanted: Vec<&plan::Artifact> = plan
+        .artifacts
+        .iter()
+        .filter(|artifact| crate::patch::may_target(&specs, artifact))
+        .collect();
+    render_checked(project, &specs, &wanted, renderer, false).map(drop)
 }
 
 /// Plans, renders and verifies a project's artifacts.
@@ -162,22 +223,7 @@ pub fn generate(
         .iter()
         .filter(|artifact| selection.includes(artifact))
         .collect();
-    // Artifacts are independent: render and verify them on every core (inline
-    // when this project is itself one of many being built in parallel).
-    let rendered = crate::parallel::map(&wanted, |artifact| {
-        render_and_verify(project, &specs, artifact, renderer)
-    });
-    let rendered = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let applied: std::collections::BTreeSet<usize> = rendered
-        .iter()
-        .flat_map(|r| r.patched.iter().copied())
-        .collect();
-    let texts: Vec<(&plan::Artifact, &str)> = wanted
-        .iter()
-        .zip(&rendered)
-        .map(|(a, r)| (*a, r.text.as_str()))
-        .collect();
-    crate::patch::unmatched(project, &specs, &texts, &applied)?;
+    let rendered = render_checked(project, &specs, &wanted, renderer, true)?;
     let mut reads = plan.reads;
     reads.extend(&crate::patch::reads(&specs));
     let mut files = BTreeMap::new();

@@ -1,6 +1,7 @@
 //! cfgen's integration tests: one binary, one module per feature.
 
 mod build;
+mod builtin_output;
 mod cache;
 mod cli;
 mod common;
@@ -9,10 +10,12 @@ mod distribution;
 mod editor;
 mod environments;
 mod explain;
+mod explain_all;
 mod file_backup;
 mod fixtures;
 mod hardening;
 mod init;
+mod leaves;
 mod logship;
 mod machines;
 mod patches;

@@ -37,6 +37,80 @@ fn wrong_patches_are_errors_at_the_patch() {
     });
 }
 
+/// `cfgen validate` checks the patches as `cfgen build` does: for each wrong patch both
+/// print the same located diagnostic (every line of stderr, the summary included) and exit 1.
+#[test]
+fn validate_reports_each_wrong_patch_as_build_does() {
+    let dir = crate::common::repo().join("tests/fixtures/patch");
+    let mut fixtures: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("err_"))
+        })
+        .collect();
+    fixtures.sort();
+    assert_eq!(fixtures.len(), 10, "{fixtures:?}");
+    for fixture in &fixtures {
+        let tmp = tempfile::tempdir().unwrap();
+        overlay_project(fixture, &tmp.path().join("project"));
+        let run = |command: &str| {
+            let out = cfgen(tmp.path())
+                .args([command, "project"])
+                .output()
+                .unwrap();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        };
+        let (validated, by_validate) = run("validate");
+        let (built, by_build) = run("build");
+        let name = fixture.display();
+        assert_eq!(validated, Some(1), "{name}: validate\n{by_validate}");
+        assert_eq!(built, Some(1), "{name}: build\n{by_build}");
+        assert!(by_build.contains("cfgen::patch::"), "{name}: {by_build}");
+        assert!(
+            by_build.contains("project/cfgen.yaml:"),
+            "{name}: {by_build}"
+        );
+        assert_eq!(by_validate, by_build, "{name}");
+        // validate writes nothing (build writes nothing either when a patch is wrong)
+        assert!(!tmp.path().join("project/deploy").exists(), "{name}");
+    }
+}
+
+/// node-api patches its Deployments and a compose service: `validate` renders them in memory
+/// and finds nothing to say.
+#[test]
+fn a_valid_patched_project_validates_clean() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_node_api(&tmp.path().join("api"));
+    let validate = || {
+        let out = cfgen(tmp.path())
+            .args(["validate", "api"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stderr)
+    };
+    let (code, stderr) = validate();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stderr, "1 project: valid; 0 errors, 0 warnings\n");
+    assert!(!tmp.path().join("api/deploy").exists());
+    // The same project with its production patch aimed at an object it does not render fails.
+    let manifest = tmp.path().join("api/cfgen.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let (head, tail) = text.split_once("environments:").unwrap();
+    let tail = tail.replacen("name: node-api-web }", "name: node-api-wbe }", 1);
+    std::fs::write(&manifest, format!("{head}environments:{tail}")).unwrap();
+    let (code, stderr) = validate();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("cfgen::patch::no-target"), "{stderr}");
+    assert!(stderr.contains("`Deployment/node-api-web`"), "{stderr}");
+}
+
 /// node-api's inputs (its manifest and sources) in `dest`, and beside it the shared policy
 /// it extends (`../platform-policy`) in a repository (a `.git` folder in `dest`'s parent).
 fn copy_node_api(dest: &Path) {

@@ -80,6 +80,49 @@ fn explain_shows_every_policy_layer_of_a_key() {
     }
 }
 
+/// A mapping set in part by the policy and in part by the project (node-api, which has no
+/// config/ of its own, given a base file and a staging overlay that each add one threshold to
+/// the policy's `infrastructure`): `explain KEY` on the mapping lists every layer that writes
+/// part of it, highest first, each with the part it writes.
+#[test]
+fn explain_lists_every_layer_that_sets_part_of_a_map() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join(".git")).unwrap();
+    copy_tree(&repo().join("examples/node-api"), &tmp.path().join("api"));
+    copy_tree(
+        &repo().join("examples/platform-policy"),
+        &tmp.path().join("platform-policy"),
+    );
+    for (rel, threshold) in [
+        (
+            "api/config/deployment/monitoring.yaml",
+            "disk_threshold: 80",
+        ),
+        (
+            "api/config/environments/staging/monitoring.yaml",
+            "network_threshold: 70",
+        ),
+    ] {
+        let path = tmp.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let text = format!("monitoring_config:\n  infrastructure:\n    {threshold}\n");
+        std::fs::write(path, text).unwrap();
+    }
+    for env in ["staging", "production"] {
+        assert_cmd_snapshot!(
+            format!("map_key_{env}"),
+            cfgen(tmp.path()).args([
+                "explain",
+                "--project",
+                "api",
+                "--env",
+                env,
+                "monitoring_config.infrastructure"
+            ])
+        );
+    }
+}
+
 /// README.md, "Shared platform policy": defaults < policy base files <
 /// project base files < policy environment overlays < project environment
 /// overlays < the manifest. Each threshold below is set by a different pair

@@ -1,4 +1,4 @@
-//! `cfgen explain OUTPUT:LINE` and `cfgen explain [--env NAME] KEY`: see
+//! `cfgen explain OUTPUT:LINE`, `cfgen explain OUTPUT` (every line) and `cfgen explain [--env NAME] KEY`: see
 //! [`crate::explain`]. The answer goes to stdout; a project that does not
 //! validate is reported like `cfgen validate` reports it.
 
@@ -8,7 +8,7 @@ use super::console::{self, Console};
 use super::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, output};
 use crate::diagnostics::report::{ProjectReport, RunReport};
 use crate::diagnostics::{Diagnostic, Format};
-use crate::explain::{self, LineExplanation, Setter};
+use crate::explain::{self, LineExplanation, Role, Setter};
 use crate::messages;
 use crate::render::Renderer;
 use crate::validate::{Project, check_project};
@@ -17,7 +17,7 @@ use crate::validate::{Project, check_project};
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
     /// A line of generated output, `FILE:LINE` (e.g. `deploy/k8s/dev/deployment-app.yaml:119`),
-    /// or a config key, dotted from its file's top-level key (e.g.
+    /// every line of one, `FILE`, or a config key, dotted from its file's top-level key (e.g.
     /// `kubernetes_config.resources.requests.cpu`).
     pub what: String,
     /// For a key: the environment whose value to show (default: the base files).
@@ -59,17 +59,44 @@ fn shown(s: &Setter) -> String {
 }
 
 /// `FILE:LINE` when `what` has that shape: LINE is a number (a config key never holds a
-/// `:`). Whether FILE exists is [`explain_line`]'s to say.
+/// `:`). Whether FILE exists is [`explain_lines`]'s to say.
 fn output_line(what: &str) -> Option<(PathBuf, usize)> {
     let (file, line) = what.rsplit_once(':')?;
     let line = line.parse().ok()?;
     Some((PathBuf::from(file), line))
 }
 
-fn explain_line(
+/// The lines to explain: one, or every line of the file.
+#[derive(Clone, Copy)]
+enum Lines {
+    One(usize),
+    All,
+}
+
+/// How one line of `file` is explained, as printed.
+fn block(file: &Path, number: usize, content: &str, explanation: &LineExplanation) -> String {
+    let mut out = format!("{}:{number}: {}\n", file.display(), content.trim());
+    match explanation {
+        LineExplanation::Header => out.push_str(&format!("  {}\n", messages::EXPLAIN_HEADER)),
+        LineExplanation::SetBy(setters) => {
+            for s in setters {
+                out.push_str(&format!("  {} {}\n", messages::EXPLAIN_SET_BY, shown(s)));
+            }
+        }
+        LineExplanation::Fixed { unvaried } => {
+            out.push_str(&format!("  {}\n", messages::EXPLAIN_FIXED));
+            for s in unvaried {
+                out.push_str(&format!("  {} {}\n", messages::EXPLAIN_UNVARIED, shown(s)));
+            }
+        }
+    }
+    out
+}
+
+fn explain_lines(
     args: &ExplainArgs,
     file: &Path,
-    number: usize,
+    lines: Lines,
     report: &mut RunReport,
 ) -> Result<String, i32> {
     let usage = |report: &mut RunReport, message: String| {
@@ -106,26 +133,24 @@ fn explain_line(
     };
     let renderer =
         Renderer::new(args.templates.as_deref()).map_err(|e| usage(report, e.message(&rel)))?;
-    let explanation =
-        explain::line(&project, &renderer, &rel, number).map_err(|m| usage(report, m))?;
     let text = std::fs::read_to_string(file).unwrap_or_default();
-    let content = text.lines().nth(number - 1).unwrap_or_default();
-    let mut out = format!("{}:{number}: {}\n", file.display(), content.trim());
-    match explanation {
-        LineExplanation::Header => out.push_str(&format!("  {}\n", messages::EXPLAIN_HEADER)),
-        LineExplanation::SetBy(setters) => {
-            for s in &setters {
-                out.push_str(&format!("  {} {}\n", messages::EXPLAIN_SET_BY, shown(s)));
-            }
+    let content = |number: usize| text.lines().nth(number - 1).unwrap_or_default();
+    match lines {
+        Lines::One(number) => {
+            let explanation =
+                explain::line(&project, &renderer, &rel, number).map_err(|m| usage(report, m))?;
+            Ok(block(file, number, content(number), &explanation))
         }
-        LineExplanation::Fixed { unvaried } => {
-            out.push_str(&format!("  {}\n", messages::EXPLAIN_FIXED));
-            for s in &unvaried {
-                out.push_str(&format!("  {} {}\n", messages::EXPLAIN_UNVARIED, shown(s)));
-            }
+        Lines::All => {
+            let explained =
+                explain::file(&project, &renderer, &rel).map_err(|m| usage(report, m))?;
+            Ok(explained
+                .iter()
+                .enumerate()
+                .map(|(i, e)| block(file, i + 1, content(i + 1), e))
+                .collect())
         }
     }
-    Ok(out)
 }
 
 fn explain_key(args: &ExplainArgs, report: &mut RunReport) -> Result<String, i32> {
@@ -144,11 +169,11 @@ fn explain_key(args: &ExplainArgs, report: &mut RunReport) -> Result<String, i32
     if explanation.layers.is_empty() {
         out.push_str(&format!("  {}\n", messages::EXPLAIN_DEFAULT));
     }
-    for (i, layer) in explanation.layers.iter().enumerate() {
-        let role = if i == 0 {
-            messages::EXPLAIN_WINS
-        } else {
-            messages::EXPLAIN_OVERRIDDEN
+    for layer in &explanation.layers {
+        let role = match layer.role {
+            Role::Effective => messages::EXPLAIN_WINS,
+            Role::Merged => messages::EXPLAIN_MERGED,
+            Role::Overridden => messages::EXPLAIN_OVERRIDDEN,
         };
         match &layer.setter {
             Some(s) => out.push_str(&format!(
@@ -168,7 +193,11 @@ pub fn run(args: &ExplainArgs, console: &Console) -> i32 {
         ..RunReport::default()
     };
     let answer = match output_line(&args.what) {
-        Some((file, number)) => explain_line(args, &file, number, &mut report),
+        Some((file, number)) => explain_lines(args, &file, Lines::One(number), &mut report),
+        // A key never holds a `/` and is not a file's name.
+        None if args.what.contains('/') || Path::new(&args.what).is_file() => {
+            explain_lines(args, Path::new(&args.what), Lines::All, &mut report)
+        }
         None => explain_key(args, &mut report),
     };
     match answer {

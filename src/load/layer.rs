@@ -90,9 +90,15 @@ fn item_name(node: &Node) -> Option<&str> {
     }
 }
 
+/// Whether a list has items and every one is named (`- name: …`).
+#[must_use]
+pub fn named_list(items: &[Node]) -> bool {
+    !items.is_empty() && items.iter().all(|n| item_name(n).is_some())
+}
+
 /// Whether both lists name every item (`- name: …`): such lists merge by name.
 fn named(base: &[Node], over: &[Node]) -> bool {
-    !over.is_empty() && base.iter().chain(over).all(|n| item_name(n).is_some())
+    named_list(over) && base.iter().all(|n| item_name(n).is_some())
 }
 
 /// `over` deep-merged onto `base`:

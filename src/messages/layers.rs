@@ -158,3 +158,5 @@ pub const EXPLAIN_DEFAULT: &str = "default: no file sets it";
 pub const EXPLAIN_WINS: &str = "effective";
 /// A layer below it.
 pub const EXPLAIN_OVERRIDDEN: &str = "overridden";
+/// A layer whose mapping is merged into the effective value (with every layer above).
+pub const EXPLAIN_MERGED: &str = "merged";

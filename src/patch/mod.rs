@@ -124,6 +124,25 @@ fn span_of<T>(t: &Tracked<T>) -> Option<Span> {
     }
 }
 
+/// Whether cfgen.yaml has any patch (the project's or an environment's):
+/// without one, nothing needs rendering to check them.
+#[must_use]
+pub fn declared(project: &Project) -> bool {
+    let manifest = &project.config.manifest;
+    !manifest.patches.is_empty()
+        || manifest
+            .environments
+            .values()
+            .any(|e| !e.patches.is_empty())
+}
+
+/// Whether one of `specs` may target an object of `artifact` (by its
+/// family and environment, before its text is read).
+#[must_use]
+pub fn may_target(specs: &[Spec<'_>], artifact: &Artifact) -> bool {
+    specs.iter().any(|s| s.scoped_to(artifact))
+}
+
 /// Every patch of the project, in the order they apply.
 ///
 /// # Errors

@@ -1,6 +1,15 @@
 //! Stage 6: verify. Every rendered artifact is checked in-process before
 //! anything is written; a failure here is a bug in cfgen (or in a user's
 //! template override), never in the user's config.
+//!
+//! Every YAML artifact is parsed with the input loader's rules and every
+//! Kubernetes object round-trips through its k8s-openapi type on every
+//! build. The vendored JSON Schemas (compose, workflow, and the custom
+//! resources' CRDs) check what a template override renders
+//! ([`verify_output`]); the built-in templates' output is checked against
+//! them by the test suite over the examples and many configs derived from
+//! them (`tests/builtin_output.rs`), and a patched object by the patch
+//! itself ([`crate::patch`]).
 
 pub mod compose;
 pub mod kubernetes;
@@ -12,26 +21,30 @@ use std::path::Path;
 use crate::load::{self, NodeKind};
 use crate::plan::{Artifact, Check};
 
-/// Compiles the vendored schemas now, so that a background thread can do it
-/// while the projects load (they are otherwise compiled on first use).
-pub fn warm() {
-    workflow::SCHEMA.warm();
-    compose::SCHEMA.warm();
-}
-
-/// Checks one rendered artifact; `Err` explains what is wrong with it.
+/// Checks one rendered artifact fully, the vendored schemas included;
+/// `Err` explains what is wrong with it.
 ///
 /// # Errors
 /// When the text is not what its target accepts.
 pub fn verify(artifact: &Artifact, text: &str) -> Result<(), String> {
+    verify_output(artifact, text, true)
+}
+
+/// Checks one rendered artifact as a build does: parsed and round-tripped
+/// always, against the vendored compose/workflow/CRD schema when
+/// `overridden` (its template is the user's).
+///
+/// # Errors
+/// When the text is not what its target accepts.
+pub fn verify_output(artifact: &Artifact, text: &str, overridden: bool) -> Result<(), String> {
     match artifact.check {
         Check::None => Ok(()),
         Check::Yaml | Check::Kubernetes | Check::Compose | Check::Workflow => {
             let value = parse_yaml(&artifact.path, text)?;
             match artifact.check {
-                Check::Workflow => workflow::validate(&value),
-                Check::Kubernetes => kubernetes::validate(&value),
-                Check::Compose => compose::validate(&value),
+                Check::Workflow if overridden => workflow::validate(&value),
+                Check::Compose if overridden => compose::validate(&value),
+                Check::Kubernetes => kubernetes::validate_as(&value, overridden),
                 _ => Ok(()),
             }
         }

@@ -27,11 +27,6 @@ impl VendoredSchema {
         }
     }
 
-    /// Compiles the schema now (it is otherwise compiled on first use).
-    pub fn warm(&self) {
-        let _ = self.validator();
-    }
-
     fn validator(&self) -> &Result<jsonschema::Validator, String> {
         self.validator.get_or_init(|| {
             let schema: serde_json::Value = serde_json::from_str(self.text)

@@ -37,6 +37,9 @@ DATABASES = {
         "HOST": _db.hostname or "",
         "PORT": str(_db.port or 5432),
         "CONN_MAX_AGE": int(os.environ.get("DB_POOL_RECYCLE_SECONDS", "60")),
+        # a kept connection is checked before a request reuses it: after the database restarts,
+        # each gunicorn worker's stale connection would otherwise fail its next request (500)
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {"connect_timeout": 5},
     }
 }

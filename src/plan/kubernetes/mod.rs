@@ -179,6 +179,13 @@ impl Folder<'_> {
         self.artifacts.push(artifact);
     }
 
+    /// The last artifact added read `reads` too.
+    fn read_also(&mut self, reads: &provenance::Reads) {
+        if let Some(last) = self.artifacts.last_mut() {
+            last.reads.extend(reads);
+        }
+    }
+
     /// The files of the folder (or of a subfolder), in order, for its kustomization.
     fn files(&self, under: &str) -> Vec<String> {
         let prefix = format!("k8s/{}/{under}", self.env);
@@ -209,7 +216,9 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
             environment: env,
             artifacts: Vec::new(),
         };
-        objects(config, name, env, &mut folder);
+        // What decides which objects the folder holds, and so what its
+        // kustomizations list.
+        let ((), decided) = provenance::record(|| objects(config, name, env, &mut folder));
         let mut resources = folder.files("");
         let predeploy = folder.files(&format!("{PREDEPLOY_DIR}/"));
         let image = config.manifest.image.name.clone();
@@ -227,6 +236,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                 }
             },
         );
+        folder.read_also(&decided);
         if !predeploy.is_empty() {
             folder.add(
                 &format!("{PREDEPLOY_DIR}/kustomization.yaml"),
@@ -239,6 +249,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                     min_kubernetes: MIN_KUBERNETES,
                 },
             );
+            folder.read_also(&decided);
         }
         artifacts.extend(folder.artifacts);
     }

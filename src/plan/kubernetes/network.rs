@@ -10,7 +10,9 @@ use crate::model::manifest::{
     DEFAULT_GATEWAY_CLASS, DEFAULT_PROXY_NAMESPACE, DatabaseEngine, Environment, RoutingApi,
 };
 use crate::model::security::{CertificateManagement, ServiceMesh, SslTermination};
+use crate::model::values::HostName;
 use crate::plan::workload;
+use crate::provenance::Tracked;
 
 /// The Ingress.
 #[derive(Debug, Clone, Serialize)]
@@ -129,14 +131,15 @@ fn ingress_source(config: &Config) -> (String, &'static str) {
 fn gateway_objects(
     config: &Config,
     process_name: &str,
-    host: &str,
-    tls: bool,
+    host: &Tracked<HostName>,
+    tls: impl Fn() -> bool,
     folder: &mut Folder<'_>,
 ) {
     let project = config.manifest.name.to_string();
     let s = &config.security;
     let gateway = project.clone();
     folder.add("gateway.yaml", "kubernetes/gateway.yaml.j2", || {
+        let tls = tls();
         GatewayView {
             name: gateway.clone(),
             gateway_class: config
@@ -145,7 +148,7 @@ fn gateway_objects(
                 .as_ref()
                 .and_then(|r| r.gateway_class.as_ref())
                 .map_or_else(|| DEFAULT_GATEWAY_CLASS.to_owned(), ToString::to_string),
-            host: host.to_owned(),
+            host: host.to_string(),
             tls,
             tls_secret: format!("{project}-tls"),
             cluster_issuer: (tls
@@ -153,6 +156,7 @@ fn gateway_objects(
                 .then_some(CLUSTER_ISSUER),
         }
     });
+    // Read in each route's view (the host and TLS are what it depends on).
     let route = |redirect: bool| RouteView {
         name: if redirect {
             format!("{project}-{process_name}-redirect")
@@ -161,14 +165,14 @@ fn gateway_objects(
         },
         component: process_name.to_owned(),
         gateway: gateway.clone(),
-        section: if tls && !redirect { "https" } else { "http" },
-        host: host.to_owned(),
+        section: if tls() && !redirect { "https" } else { "http" },
+        host: host.to_string(),
         service: format!("{project}-{process_name}"),
         port: SERVICE_PORT,
         headers: if redirect {
             Vec::new()
         } else {
-            crate::plan::nginx::security_headers(*s.network.security_headers, tls)
+            crate::plan::nginx::security_headers(*s.network.security_headers, tls())
         },
         redirect,
         rate_limit: s.network.rate_limiting.limits().map(|l| {
@@ -188,7 +192,7 @@ fn gateway_objects(
         "kubernetes/httproute.yaml.j2",
         || route(false),
     );
-    if tls {
+    if tls() {
         folder.add(
             &format!("httproute-{process_name}-redirect.yaml"),
             "kubernetes/httproute.yaml.j2",
@@ -235,21 +239,9 @@ pub(super) fn objects(config: &Config, env: &Environment, folder: &mut Folder<'_
         let tls =
             || *k.networking.ssl_enabled && *s.network.ssl_termination == SslTermination::Ingress;
         if config.manifest.routing_api() == RoutingApi::GatewayApi {
-            gateway_objects(
-                config,
-                process_name.as_str(),
-                &host.to_string(),
-                tls(),
-                folder,
-            );
+            gateway_objects(config, process_name.as_str(), host, tls, folder);
         } else {
-            ingress_objects(
-                config,
-                process_name.as_str(),
-                &host.to_string(),
-                tls,
-                folder,
-            );
+            ingress_objects(config, process_name.as_str(), host, tls, folder);
         }
     }
     policies(config, folder);
@@ -259,7 +251,7 @@ pub(super) fn objects(config: &Config, env: &Environment, folder: &mut Folder<'_
 fn ingress_objects(
     config: &Config,
     process_name: &str,
-    host: &str,
+    host: &Tracked<HostName>,
     tls: impl Fn() -> bool,
     folder: &mut Folder<'_>,
 ) {

@@ -339,8 +339,8 @@ fn environment_artifacts(
     base: &serde_json::Value,
 ) -> Vec<Artifact> {
     let config = project.config_for(name.as_str());
-    let namespace = crate::plan::kubernetes::namespace(config, name, env);
     let (planned, reads) = crate::provenance::record(|| {
+        let namespace = crate::plan::kubernetes::namespace(config, name, env);
         let cluster = cluster_rules(config, &namespace)?;
         let groups = cluster_groups_of(config, &cluster);
         let (names, recordings, service, business, drills) = &cluster;
