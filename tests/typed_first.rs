@@ -1,8 +1,11 @@
 //! The typed-first pass against the JSON Schemas (issue 15): on every config
 //! document of the fixtures, the examples and `app/`, and on seeded mutations
 //! of each (numbers out of range, empty and pattern-breaking strings, unknown
-//! keys, wrong types, removed keys, `null`s, enum values as mappings), the
-//! typed pass never accepts a document its schema refuses. That is what lets
+//! keys, wrong types, removed keys, `null`s, enum values as mappings, and
+//! every mapping turned into a list of its values and every list into a
+//! mapping), and on documents generated from them with every untagged enum in
+//! its mapping form, the typed pass never accepts a document its schema
+//! refuses. That is what lets
 //! `check_project` skip the schemas when the typed pass accepts.
 //!
 //! The other way round is allowed and counted: the typed values' parsers are
@@ -306,8 +309,8 @@ fn schema_accepts(kind: FileKind, doc: &Document) -> bool {
 
 #[test]
 fn the_typed_pass_accepts_nothing_the_schema_refuses() {
-    let documents = documents();
-    assert!(documents.len() > 120, "{} documents", documents.len());
+    let (documents, written) = with_generated(documents());
+    assert!(written > 120, "{written} documents");
     let mut rng = Rng(0x5eed_cf9e_0015_0002);
     // [typed accepts][schema accepts]
     let mut counts = [[0usize; 2]; 2];
@@ -342,9 +345,10 @@ fn the_typed_pass_accepts_nothing_the_schema_refuses() {
     }
     let [[neither, schema_only], [typed_only, both]] = counts;
     eprintln!(
-        "{} documents, {} mutations: both accept {both}, both refuse {neither}, \
-         only the schema accepts {schema_only}, only the typed pass accepts {typed_only}",
-        documents.len(),
+        "{written} documents and {} generated ones, {} mutations: both accept {both}, \
+         both refuse {neither}, only the schema accepts {schema_only}, \
+         only the typed pass accepts {typed_only}",
+        documents.len() - written,
         documents.len() * MUTATIONS
     );
     for s in &stricter {
@@ -411,4 +415,175 @@ fn no_constraint_is_written_as_a_schemars_attribute() {
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The shape an untagged enum buffers away: every mapping of every document
+/// turned into the sequence of its values (`autoscale: {max: 3}` into
+/// `autoscale: [3]`), and every sequence into a mapping of its items (keyed by
+/// the item when it is a string, `item-N` otherwise). serde's derived structs
+/// take a sequence of their fields, and through an untagged enum's buffer the
+/// node deserializer never sees it.
+#[test]
+fn the_typed_pass_refuses_what_the_schema_refuses_when_shapes_swap() {
+    let (documents, written) = with_generated(documents());
+    // [typed accepts][schema accepts]
+    let mut counts = [[0usize; 2]; 2];
+    let mut unsound = Vec::new();
+    for (path, kind, doc) in &documents {
+        let mut all = Vec::new();
+        paths(&doc.root, &mut Vec::new(), &mut all);
+        for at in &all {
+            let mut mutated = doc.clone();
+            let Some(node) = at_mut(&mut mutated.root, at) else {
+                continue;
+            };
+            node.kind = match &node.kind {
+                NodeKind::Map(entries) => {
+                    NodeKind::Seq(entries.iter().map(|e| e.value.clone()).collect())
+                }
+                NodeKind::Seq(items) => NodeKind::Map(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| Entry {
+                            key: match &item.kind {
+                                NodeKind::Str(s) => s.clone(),
+                                _ => format!("item-{i}"),
+                            },
+                            key_span: item.span,
+                            value: item.clone(),
+                        })
+                        .collect(),
+                ),
+                _ => continue,
+            };
+            let t = typed::accepts(*kind, &mutated);
+            let s = schema_accepts(*kind, &mutated);
+            counts[usize::from(t)][usize::from(s)] += 1;
+            if t && !s {
+                unsound.push(format!(
+                    "{} at /{}: {}",
+                    path.strip_prefix(repo()).unwrap_or(path).display(),
+                    at.iter()
+                        .map(|s| match s {
+                            PathSegment::Key(k) => k.clone(),
+                            PathSegment::Index(i) => i.to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                    mutated.root.to_json()
+                ));
+            }
+        }
+    }
+    let [[neither, schema_only], [typed_only, both]] = counts;
+    eprintln!(
+        "shape swaps of {written} documents and {} generated ones: both accept {both}, \
+         both refuse {neither}, only the schema accepts {schema_only}, \
+         only the typed pass accepts {typed_only}",
+        documents.len() - written
+    );
+    assert!(
+        unsound.is_empty(),
+        "the typed pass accepts {} documents the schema refuses:\n{}",
+        unsound.len(),
+        unsound[..unsound.len().min(20)].join("\n")
+    );
+    assert!(neither > 500, "{counts:?}");
+}
+
+/// `documents` and, generated from them, each document with every untagged
+/// enum in its mapping form (the corpus has few); how many were written.
+fn with_generated(
+    mut documents: Vec<(PathBuf, FileKind, Document)>,
+) -> (Vec<(PathBuf, FileKind, Document)>, usize) {
+    let written = documents.len();
+    let generated: Vec<_> = documents
+        .iter()
+        .filter_map(|(path, kind, doc)| {
+            let mut doc = doc.clone();
+            (in_mapping_form(&mut doc.root) > 0).then(|| (path.clone(), *kind, doc))
+        })
+        .collect();
+    for (key, _) in MAPPING_FORMS {
+        assert!(
+            generated.iter().any(|(.., doc)| doc
+                .root
+                .to_json()
+                .to_string()
+                .contains(&format!("\"{key}\":{{"))),
+            "no document has `{key}`"
+        );
+    }
+    documents.extend(generated);
+    (documents, written)
+}
+
+/// Every untagged enum of the model that has a mapping variant, by the key it
+/// is written under, with a mapping the schema accepts for it.
+const MAPPING_FORMS: &[(&str, &[(&str, i64)])] = &[
+    ("autoscale", &[("max", 3)]),
+    (
+        "rate_limiting",
+        &[("requests_per_second", 10), ("burst", 20)],
+    ),
+];
+
+/// Puts every value under a key of [`MAPPING_FORMS`] in its mapping form;
+/// how many it changed.
+fn in_mapping_form(node: &mut Node) -> usize {
+    match &mut node.kind {
+        NodeKind::Seq(items) => items.iter_mut().map(in_mapping_form).sum(),
+        NodeKind::Map(entries) => entries
+            .iter_mut()
+            .map(|e| match MAPPING_FORMS.iter().find(|(k, _)| *k == e.key) {
+                Some((_, fields)) => {
+                    let span = e.value.span;
+                    e.value.kind = NodeKind::Map(
+                        fields
+                            .iter()
+                            .map(|(key, n)| Entry {
+                                key: (*key).to_owned(),
+                                key_span: span,
+                                value: Node {
+                                    kind: NodeKind::Int(*n),
+                                    span,
+                                },
+                            })
+                            .collect(),
+                    );
+                    1
+                }
+                None => in_mapping_form(&mut e.value),
+            })
+            .sum(),
+        _ => 0,
+    }
+}
+
+/// [`MAPPING_FORMS`] lists every untagged enum with a mapping variant: the
+/// model's untagged enums are those two and two of scalars only.
+#[test]
+fn every_untagged_enum_with_a_mapping_variant_is_generated() {
+    let mut untagged = Vec::new();
+    for entry in walkdir::WalkDir::new(repo().join("src/model")).sort_by_file_name() {
+        let entry = entry.expect("readable");
+        if entry.path().extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(entry.path()).expect("utf-8");
+            let lines: Vec<&str> = text.lines().collect();
+            for (n, line) in lines.iter().enumerate() {
+                if line.trim() == "#[serde(untagged)]" {
+                    let name = lines[n + 1..]
+                        .iter()
+                        .find_map(|l| l.trim().split_once("enum ").map(|(_, r)| r))
+                        .and_then(|r| r.split([' ', '{']).next())
+                        .unwrap_or_default();
+                    untagged.push(name.to_owned());
+                }
+            }
+        }
+    }
+    untagged.sort();
+    // EnvValue: a string, a number or a boolean; Raw: IntOrPercent's number or text.
+    assert_eq!(untagged, ["Autoscale", "EnvValue", "RateLimiting", "Raw"]);
 }

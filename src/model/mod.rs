@@ -20,6 +20,7 @@ mod overlay_schema;
 pub mod performance;
 pub mod scripts;
 pub mod security;
+pub mod untagged;
 pub mod values;
 
 use schemars::generate::SchemaSettings;

@@ -94,13 +94,21 @@ pub enum CertificateManagement {
 }
 
 /// Proxy rate limiting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RateLimiting {
     /// On with the defaults (10 requests/s, burst 20) or off.
     Enabled(bool),
     /// On with these numbers.
     Limits(RateLimits),
+}
+
+impl<'de> Deserialize<'de> for RateLimiting {
+    /// Not serde's untagged buffer, through which `RateLimits` took a list of
+    /// its numbers that the schema refuses (see [`crate::model::untagged`]).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::model::untagged::bool_or_map(d, Self::Enabled, Self::Limits)
+    }
 }
 
 /// Rate limit numbers.
