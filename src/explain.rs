@@ -21,7 +21,9 @@ use crate::plan;
 use crate::validate::{Project, layers};
 
 mod blame;
+mod defaults;
 pub use blame::{blame, changed_lines, file, line, render_all};
+pub use defaults::DefaultValue;
 
 /// One config value that explains a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +44,11 @@ pub struct Setter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineExplanation {
     /// The generated header: the sources the file read.
-    Header,
+    Header {
+        /// The values a variation of which builds the project without this
+        /// file: they decide that it exists.
+        exists: Vec<Setter>,
+    },
     /// These values change the line.
     SetBy(Vec<Setter>),
     /// No written value changes it: cfgen's default or fixed text. The
@@ -51,6 +57,9 @@ pub enum LineExplanation {
         /// Values read but not varied (a name from a fixed set, a value
         /// whose variation does not validate).
         unvaried: Vec<Setter>,
+        /// The defaults of keys no file sets whose variation changes the
+        /// line (found for [`file`] and [`line`], not by [`blame`]).
+        defaults: Vec<DefaultValue>,
     },
 }
 
@@ -205,14 +214,15 @@ pub fn key(project: &Project, env: Option<&str>, key: &str) -> Result<KeyExplana
         push(base.relative_path(), &base.doc.root, &base.doc.source);
     }
     let found = with_roles(found);
-    let effective = match env
-        .map(|e| project.for_environment(e))
-        .and_then(|p| p.documents.get(kind))
-    {
-        Some(doc) => doc.root.lookup(&path).map(|n| n.to_json()),
-        None => None,
-    }
-    .or_else(|| default_of(project, kind, &path));
+    // As written when a layer writes it (in the environment's merged files,
+    // else the base's), else the typed default: one form with or without `--env`.
+    let seen = env.map_or(project, |e| project.for_environment(e));
+    let effective = seen
+        .documents
+        .get(kind)
+        .and_then(|doc| doc.root.lookup(&path))
+        .map(Node::to_json)
+        .or_else(|| default_of(seen, kind, &path));
     let Some(effective) = effective else {
         return Err(crate::messages::explain_no_key(key, &kind.relative_path()));
     };
@@ -295,10 +305,10 @@ fn parse_dotted(key: &str) -> Vec<PathSegment> {
 }
 
 /// The typed section of a config file (defaults filled in), as JSON.
-fn section(project: &Project, kind: FileKind) -> Option<serde_json::Value> {
+pub(crate) fn section(project: &Project, kind: FileKind) -> Option<serde_json::Value> {
     let c = &project.config;
     match kind {
-        FileKind::Manifest => None,
+        FileKind::Manifest => serde_json::to_value(&c.manifest).ok(),
         FileKind::Docker => serde_json::to_value(&c.docker).ok(),
         FileKind::Kubernetes => serde_json::to_value(&c.kubernetes).ok(),
         FileKind::Scripts => serde_json::to_value(&c.scripts).ok(),

@@ -195,7 +195,7 @@ pub fn check_patches(project: &Project, renderer: &Renderer) -> Result<(), Box<D
     if !crate::patch::declared(project) {
         return Ok(());
     }
-    let plan = plan::plan(project);
+    let plan = project.plan();
     let specs = crate::patch::specs(project)?;
     let wanted: Vec<&plan::Artifact> = plan
         .artifacts
@@ -216,7 +216,7 @@ pub fn generate(
     out_dir: Option<&Path>,
     selection: &Selection,
 ) -> Result<Output, Box<Diagnostic>> {
-    let plan = plan::plan(project);
+    let plan = project.plan();
     let specs = crate::patch::specs(project)?;
     let wanted: Vec<&plan::Artifact> = plan
         .artifacts
@@ -224,7 +224,7 @@ pub fn generate(
         .filter(|artifact| selection.includes(artifact))
         .collect();
     let rendered = render_checked(project, &specs, &wanted, renderer, true)?;
-    let mut reads = plan.reads;
+    let mut reads = plan.reads.clone();
     reads.extend(&crate::patch::reads(&specs));
     let mut files = BTreeMap::new();
     for (artifact, rendered) in wanted.iter().zip(rendered) {
@@ -243,7 +243,7 @@ pub fn generate(
         );
     }
     Ok(Output {
-        out_dir: out_dir.map_or(plan.out_dir, Path::to_path_buf),
+        out_dir: out_dir.map_or_else(|| plan.out_dir.clone(), Path::to_path_buf),
         files,
         selection: selection.clone(),
         reads,

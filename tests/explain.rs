@@ -300,3 +300,51 @@ fn each_environments_alert_threshold_is_attributed_to_its_layer_and_stays_there(
         }
     }
 }
+
+/// A line that only a default changes names that default and the file where
+/// writing the key would change the line: tasks keeps the database dumps'
+/// defaults (it has a backup.yaml for its file backup only).
+#[test]
+fn a_line_set_by_a_default_names_the_key_and_where_to_write_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = crate::common::repo();
+    crate::common::copy_tree(&repo.join("examples/tasks"), &tmp.path().join("tasks"));
+    let out = cfgen(tmp.path()).args(["build", "tasks"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rel = "k8s/production/backup-cronjob.yaml";
+    let text = std::fs::read_to_string(tmp.path().join("tasks/deploy").join(rel)).unwrap();
+    let schedule = text
+        .lines()
+        .position(|l| l.contains("schedule: \"0 2 * * *\""))
+        .expect("the default schedule")
+        + 1;
+    assert_cmd_snapshot!(
+        "by_default",
+        cfgen(tmp.path()).args(["explain", &format!("tasks/deploy/{rel}:{schedule}")])
+    );
+}
+
+/// A value that decides whether a file exists is named on the file's header:
+/// the example releases blue-green, so its `app` process is an Argo Rollout
+/// (a rolling release would write a Deployment instead).
+#[test]
+fn the_header_names_the_value_that_decides_the_file_exists() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example_with_overlays(&tmp.path().join("shop"));
+    let out = cfgen(tmp.path()).args(["build", "shop"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_cmd_snapshot!(
+        "exists",
+        cfgen(tmp.path()).args(["explain", "shop/deploy/k8s/dev/rollout-app.yaml:1"])
+    );
+}

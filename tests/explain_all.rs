@@ -52,7 +52,7 @@ fn every_line_a_config_value_changes_is_attributed_to_it_and_no_fixed_line_chang
                     LineExplanation::SetBy(setters) => setters.iter().any(|s| {
                         s.file == leaf.file && s.line == leaf.line && s.column == leaf.column
                     }),
-                    LineExplanation::Header => old
+                    LineExplanation::Header { .. } => old
                         .lines()
                         .nth(index)
                         .is_some_and(|l| l.contains("Source: ")),

@@ -77,14 +77,24 @@ enum Lines {
 fn block(file: &Path, number: usize, content: &str, explanation: &LineExplanation) -> String {
     let mut out = format!("{}:{number}: {}\n", file.display(), content.trim());
     match explanation {
-        LineExplanation::Header => out.push_str(&format!("  {}\n", messages::EXPLAIN_HEADER)),
+        LineExplanation::Header { exists } => {
+            out.push_str(&format!("  {}\n", messages::EXPLAIN_HEADER));
+            for s in exists {
+                out.push_str(&format!("  {} {}\n", messages::EXPLAIN_EXISTS, shown(s)));
+            }
+        }
         LineExplanation::SetBy(setters) => {
             for s in setters {
                 out.push_str(&format!("  {} {}\n", messages::EXPLAIN_SET_BY, shown(s)));
             }
         }
-        LineExplanation::Fixed { unvaried } => {
-            out.push_str(&format!("  {}\n", messages::EXPLAIN_FIXED));
+        LineExplanation::Fixed { unvaried, defaults } => {
+            if defaults.is_empty() {
+                out.push_str(&format!("  {}\n", messages::EXPLAIN_FIXED));
+            }
+            for d in defaults {
+                out.push_str(&format!("  {}\n", messages::explain_default_line(d)));
+            }
             for s in unvaried {
                 out.push_str(&format!("  {} {}\n", messages::EXPLAIN_UNVARIED, shown(s)));
             }

@@ -33,11 +33,11 @@ pub fn render_all(
     let Ok(specs) = crate::patch::specs(project) else {
         return out;
     };
-    for artifact in plan::plan(project).artifacts {
+    for artifact in &project.plan().artifacts {
         if only.is_some_and(|rel| rel != artifact.path) {
             continue;
         }
-        if let Ok(r) = crate::generate::render_patched(project, &specs, &artifact, renderer) {
+        if let Ok(r) = crate::generate::render_patched(project, &specs, artifact, renderer) {
             out.insert(r.artifact.path.clone(), (r.artifact, r.text));
         }
     }
@@ -72,7 +72,7 @@ fn node_mut(root: &mut Node, span: Span) -> Option<&mut Node> {
 }
 
 /// The variations tried for a value, in order: each keeps it of the same kind.
-fn variations(kind: &NodeKind) -> Vec<NodeKind> {
+pub(super) fn variations(kind: &NodeKind) -> Vec<NodeKind> {
     match kind {
         NodeKind::Bool(b) => vec![NodeKind::Bool(!b)],
         NodeKind::Int(n) => vec![
@@ -90,10 +90,12 @@ fn variations(kind: &NodeKind) -> Vec<NodeKind> {
                 if let Ok(n) = s[start..=end].parse::<u64>() {
                     for m in [n + 1, n.saturating_sub(1)] {
                         if m != n {
+                            // Zero-padded to the same width: "02:00" -> "02:01".
                             out.push(NodeKind::Str(format!(
-                                "{}{m}{}",
+                                "{}{m:0width$}{}",
                                 &s[..start],
-                                &s[end + 1..]
+                                &s[end + 1..],
+                                width = end + 1 - start
                             )));
                         }
                     }
@@ -157,7 +159,7 @@ fn schema_at<'a>(
 }
 
 /// The other names a value from a fixed set may take (its schema's `const`s and `enum`).
-fn alternatives(kind: FileKind, path: &[PathSegment], current: &str) -> Vec<NodeKind> {
+pub(super) fn alternatives(kind: FileKind, path: &[PathSegment], current: &str) -> Vec<NodeKind> {
     let schema = kind.schema_of_version(crate::model::manifest::VERSION);
     let mut names = Vec::new();
     for node in schema_at(&schema, &schema, path, 0) {
@@ -222,45 +224,61 @@ struct Candidate {
     setter: Setter,
 }
 
+/// A scalar value an artifact read: where it is, its path in its file and
+/// its node.
+struct Leaf<'p> {
+    kind: FileKind,
+    path: Vec<PathSegment>,
+    node: &'p Node,
+}
+
 /// The scalar values within the value read at `span` of `file`: itself, or
 /// every scalar of the list or map it is (a list read whole, such as a
-/// command's arguments, depends on each item).
-fn scalars(project: &Project, file: FileId, span: Span) -> Vec<Span> {
+/// command's arguments, depends on each item), by span.
+fn scalars(project: &Project, file: FileId, span: Span) -> Vec<(Span, Leaf<'_>)> {
     let Some(kind) = FileKind::from_id(file) else {
         return Vec::new();
     };
     let Some((_, root, _)) = place(project, kind, span) else {
         return Vec::new();
     };
-    let Some(node) = layers::path_of(root, span).and_then(|p| root.lookup(&p)) else {
+    let Some(path) = layers::path_of(root, span) else {
+        return Vec::new();
+    };
+    let Some(node) = root.lookup(&path) else {
         return Vec::new();
     };
     let mut found = Vec::new();
-    node.leaves(&mut Vec::new(), &mut found);
-    found.into_iter().map(|(_, span)| span).collect()
+    node.each_leaf(&mut path.clone(), &mut |path, node| {
+        found.push((
+            node.span,
+            Leaf {
+                kind,
+                path: path.to_vec(),
+                node,
+            },
+        ));
+    });
+    found
 }
 
-/// The scalar value at `span` of file `kind`, with its variations.
-fn candidate(project: &Project, file: FileId, span: Span) -> Option<Candidate> {
-    let kind = FileKind::from_id(file)?;
-    let (_, root, _) = place(project, kind, span)?;
-    let path = layers::path_of(root, span)?;
-    let node = root.lookup(&path)?;
+/// The scalar value `leaf` at `span`, with its variations.
+fn candidate(project: &Project, span: Span, leaf: &Leaf<'_>) -> Option<Candidate> {
     if !matches!(
-        node.kind,
+        leaf.node.kind,
         NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Str(_)
     ) {
         return None;
     }
-    let mut tries = variations(&node.kind);
-    if let NodeKind::Str(current) = &node.kind {
-        tries.extend(alternatives(kind, &path, current));
+    let mut tries = variations(&leaf.node.kind);
+    if let NodeKind::Str(current) = &leaf.node.kind {
+        tries.extend(alternatives(leaf.kind, &leaf.path, current));
     }
     Some(Candidate {
-        kind,
+        kind: leaf.kind,
         span,
         tries,
-        setter: setter(project, kind, span)?,
+        setter: setter(project, leaf.kind, span)?,
     })
 }
 
@@ -276,22 +294,20 @@ pub fn blame(
     let base = render_all(project, renderer, only);
     // Each value read, with the artifacts that read it (each artifact's
     // first MAX_CANDIDATES values, in file and position order).
-    let mut readers: BTreeMap<(FileId, Span), Vec<&str>> = BTreeMap::new();
+    let mut readers: BTreeMap<(FileId, Span), (Leaf<'_>, Vec<&str>)> = BTreeMap::new();
     for (rel, (artifact, _)) in &base {
-        let mut reads: Vec<(FileId, Span)> = artifact
-            .reads
-            .iter()
-            .flat_map(|(file, span)| {
-                scalars(project, file, span)
-                    .into_iter()
-                    .map(move |s| (file, s))
-            })
-            .collect();
-        reads.sort();
-        reads.dedup();
-        reads.truncate(MAX_CANDIDATES);
-        for read in reads {
-            readers.entry(read).or_default().push(rel);
+        let mut reads: BTreeMap<(FileId, Span), Leaf<'_>> = BTreeMap::new();
+        for (file, span) in artifact.reads.iter() {
+            for (s, leaf) in scalars(project, file, span) {
+                reads.entry((file, s)).or_insert(leaf);
+            }
+        }
+        for (read, leaf) in reads.into_iter().take(MAX_CANDIDATES) {
+            readers
+                .entry(read)
+                .or_insert((leaf, Vec::new()))
+                .1
+                .push(rel);
         }
     }
     // Per artifact: the setters of each line, and the values whose every
@@ -301,13 +317,17 @@ pub fn blame(
         .map(|(rel, (_, text))| (rel.as_str(), vec![Vec::new(); text.lines().count()]))
         .collect();
     let mut unvaried: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Per artifact: the values a variation of which builds the project
+    // without it (they decide that it exists).
+    let mut decides: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     let mut setters = Vec::new();
-    for ((file, span), rels) in &readers {
-        let Some(c) = candidate(project, *file, *span) else {
+    for ((_, span), (leaf, rels)) in &readers {
+        let Some(c) = candidate(project, *span, leaf) else {
             continue;
         };
         let id = setters.len();
         let mut tried: Vec<bool> = vec![false; rels.len()];
+        let mut removed: Vec<bool> = vec![false; rels.len()];
         let mut changed: Vec<Vec<bool>> = rels
             .iter()
             .map(|rel| vec![false; base[*rel].1.lines().count()])
@@ -322,6 +342,7 @@ pub fn blame(
             let planned = plan::plan(&other).artifacts;
             for (i, rel) in rels.iter().enumerate() {
                 let Some(artifact) = planned.iter().find(|a| a.path == *rel) else {
+                    removed[i] = true;
                     continue;
                 };
                 let Ok(r) = crate::generate::render_patched(&other, &specs, artifact, renderer)
@@ -341,7 +362,10 @@ pub fn blame(
                     lines[line].push(id);
                 }
             }
-            if !tried[i] {
+            if tried[i] {
+            } else if removed[i] {
+                decides.entry(rel).or_default().push(id);
+            } else {
                 unvaried.entry(rel).or_default().push(id);
             }
         }
@@ -351,15 +375,24 @@ pub fn blame(
         .map(|(rel, (_, text))| {
             let lines = &set_by[rel.as_str()];
             let fixed = unvaried.get(rel.as_str()).cloned().unwrap_or_default();
+            let exists: Vec<Setter> = decides
+                .get(rel.as_str())
+                .into_iter()
+                .flatten()
+                .map(|id| setters[*id].clone())
+                .collect();
             let explained = lines
                 .iter()
                 .enumerate()
                 .map(|(index, ids)| {
                     if is_header(text, index) {
-                        LineExplanation::Header
+                        LineExplanation::Header {
+                            exists: exists.clone(),
+                        }
                     } else if ids.is_empty() {
                         LineExplanation::Fixed {
                             unvaried: fixed.iter().map(|id| setters[*id].clone()).collect(),
+                            defaults: Vec::new(),
                         }
                     } else {
                         LineExplanation::SetBy(ids.iter().map(|id| setters[*id].clone()).collect())
@@ -380,9 +413,11 @@ pub fn file(
     renderer: &Renderer,
     rel: &str,
 ) -> Result<Vec<LineExplanation>, String> {
-    blame(project, renderer, Some(rel))
+    let mut lines = blame(project, renderer, Some(rel))
         .remove(rel)
-        .ok_or_else(|| crate::messages::explain_no_file(rel))
+        .ok_or_else(|| crate::messages::explain_no_file(rel))?;
+    super::defaults::attribute(project, renderer, rel, &mut lines);
+    Ok(lines)
 }
 
 /// What explains line `number` (1-based) of output file `rel`.

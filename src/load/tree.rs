@@ -155,22 +155,32 @@ impl Node {
 
     /// Every leaf (scalar or empty collection) with its path, in source order.
     pub fn leaves(&self, path: &mut Vec<PathSegment>, out: &mut Vec<(Vec<PathSegment>, Span)>) {
+        self.each_leaf(path, &mut |path, leaf| out.push((path.to_vec(), leaf.span)));
+    }
+
+    /// Calls `f` with every leaf (scalar or empty collection) and its path below
+    /// `path`, in source order.
+    pub fn each_leaf<'n>(
+        &'n self,
+        path: &mut Vec<PathSegment>,
+        f: &mut impl FnMut(&[PathSegment], &'n Node),
+    ) {
         match &self.kind {
             NodeKind::Seq(items) if !items.is_empty() => {
                 for (i, item) in items.iter().enumerate() {
                     path.push(PathSegment::Index(i));
-                    item.leaves(path, out);
+                    item.each_leaf(path, f);
                     path.pop();
                 }
             }
             NodeKind::Map(entries) if !entries.is_empty() => {
                 for e in entries {
                     path.push(PathSegment::Key(e.key.clone()));
-                    e.value.leaves(path, out);
+                    e.value.each_leaf(path, f);
                     path.pop();
                 }
             }
-            _ => out.push((path.clone(), self.span)),
+            _ => f(path, self),
         }
     }
 }

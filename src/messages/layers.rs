@@ -146,10 +146,20 @@ pub fn explain_missing_file(file: &str) -> String {
 
 /// A header line.
 pub const EXPLAIN_HEADER: &str = "the generated header: it names the files this file read";
+/// Before each value that decides whether a file exists (on its header).
+pub const EXPLAIN_EXISTS: &str = "the file exists because of";
 /// Before each value that changes a line.
 pub const EXPLAIN_SET_BY: &str = "set by";
 /// A line no written value changes.
 pub const EXPLAIN_FIXED: &str = "fixed by cfgen: no value written in the config changes this line (a default, or the template's own text)";
+/// A line a default changes (the default of a key no file sets).
+#[must_use]
+pub fn explain_default_line(d: &crate::explain::DefaultValue) -> String {
+    format!(
+        "default `{}` = {}: no file sets it (write it in {} to change this line)",
+        d.key, d.value, d.file
+    )
+}
 /// A value read but not varied.
 pub const EXPLAIN_UNVARIED: &str = "read by this file, not varied (one of a fixed set of names):";
 /// A key no file sets.

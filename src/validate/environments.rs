@@ -98,7 +98,7 @@ pub(super) fn honoured(project: &Project) -> Vec<Diagnostic> {
         return out;
     }
     // Only what is planned per environment reads an environment's config.
-    let reads = plan::plan(project).reads;
+    let reads = &project.plan().reads;
     for (env, env_project) in &project.environments {
         let (_, image_reads) = provenance::record(|| plan::docker::plan(env_project));
         for overlay in project.layers.of(env) {

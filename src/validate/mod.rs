@@ -92,6 +92,9 @@ pub struct Project {
     /// Each environment that has overlays, validated as a project of its own
     /// (its config is the base with its overlays merged in).
     pub environments: BTreeMap<String, Project>,
+    /// The plan, made once ([`Project::plan`]): validation plans to check that
+    /// every overlay value is read, and the build renders the same plan.
+    planned: std::sync::OnceLock<crate::plan::Plan>,
 }
 
 impl Project {
@@ -103,7 +106,14 @@ impl Project {
             documents,
             layers: Layers::default(),
             environments: BTreeMap::new(),
+            planned: std::sync::OnceLock::new(),
         }
+    }
+
+    /// What to generate for this project, planned on first use.
+    #[must_use]
+    pub fn plan(&self) -> &crate::plan::Plan {
+        self.planned.get_or_init(|| crate::plan::plan(self))
     }
 
     /// The configuration environment `env` deploys with: its own when it
@@ -150,6 +160,7 @@ pub fn rebuild(dir: &Path, documents: Documents, layers: Layers) -> Option<Proje
         documents,
         layers,
         environments,
+        planned: std::sync::OnceLock::new(),
     })
 }
 
@@ -241,6 +252,7 @@ pub fn check_project(dir: &Path) -> Outcome {
                     documents,
                     layers,
                     environments,
+                    planned: std::sync::OnceLock::new(),
                 };
                 if base_ok && diagnostics.iter().all(|d| !d.is_error()) {
                     diagnostics.extend(environments::honoured(&candidate));
