@@ -14,9 +14,11 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Deref;
 
 use crate::load::Span;
+use crate::model::constraint::{Constraint, Free};
 
 /// Identifies one loaded file of a project (see `validate::Documents`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -37,24 +39,43 @@ pub enum Origin {
 ///
 /// Its schema, serialization and deserialization are those of `T`; the origin
 /// is taken from the [`crate::load::NodeDeserializer`] that produced it.
-#[derive(Clone, Copy, Default)]
-pub struct Tracked<T> {
+///
+/// `C` is a constraint beyond `T`'s own ([`crate::model::constraint`]), such
+/// as `Between<1024, 65535>` for a port: deserialization checks it, and the
+/// schema states it.
+pub struct Tracked<T, C = Free> {
     value: T,
     origin: Origin,
+    constraint: PhantomData<fn() -> C>,
 }
 
-impl<T> Tracked<T> {
+impl<T: Clone, C> Clone for Tracked<T, C> {
+    fn clone(&self) -> Self {
+        Self::from_input(self.value.clone(), self.origin)
+    }
+}
+
+impl<T: Copy, C> Copy for Tracked<T, C> {}
+
+impl<T: Default, C> Default for Tracked<T, C> {
+    fn default() -> Self {
+        Self::default_value(T::default())
+    }
+}
+
+impl<T, C> Tracked<T, C> {
     /// A value cfgen supplies (a default, or one derived from another value).
     pub const fn default_value(value: T) -> Self {
-        Self {
-            value,
-            origin: Origin::Default,
-        }
+        Self::from_input(value, Origin::Default)
     }
 
     /// A value read from a file.
     pub const fn from_input(value: T, origin: Origin) -> Self {
-        Self { value, origin }
+        Self {
+            value,
+            origin,
+            constraint: PhantomData,
+        }
     }
 
     /// Where the value came from.
@@ -78,16 +99,19 @@ impl<T> Tracked<T> {
         self.value = value;
     }
 
+    /// The same value and origin under another constraint: a value converted
+    /// from another shape (a version-1 manifest's), which its own checks passed.
+    pub fn under<D>(self) -> Tracked<T, D> {
+        Tracked::from_input(self.value, self.origin)
+    }
+
     /// The same origin around another value (a value derived from this one).
     pub fn map<U>(&self, f: impl FnOnce(&T) -> U) -> Tracked<U> {
-        Tracked {
-            value: f(self),
-            origin: self.origin,
-        }
+        Tracked::from_input(f(self), self.origin)
     }
 }
 
-impl<T> Deref for Tracked<T> {
+impl<T, C> Deref for Tracked<T, C> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -96,7 +120,7 @@ impl<T> Deref for Tracked<T> {
     }
 }
 
-impl std::ops::Not for Tracked<bool> {
+impl<C> std::ops::Not for Tracked<bool, C> {
     type Output = bool;
 
     fn not(self) -> bool {
@@ -105,7 +129,7 @@ impl std::ops::Not for Tracked<bool> {
 }
 
 /// Parses a value cfgen supplies (a default written as text).
-impl<T: std::str::FromStr> std::str::FromStr for Tracked<T> {
+impl<T: std::str::FromStr, C> std::str::FromStr for Tracked<T, C> {
     type Err = T::Err;
 
     fn from_str(s: &str) -> Result<Self, T::Err> {
@@ -114,99 +138,99 @@ impl<T: std::str::FromStr> std::str::FromStr for Tracked<T> {
 }
 
 /// A value cfgen supplies (tests and defaults build values this way).
-impl<T> From<T> for Tracked<T> {
+impl<T, C> From<T> for Tracked<T, C> {
     fn from(value: T) -> Self {
         Self::default_value(value)
     }
 }
 
-impl From<&str> for Tracked<String> {
+impl<C> From<&str> for Tracked<String, C> {
     fn from(value: &str) -> Self {
         Self::default_value(value.to_owned())
     }
 }
 
-impl<T, C: FromIterator<T>> FromIterator<T> for Tracked<C> {
+impl<T, V: FromIterator<T>, C> FromIterator<T> for Tracked<V, C> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
         Self::default_value(iter.into_iter().collect())
     }
 }
 
 /// Mutable access keeps the origin and notes nothing (tests perturb values this way).
-impl<T> std::ops::DerefMut for Tracked<T> {
+impl<T, C> std::ops::DerefMut for Tracked<T, C> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.value
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Tracked<T> {
+impl<T: fmt::Debug, C> fmt::Debug for Tracked<T, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.value.fmt(f)
     }
 }
 
-impl<T: fmt::Display> fmt::Display for Tracked<T> {
+impl<T: fmt::Display, C> fmt::Display for Tracked<T, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         note(self.origin);
         self.value.fmt(f)
     }
 }
 
-impl<T: PartialEq> PartialEq for Tracked<T> {
+impl<T: PartialEq, C> PartialEq for Tracked<T, C> {
     fn eq(&self, other: &Self) -> bool {
         self.value == other.value
     }
 }
 
-impl<T: Eq> Eq for Tracked<T> {}
+impl<T: Eq, C> Eq for Tracked<T, C> {}
 
-impl<T: PartialOrd> PartialOrd for Tracked<T> {
+impl<T: PartialOrd, C> PartialOrd for Tracked<T, C> {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         self.value.partial_cmp(&other.value)
     }
 }
 
-impl<T: Ord> Ord for Tracked<T> {
+impl<T: Ord, C> Ord for Tracked<T, C> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.value.cmp(&other.value)
     }
 }
 
-impl<T: std::hash::Hash> std::hash::Hash for Tracked<T> {
+impl<T: std::hash::Hash, C> std::hash::Hash for Tracked<T, C> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.value.hash(state);
     }
 }
 
-impl<T: PartialEq> PartialEq<T> for Tracked<T> {
+impl<T: PartialEq, C> PartialEq<T> for Tracked<T, C> {
     fn eq(&self, other: &T) -> bool {
         note(self.origin);
         self.value == *other
     }
 }
 
-impl<T: serde::Serialize> serde::Serialize for Tracked<T> {
+impl<T: serde::Serialize, C> serde::Serialize for Tracked<T, C> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         note(self.origin);
         self.value.serialize(s)
     }
 }
 
-impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Tracked<T> {
+impl<'de, T: serde::Deserialize<'de>, C: Constraint<T>> serde::Deserialize<'de> for Tracked<T, C> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         // The node deserializer announces each value's origin just before
         // handing the value out, so it is the current one here.
         let origin = CURRENT.with(|c| c.get());
-        Ok(Self {
-            value: T::deserialize(d)?,
-            origin,
-        })
+        let value = T::deserialize(d)?;
+        C::check(&value).map_err(serde::de::Error::custom)?;
+        Ok(Self::from_input(value, origin))
     }
 }
 
-impl<T: schemars::JsonSchema> schemars::JsonSchema for Tracked<T> {
+impl<T: schemars::JsonSchema, C: Constraint<T>> schemars::JsonSchema for Tracked<T, C> {
     fn inline_schema() -> bool {
-        T::inline_schema()
+        // A constrained value's schema is `T`'s with the constraint's keywords, in place.
+        T::inline_schema() || !C::FREE
     }
 
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -218,7 +242,7 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for Tracked<T> {
     }
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        T::json_schema(generator)
+        crate::model::constraint::constrained::<T, C>(generator)
     }
 }
 
@@ -346,8 +370,8 @@ mod tests {
 
     #[test]
     fn reads_inside_a_record_are_noted_and_nest() {
-        let a = Tracked::from_input(1, at(0, 10, 11));
-        let b = Tracked::from_input(2, at(1, 0, 5));
+        let a: Tracked<i32> = Tracked::from_input(1, at(0, 10, 11));
+        let b: Tracked<i32> = Tracked::from_input(2, at(1, 0, 5));
         let c: Tracked<i32> = Tracked::default_value(3);
         let ((), outer) = record(|| {
             let _ = *a;
@@ -369,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_read_list_covers_its_items() {
-        let list = Tracked::from_input(vec![1, 2], at(0, 100, 120));
+        let list: Tracked<Vec<i32>> = Tracked::from_input(vec![1, 2], at(0, 100, 120));
         let ((), reads) = record(|| {
             let _ = list.len();
         });

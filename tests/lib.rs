@@ -28,5 +28,6 @@ mod runner_programs;
 mod schemas;
 mod servers;
 mod shard;
+mod typed_first;
 mod usage;
 mod workflow_root;

@@ -33,11 +33,6 @@ pub fn run(args: &ValidateArgs, console: &Console) -> i32 {
             EXIT_USAGE
         }
         Ok(projects) => {
-            // Compile the first project's config schemas on another core while this one loads.
-            if let Some(first) = projects.first() {
-                let first = first.clone();
-                std::thread::spawn(move || crate::validate::schema::warm(&first));
-            }
             // Made when the first project with patches needs it (compiling the templates
             // costs a project without patches nothing).
             let renderer = OnceLock::new();

@@ -118,12 +118,25 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
+        // Only the name of a variant: the model's enums are unit enums (or
+        // untagged), and their schemas refuse serde's `{Variant: value}` form,
+        // so the typed pass must too.
         match &self.node.kind {
             NodeKind::Str(s) => visitor.visit_enum(s.as_str().into_deserializer()),
-            NodeKind::Map(entries) if entries.len() == 1 => visitor.visit_enum(EnumAccess {
-                parent: self,
-                entry: &entries[0],
-            }),
+            _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        // A mapping only: serde's derived structs also take a list of the
+        // fields in order, which the schemas (`type: object`) refuse.
+        match &self.node.kind {
+            NodeKind::Map(_) => self.deserialize_any(visitor),
             _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
         }
     }
@@ -137,7 +150,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        bytes byte_buf unit_struct seq tuple tuple_struct map identifier ignored_any
     }
 }
 
@@ -201,48 +214,6 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_> {
     }
 }
 
-struct EnumAccess<'a> {
-    parent: NodeDeserializer<'a>,
-    entry: &'a Entry,
-}
-
-impl<'de, 'a> de::EnumAccess<'de> for EnumAccess<'a> {
-    type Error = DeError;
-    type Variant = NodeDeserializer<'a>;
-
-    fn variant_seed<V: DeserializeSeed<'de>>(
-        self,
-        seed: V,
-    ) -> Result<(V::Value, Self::Variant), DeError> {
-        let variant = seed.deserialize(self.entry.key.as_str().into_deserializer())?;
-        Ok((variant, self.parent.child(&self.entry.value)))
-    }
-}
-
-impl<'de> de::VariantAccess<'de> for NodeDeserializer<'_> {
-    type Error = DeError;
-
-    fn unit_variant(self) -> Result<(), DeError> {
-        de::Deserialize::deserialize(self)
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, DeError> {
-        seed.deserialize(self)
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
-        de::Deserializer::deserialize_seq(self, visitor)
-    }
-
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        de::Deserializer::deserialize_map(self, visitor)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -295,6 +266,17 @@ mod tests {
         assert_eq!(doc.missing.origin(), Origin::Default);
         assert_eq!(*doc.count.peek(), 3);
         let _ = Span::default();
+    }
+
+    #[test]
+    fn an_enum_is_its_variant_name_only() {
+        // serde's `{Variant: value}` form, which the schemas refuse.
+        for levels in ["{info: ~}", "{info: {}}"] {
+            let root = parse(&format!(
+                "name: s\ncount: 1\ntags: []\nlevels:\n  root: {levels}\n"
+            ));
+            assert!(Doc::deserialize(NodeDeserializer::new(&root, FileId(0))).is_err());
+        }
     }
 
     #[test]

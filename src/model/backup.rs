@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::AtLeast;
 use crate::provenance::Tracked;
 
 use super::values::{ClockTime, Duration};
@@ -124,8 +125,7 @@ pub struct DisasterRecovery {
     /// Recovery time objective: the longest a restore may take. The restore drill measures its restore against it and fails when it takes longer.
     pub rto: Tracked<Duration>,
     /// Number of sites that hold a copy of each backup. `2`: every dump is also copied to cfgen.yaml's `backup.second_site` (an S3-compatible bucket), read back and kept as long as the database retention says; cfgen renders at most 2.
-    #[schemars(range(min = 1))]
-    pub backup_sites: Tracked<u32>,
+    pub backup_sites: Tracked<u32, AtLeast<1>>,
     /// How often the restore drill runs: the newest dump restored into a scratch database and checked, an hour after that day's dump (`on_change` has no schedule: an error).
     pub testing_frequency: Tracked<Frequency>,
 }

@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::{AtLeast, Matches, pattern};
 use crate::provenance::Tracked;
 
 use super::values::{CpuQuantity, DnsLabel, IntOrPercent, MemoryQuantity};
@@ -38,8 +39,7 @@ pub struct Cluster {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<Tracked<DnsLabel>>,
     /// Default replica count; environments may override it.
-    #[schemars(range(min = 1))]
-    pub replicas: Tracked<u32>,
+    pub replicas: Tracked<u32, AtLeast<1>>,
     /// Rolling update limits.
     pub rolling_update: RollingUpdate,
 }
@@ -105,11 +105,16 @@ pub struct Storage {
     pub persistent_volumes: Tracked<bool>,
     /// StorageClass of the claims, e.g. `fast-ssd` (default: the cluster's default class).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"))]
-    pub storage_class: Option<Tracked<String>>,
+    pub storage_class: Option<Tracked<String, Matches<StorageClass>>>,
     /// Run the database backup as a Kubernetes CronJob (schedule from `backup_config.database`).
     pub backup_enabled: Tracked<bool>,
 }
+
+pattern!(
+    /// A StorageClass name (a DNS subdomain): lowercase letters, digits, `-` and `.`, at most 253 characters.
+    StorageClass,
+    r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
+);
 
 impl Default for Cluster {
     /// Two replicas (one survives a node loss); rollouts add a pod before removing one.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::{AtLeast, FilePath, Matches};
 use crate::provenance::Tracked;
 
 use super::values::Duration;
@@ -91,12 +92,10 @@ pub struct Handler {
     pub level: Option<Tracked<LogLevel>>,
     /// Absolute path of the log file (file handlers). Under a read-only root filesystem cfgen mounts a writable volume at its folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^/.+[^/]$"))]
-    pub filename: Option<Tracked<String>>,
+    pub filename: Option<Tracked<String, Matches<FilePath>>>,
     /// Rotate the file at this size in bytes (rotating handlers).
     #[serde(rename = "maxBytes", default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
-    pub max_bytes: Option<Tracked<u64>>,
+    pub max_bytes: Option<Tracked<u64, AtLeast<1>>>,
     /// Rotated files to keep (rotating handlers).
     #[serde(
         rename = "backupCount",

@@ -3,9 +3,14 @@
 //!
 //! Every struct denies unknown fields and documents every field: the doc
 //! comments become the JSON Schema descriptions that editors show on hover.
+//! A constraint beyond a field's Rust type (a range, a pattern, not empty)
+//! is part of its type, `Tracked<u16, Between<1024, 65535>>` ([`constraint`]),
+//! never a `#[schemars(range/length/regex)]` attribute: deserialization must
+//! refuse all the schema refuses, for the typed-first pass to skip the schemas.
 
 pub mod backup;
 pub mod checklist;
+pub mod constraint;
 pub mod docker;
 pub mod kubernetes;
 pub mod logging;
@@ -15,6 +20,7 @@ mod overlay_schema;
 pub mod performance;
 pub mod scripts;
 pub mod security;
+pub mod untagged;
 pub mod values;
 
 use schemars::generate::SchemaSettings;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::NonEmpty;
 use crate::provenance::Tracked;
 
 use super::values::{Escalation, HttpPath, MetricName, Percent, Threshold};
@@ -79,8 +80,7 @@ pub struct Infrastructure {
 #[serde(deny_unknown_fields)]
 pub struct BusinessMetric {
     /// Human name, used in the alert summary.
-    #[schemars(length(min = 1))]
-    pub name: Tracked<String>,
+    pub name: Tracked<String, NonEmpty>,
     /// The Prometheus metric: a counter ending in `_total` (thresholds per period) or a ratio ending in `_rate` that cfgen records from `<base>s_total{outcome=...}`.
     pub metric: Tracked<MetricName>,
     /// When to alert, e.g. `< 10/hour` for a counter or `< 95%` for a ratio.

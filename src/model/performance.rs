@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::{AtLeast, Between};
 use crate::provenance::Tracked;
 
 use super::values::ByteSize;
@@ -35,11 +36,9 @@ pub struct PerformanceConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ApplicationTuning {
     /// App worker processes (python) or threads (rust): `WORKERS`.
-    #[schemars(range(min = 1, max = 256))]
-    pub workers: Tracked<u32>,
+    pub workers: Tracked<u32, Between<1, 256>>,
     /// Connections per nginx worker and the app's concurrent request limit: `WORKER_CONNECTIONS`.
-    #[schemars(range(min = 1))]
-    pub worker_connections: Tracked<u32>,
+    pub worker_connections: Tracked<u32, AtLeast<1>>,
     /// Seconds an idle keep-alive connection stays open (nginx `keepalive_timeout`, `KEEPALIVE_TIMEOUT_SECONDS`).
     pub keepalive_timeout: Tracked<u32>,
     /// Largest request body accepted (nginx `client_max_body_size`, `REQUEST_BODY_LIMIT_BYTES`).
@@ -51,8 +50,7 @@ pub struct ApplicationTuning {
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseTuning {
     /// Connections kept in the pool: `DB_POOL_SIZE`.
-    #[schemars(range(min = 1))]
-    pub connection_pool_size: Tracked<u32>,
+    pub connection_pool_size: Tracked<u32, AtLeast<1>>,
     /// Extra connections allowed above the pool size under load: `DB_MAX_OVERFLOW`.
     pub max_overflow: Tracked<u32>,
     /// Seconds to wait for a free connection: `DB_POOL_TIMEOUT_SECONDS`.
@@ -68,8 +66,7 @@ pub struct DatabaseTuning {
 #[serde(deny_unknown_fields, default)]
 pub struct CacheTuning {
     /// Redis connections: `REDIS_POOL_SIZE`.
-    #[schemars(range(min = 1))]
-    pub redis_pool_size: Tracked<u32>,
+    pub redis_pool_size: Tracked<u32, AtLeast<1>>,
     /// Seconds a Redis command may take: `REDIS_TIMEOUT_SECONDS`.
     pub redis_timeout: Tracked<u32>,
     /// Seconds cached entries live: `CACHE_TTL_SECONDS`.
@@ -107,7 +104,7 @@ pub enum CdnProvider {
     Akamai,
 }
 
-fn n(value: u32) -> Tracked<u32> {
+fn n<C>(value: u32) -> Tracked<u32, C> {
     Tracked::default_value(value)
 }
 

@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::NonEmpty;
 use crate::provenance::Tracked;
 
 use super::values::Duration;
@@ -36,11 +37,9 @@ pub struct DeploymentScripts {
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// Name shown in CI logs.
-    #[schemars(length(min = 1))]
-    pub name: Tracked<String>,
+    pub name: Tracked<String, NonEmpty>,
     /// Shell command. A `scripts/<name>.sh` path must be a script cfgen generates or one that exists in the project.
-    #[schemars(length(min = 1))]
-    pub command: Tracked<String>,
+    pub command: Tracked<String, NonEmpty>,
     /// Whether a failure stops the deployment; optional steps report and continue.
     #[serde(default = "default_required")]
     pub required: Tracked<bool>,

@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::{AtLeast, Checked};
 use crate::provenance::Tracked;
 
 /// The file `security.yaml`.
@@ -93,7 +94,7 @@ pub enum CertificateManagement {
 }
 
 /// Proxy rate limiting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RateLimiting {
     /// On with the defaults (10 requests/s, burst 20) or off.
@@ -102,13 +103,20 @@ pub enum RateLimiting {
     Limits(RateLimits),
 }
 
+impl<'de> Deserialize<'de> for RateLimiting {
+    /// Not serde's untagged buffer, through which `RateLimits` took a list of
+    /// its numbers that the schema refuses (see [`crate::model::untagged`]).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::model::untagged::bool_or_map(d, Self::Enabled, Self::Limits)
+    }
+}
+
 /// Rate limit numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimits {
     /// Sustained requests per second per client address.
-    #[schemars(range(min = 1))]
-    pub requests_per_second: u32,
+    pub requests_per_second: Checked<u32, AtLeast<1>>,
     /// Requests allowed above the rate in a burst before answering 429.
     pub burst: u32,
 }
@@ -120,7 +128,7 @@ impl RateLimiting {
         match self {
             Self::Enabled(false) => None,
             Self::Enabled(true) => Some(RateLimits {
-                requests_per_second: 10,
+                requests_per_second: 10.into(),
                 burst: 20,
             }),
             Self::Limits(l) => Some(l.clone()),

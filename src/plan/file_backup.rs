@@ -86,7 +86,7 @@ pub fn many_pods(replicas: u32, autoscale: Option<&Autoscale>) -> bool {
         || match autoscale {
             None | Some(Autoscale::Enabled(true)) => true,
             Some(Autoscale::Enabled(false)) => false,
-            Some(Autoscale::Limits { max }) => *max > 1,
+            Some(Autoscale::Limits { max }) => **max > 1,
         }
 }
 

@@ -135,7 +135,7 @@ pub fn plan(project: &Project) -> Vec<Artifact> {
                 && net.ssl_termination == SslTermination::Ingress,
         ),
         rate_limit: net.rate_limiting.limits().map(|l| RateLimit {
-            rate: l.requests_per_second,
+            rate: *l.requests_per_second,
             burst: l.burst,
         }),
         api_cache_control: if *perf.cdn.cache_everything {
@@ -181,7 +181,7 @@ mod tests {
         );
         let net = &mut project.config.security.network;
         *net.rate_limiting = RateLimiting::Limits(RateLimits {
-            requests_per_second: 50,
+            requests_per_second: 50.into(),
             burst: 100,
         });
         *net.ssl_termination = SslTermination::LoadBalancer;

@@ -46,13 +46,19 @@ pub(super) fn check(
     for env in layers.environments() {
         let docs = layers::documents_for(documents, layers, env, dir);
         let mut found = Vec::new();
+        // The typed pass first, as for the base (see `super::check_project`).
+        let first = typed::first(&docs);
         for overlay in layers.of(env) {
             if let Some(doc) = docs.get(overlay.kind) {
-                found.extend(schema::check(overlay.kind, doc));
+                if first.is_some() {
+                    found.extend(schema::empty(overlay.kind, doc));
+                } else {
+                    found.extend(schema::check(overlay.kind, doc));
+                }
             }
         }
         if found.iter().all(|d| !d.is_error()) {
-            match typed::build(&docs) {
+            match first.map_or_else(|| typed::build(&docs), Ok) {
                 Ok(config) => {
                     found.extend(rules::check(&rules::Ctx {
                         config: &config,

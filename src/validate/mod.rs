@@ -8,6 +8,10 @@
 //!
 //! Stages 3 and 4 run only when the earlier ones found no error, so each
 //! mistake is reported once, by the stage that explains it best.
+//!
+//! Stage 3 is tried first ([`typed::first`]): when it decides that every
+//! document passes its schema, stage 2 is skipped and no schema compiles. The
+//! schemas run, as above, only when it refuses a document or cannot decide.
 
 pub mod accept;
 mod environments;
@@ -211,12 +215,26 @@ pub fn check_project(dir: &Path) -> Outcome {
         project: layers.project.clone(),
     };
     let load_ok = diagnostics.iter().all(|d| !d.is_error());
-    for (kind, doc) in &documents.docs {
-        diagnostics.extend(schema::check(*kind, doc));
-    }
+    let built = match load_ok.then(|| typed::first(&documents)).flatten() {
+        // The schemas would find nothing: only the empty files' warnings.
+        Some(config) => {
+            let empty = documents
+                .docs
+                .iter()
+                .filter_map(|(k, d)| schema::empty(*k, d));
+            diagnostics.extend(empty);
+            Some(Ok(config))
+        }
+        None => {
+            for (kind, doc) in &documents.docs {
+                diagnostics.extend(schema::check(*kind, doc));
+            }
+            (load_ok && diagnostics.iter().all(|d| !d.is_error())).then(|| typed::build(&documents))
+        }
+    };
     let mut project = None;
-    if load_ok && diagnostics.iter().all(|d| !d.is_error()) {
-        match typed::build(&documents) {
+    if let Some(built) = built {
+        match built {
             Ok(config) => {
                 diagnostics.extend(rules::check(&rules::Ctx {
                     config: &config,

@@ -40,22 +40,21 @@ fn compile(kind: FileKind, schema: Value) -> Compiled {
     Compiled { schema, validator }
 }
 
-/// Compiles the schema of each file project `dir` has, last file first: a
-/// background thread calls this while the first project loads, which compiles
-/// from the first. Any other schema compiles on first use.
-pub fn warm(dir: &std::path::Path) {
-    for kind in FileKind::ALL.iter().rev() {
-        if dir.join(kind.relative_path()).is_file() {
-            let _ = compiled(*kind);
-        }
-    }
+/// What the schema pass says of an empty document (a warning for a policy
+/// file, an error for the manifest) before it needs the schema: the typed-first
+/// pass, which skips the schemas, reports it too.
+#[must_use]
+pub fn empty(kind: FileKind, doc: &Document) -> Option<Diagnostic> {
+    matches!(doc.root.kind, NodeKind::Null).then(|| empty_file(kind, doc))
 }
 
 /// Checks one document against its schema; every error, in source order.
+/// The schema compiles on first use: only to explain a document the typed
+/// pass refuses or cannot decide ([`super::typed::first`]).
 #[must_use]
 pub fn check(kind: FileKind, doc: &Document) -> Vec<Diagnostic> {
-    if matches!(doc.root.kind, NodeKind::Null) {
-        return vec![empty_file(kind, doc)];
+    if let Some(d) = empty(kind, doc) {
+        return vec![d];
     }
     let compiled = match kind {
         FileKind::Manifest => match crate::model::manifest::version_of(&doc.root) {

@@ -1,12 +1,18 @@
 //! Stage 3.2: the typed pass. Deserializes each checked document into the
 //! model; an error (a value the schema lets through but the type refuses) is
 //! located through the path `serde_path_to_error` reports.
+//!
+//! It also runs first, before any schema ([`first`]): the model's types carry
+//! every constraint of the schemas generated from them
+//! ([`crate::model::constraint`]), so documents that deserialize are documents
+//! the schemas accept, and the schemas need not compile. They do when the
+//! typed pass refuses a document, to explain why in today's words.
 
 use serde::de::DeserializeOwned;
 
 use super::Documents;
 use crate::diagnostics::Diagnostic;
-use crate::load::{PathSegment, parse_pointer};
+use crate::load::{Document, Node, NodeKind, PathSegment, parse_pointer};
 use crate::model::{
     Config, FileKind, backup, checklist, docker, kubernetes, logging, manifest, monitoring,
     performance, scripts, security,
@@ -21,7 +27,7 @@ fn typed<T: DeserializeOwned + Default>(
 ) -> Option<T> {
     match documents.get(kind) {
         None => return Some(T::default()),
-        Some(doc) if matches!(doc.root.kind, crate::load::NodeKind::Null) => {
+        Some(doc) if matches!(doc.root.kind, NodeKind::Null) => {
             return Some(T::default());
         }
         Some(_) => {}
@@ -114,5 +120,78 @@ pub fn build(documents: &Documents) -> Result<Config, Vec<Diagnostic>> {
             checklist: c.deployment_checklist,
         }),
         _ => Err(errors),
+    }
+}
+
+/// The typed configuration when the typed pass alone decides that every
+/// document passes its schema: each deserializes, and none holds what serde
+/// reads more leniently than the schema ([`decides`]). `None` sends the
+/// documents to the schemas, which explain (or, for what the typed pass
+/// cannot decide, accept) them as they always have.
+#[must_use]
+pub fn first(documents: &Documents) -> Option<Config> {
+    if !documents.docs.iter().all(|(kind, doc)| decides(*kind, doc)) {
+        return None;
+    }
+    build(documents).ok()
+}
+
+/// Whether deserializing `doc` gives the schema's verdict, leaving aside the
+/// constraints the types carry. Not in two corners, which go to the schema:
+///
+/// - a `null` below the top level: serde reads it as an absent value, but a
+///   section whose schema is the section itself (`#[schemars(with = …)]`, so
+///   that editors show its description) refuses `null`;
+/// - a float that is not finite (`.inf`, `.nan`): serde reads the number,
+///   the schema sees the text JSON has instead.
+///
+/// And not a manifest of a version cfgen does not know: the schema pass names it.
+#[must_use]
+pub fn decides(kind: FileKind, doc: &Document) -> bool {
+    fn plain(node: &Node) -> bool {
+        match &node.kind {
+            NodeKind::Null => false,
+            NodeKind::Float(f) => f.is_finite(),
+            NodeKind::Seq(items) => items.iter().all(plain),
+            NodeKind::Map(entries) => entries.iter().all(|e| plain(&e.value)),
+            NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Str(_) => true,
+        }
+    }
+    if matches!(doc.root.kind, NodeKind::Null) {
+        // An empty file: its defaults (the manifest's fails to deserialize).
+        return true;
+    }
+    (kind != FileKind::Manifest || manifest::version_of(&doc.root).is_ok()) && plain(&doc.root)
+}
+
+/// The typed pass's verdict on one document alone: [`decides`] it, and it
+/// deserializes into its file's type (tests hold it to the schema's verdict).
+#[must_use]
+pub fn accepts(kind: FileKind, doc: &Document) -> bool {
+    fn ok<T: DeserializeOwned + Default>(documents: &Documents, kind: FileKind) -> bool {
+        typed::<T>(documents, kind, &mut Vec::new()).is_some()
+    }
+    if !decides(kind, doc) {
+        return false;
+    }
+    let mut documents = Documents::default();
+    documents.insert(kind, doc.clone());
+    let d = &documents;
+    match kind {
+        FileKind::Manifest if manifest::version_of(&doc.root) == Ok(1) => {
+            typed_required::<manifest::v1::Manifest>(d, kind, &mut Vec::new()).is_some()
+        }
+        FileKind::Manifest => {
+            typed_required::<manifest::Manifest>(d, kind, &mut Vec::new()).is_some()
+        }
+        FileKind::Docker => ok::<docker::DockerFile>(d, kind),
+        FileKind::Kubernetes => ok::<kubernetes::KubernetesFile>(d, kind),
+        FileKind::Scripts => ok::<scripts::ScriptsFile>(d, kind),
+        FileKind::Monitoring => ok::<monitoring::MonitoringFile>(d, kind),
+        FileKind::Logging => ok::<logging::LoggingFile>(d, kind),
+        FileKind::Security => ok::<security::SecurityFile>(d, kind),
+        FileKind::Backup => ok::<backup::BackupFile>(d, kind),
+        FileKind::Performance => ok::<performance::PerformanceFile>(d, kind),
+        FileKind::Checklist => ok::<checklist::ChecklistFile>(d, kind),
     }
 }

@@ -272,16 +272,6 @@ fn execute(args: &BuildArgs, mode: Mode, console: &Console, report: &mut RunRepo
     let misses: Vec<usize> = (0..projects.len())
         .filter(|&i| !matches!(looked[i], Some(cached::Looked::Hit(..))))
         .collect();
-    // Compile, on another core while this one loads the first project, the
-    // config schemas of the files the first project has (last file first,
-    // meeting this thread, which checks from the first). Every other schema,
-    // the vendored compose and workflow ones included, compiles on first use:
-    // a project without policy files or without those targets (the
-    // like-for-like benchmark's) never pays for them (BENCHMARKS.md).
-    if let Some(&first) = misses.first() {
-        let first = projects[first].clone();
-        std::thread::spawn(move || crate::validate::schema::warm(&first));
-    }
     let renderer = if misses.is_empty() {
         None
     } else {

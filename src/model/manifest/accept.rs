@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::NonEmpty;
 use crate::provenance::Tracked;
 
 /// A warning the project accepts: like `# noqa`, but typed (the warning's code)
@@ -18,8 +19,7 @@ pub struct Accept {
     /// The warning's code as cfgen prints it, without the `cfgen::` prefix.
     pub code: Tracked<WarningCode>,
     /// Why the warning is accepted: shown with `--verbose` and in the machine formats.
-    #[schemars(length(min = 1))]
-    pub reason: Tracked<String>,
+    pub reason: Tracked<String, NonEmpty>,
     /// Only the warning located in this file, relative to `cfgen.yaml` (e.g. `config/deployment/backup.yaml`). Default: the warnings of `code` in every file of the project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<Tracked<String>>,

@@ -6,6 +6,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::{Matches, pattern};
 use crate::provenance::Tracked;
 
 /// Where backups are kept besides the cluster's own storage.
@@ -31,20 +32,41 @@ pub struct SecondSite {
 #[serde(deny_unknown_fields)]
 pub struct S3Site {
     /// The bucket's name, e.g. `acme-db-backups`.
-    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"))]
-    pub bucket: Tracked<String>,
+    pub bucket: Tracked<String, Matches<BucketName>>,
     /// The S3 endpoint URL, e.g. `https://s3.eu-central-1.amazonaws.com` or `https://minio.backup.example.net`.
-    #[schemars(regex(pattern = r"^https?://[^\s'\x22\\$`]+$"))]
-    pub endpoint: Tracked<String>,
+    pub endpoint: Tracked<String, Matches<EndpointUrl>>,
     /// The bucket's region (default `us-east-1`, which most S3-compatible servers accept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[a-z0-9-]+$"))]
-    pub region: Option<Tracked<String>>,
+    pub region: Option<Tracked<String, Matches<Region>>>,
     /// A folder inside the bucket for this project's dumps (default: the project name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"))]
-    pub prefix: Option<Tracked<String>>,
+    pub prefix: Option<Tracked<String, Matches<KeyPrefix>>>,
     /// The Kubernetes Secret holding the bucket's credentials under the keys `access-key-id` and `secret-access-key` (the operator creates it; on a host, export the two `RCLONE_CONFIG_SECONDSITE_…` variables instead).
-    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))]
-    pub secret: Tracked<String>,
+    pub secret: Tracked<String, Matches<SecretName>>,
 }
+
+pattern!(
+    /// An S3 bucket name: 3–63 lowercase letters, digits, `.` and `-`, starting and ending with a letter or digit.
+    BucketName,
+    r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+);
+pattern!(
+    /// An `http(s)://` URL without whitespace, quotes, `\`, `$` or backticks (it reaches a shell).
+    EndpointUrl,
+    r"^https?://[^\s'\x22\\$`]+$"
+);
+pattern!(
+    /// A region name: lowercase letters, digits and `-`.
+    Region,
+    r"^[a-z0-9-]+$"
+);
+pattern!(
+    /// A relative key prefix: `/`-separated segments of letters, digits, `.`, `_` and `-`.
+    KeyPrefix,
+    r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"
+);
+pattern!(
+    /// A Kubernetes object name (a DNS label without the length limit).
+    SecretName,
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+);

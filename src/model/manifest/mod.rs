@@ -31,6 +31,7 @@ pub use workload::{
 };
 
 use super::values::{DnsLabel, EnvName, HostName, ImageRef};
+use crate::model::constraint::{AtLeast, Between};
 use crate::provenance::Tracked;
 
 /// The manifest version this cfgen writes and reads natively.
@@ -62,8 +63,7 @@ pub fn version_of(root: &crate::load::Node) -> Result<u32, (crate::load::Span, S
 #[schemars(title = "cfgen project manifest", example = manifest_example())]
 pub struct Manifest {
     /// Manifest version: `2`. A manifest without `version` is read as version 1 (the earlier shape), with a warning.
-    #[schemars(range(min = 2, max = 2))]
-    pub version: Tracked<u32>,
+    pub version: Tracked<u32, Between<2, 2>>,
     /// Project name, a DNS label: names the Kubernetes objects (`<name>-<process>`), the compose project and the image.
     pub name: Tracked<DnsLabel>,
     /// One line on what the project is; shown in generated headers and the checklist.
@@ -79,7 +79,6 @@ pub struct Manifest {
     #[schemars(with = "Build")]
     pub build: Option<Build>,
     /// The long-running processes started from the image, by name (a DNS label). Each becomes a Deployment (and a Service when it has a port) in Kubernetes and a service in compose.
-    #[schemars(length(min = 1))]
     pub processes: BTreeMap<DnsLabel, Process>,
     /// Jobs by name: with a `schedule`, a CronJob; without, a job that runs once per deploy before the new version takes traffic (the migration).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -98,7 +97,6 @@ pub struct Manifest {
     #[schemars(with = "BackupSites")]
     pub backup: Option<BackupSites>,
     /// Deployment environments by name (e.g. `staging`, `production`). The workflow deploys them one after another, by name, with `production` (or `prod`) last; each needs the previous one to pass.
-    #[schemars(length(min = 1))]
     pub environments: BTreeMap<DnsLabel, Environment>,
     /// How a new version is released: the strategy (`rolling` or `blue-green`) and who applies the manifests (the deploy job, or Argo CD). Default: a rolling update applied by the deploy job.
     #[serde(default, skip_serializing_if = "is_default_release")]
@@ -265,8 +263,7 @@ pub struct Environment {
     pub host: Option<Tracked<HostName>>,
     /// Replicas of the public process here; overrides the process's and `kubernetes_config.cluster.replicas`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
-    pub replicas: Option<Tracked<u32>>,
+    pub replicas: Option<Tracked<u32, AtLeast<1>>>,
     /// Per-process settings in this environment (replicas, resources).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub processes: BTreeMap<DnsLabel, ProcessOverride>,

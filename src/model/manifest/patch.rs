@@ -15,12 +15,10 @@ pub struct Patch {
     pub target: PatchTarget,
     /// An RFC 7386 JSON merge patch: maps merge key by key, `null` removes a key, any other value (lists included) replaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
-    pub merge: Option<Tracked<serde_json::Value>>,
+    pub merge: Option<Tracked<serde_json::Map<String, serde_json::Value>>>,
     /// A strategic-merge-like patch: a JSON merge patch in which the lists of named items (`containers`, `initContainers`, `env`, `ports`, `volumes`, `volumeMounts`) merge item by item on `name` (new names are appended); other lists replace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
-    pub strategic: Option<Tracked<serde_json::Value>>,
+    pub strategic: Option<Tracked<serde_json::Map<String, serde_json::Value>>>,
 }
 
 /// Which generated object a patch changes.

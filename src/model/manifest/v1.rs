@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::{AtLeast, Between, ListenPort};
 use crate::provenance::Tracked;
 
 use crate::model::values::{DnsLabel, HostName, HttpPath, ImageRef};
@@ -19,8 +20,7 @@ use crate::model::values::{DnsLabel, HostName, HttpPath, ImageRef};
 pub struct Manifest {
     /// Manifest version: absent or `1` for this shape.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 1))]
-    pub version: Option<Tracked<u32>>,
+    pub version: Option<Tracked<u32, Between<1, 1>>>,
     /// Project name, a DNS label: names the Kubernetes objects, the compose project and the image.
     pub name: Tracked<DnsLabel>,
     /// One line on what the project is; shown in generated headers and the checklist.
@@ -60,8 +60,7 @@ pub struct App {
     /// Language runtime; selects the Dockerfile recipe.
     pub runtime: Tracked<Runtime>,
     /// TCP port the application listens on inside the container.
-    #[schemars(range(min = 1024, max = 65535))]
-    pub port: Tracked<u16>,
+    pub port: Tracked<u16, ListenPort>,
     /// What starts the app: for `python` the ASGI application (`module:attribute`, run by uvicorn), for `rust` the binary name.
     pub entrypoint: Tracked<String>,
     /// For `rust`: the Cargo package that holds the binary (defaults to the binary name).
@@ -152,8 +151,7 @@ pub struct Environment {
     pub host: Tracked<HostName>,
     /// Replica count; overrides `kubernetes_config.cluster.replicas`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
-    pub replicas: Option<Tracked<u32>>,
+    pub replicas: Option<Tracked<u32, AtLeast<1>>>,
 }
 
 impl Manifest {
@@ -195,7 +193,7 @@ impl Manifest {
             .migrate
             .map(|command| {
                 let job = super::Job {
-                    command,
+                    command: command.under(),
                     schedule: None,
                     timezone: None,
                     concurrency: None,

@@ -7,6 +7,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::constraint::{AtLeast, AtMost, Checked, FilePath, ListenPort, Matches, NonEmpty};
 use crate::model::values::{
     CpuQuantity, CronSchedule, DnsLabel, Duration, EnvName, HttpPath, MemoryQuantity, TimeZone,
 };
@@ -21,15 +22,13 @@ pub struct Process {
     pub command: Option<Tracked<Vec<String>>>,
     /// TCP port it listens on inside the container (1024–65535). Without a port the process gets no Service, no Ingress and no HTTP probes (a worker).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1024, max = 65535))]
-    pub port: Option<Tracked<u16>>,
+    pub port: Option<Tracked<u16, ListenPort>>,
     /// Served to the outside by nginx and the Ingress on each environment's host. Default: `true` for a process with a port. At most one process is public.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public: Option<Tracked<bool>>,
     /// Replica count (the autoscaler's minimum). Default: `kubernetes_config.cluster.replicas`, or 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
-    pub replicas: Option<Tracked<u32>>,
+    pub replicas: Option<Tracked<u32, AtLeast<1>>>,
     /// Autoscaling: `true` (default; a HorizontalPodAutoscaler from `replicas` to twice as many, on CPU at `monitoring_config.infrastructure.cpu_threshold`), `false`, or `{ max: N }`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscale: Option<Tracked<Autoscale>>,
@@ -57,8 +56,7 @@ pub struct Process {
 #[serde(deny_unknown_fields)]
 pub struct DataVolume {
     /// Absolute path it is mounted at inside the container; writable even under a read-only root filesystem.
-    #[schemars(regex(pattern = r"^/.+[^/]$"))]
-    pub path: Tracked<String>,
+    pub path: Tracked<String, Matches<FilePath>>,
     /// Size of the claim, e.g. `5Gi`.
     pub size: Tracked<MemoryQuantity>,
     /// Access mode of the claim: `ReadWriteOnce` (default; one node mounts it, so the process may run one pod only) or `ReadWriteMany` (every replica mounts it; needs a storage class that offers it, e.g. NFS, CephFS, EFS).
@@ -103,8 +101,7 @@ pub enum Autoscale {
     /// On, up to this many replicas.
     Limits {
         /// Most replicas (at least `replicas`).
-        #[schemars(range(min = 1))]
-        max: u32,
+        max: Checked<u32, AtLeast<1>>,
     },
 }
 
@@ -169,8 +166,7 @@ pub(super) fn default_metrics() -> Tracked<HttpPath> {
 pub struct ProcessOverride {
     /// Replica count of the process here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
-    pub replicas: Option<Tracked<u32>>,
+    pub replicas: Option<Tracked<u32, AtLeast<1>>>,
     /// CPU and memory of the process here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Resources")]
@@ -182,8 +178,7 @@ pub struct ProcessOverride {
 #[serde(deny_unknown_fields)]
 pub struct Job {
     /// The command, exec form (`[program, arg…]`).
-    #[schemars(length(min = 1))]
-    pub command: Tracked<Vec<String>>,
+    pub command: Tracked<Vec<String>, NonEmpty>,
     /// When it runs, a cron schedule (`0 3 * * *`). Without a schedule the job runs once per deploy, before the new version takes traffic: the Kubernetes Job the workflow waits for, the one-shot compose service the app waits for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<Tracked<CronSchedule>>,
@@ -198,8 +193,7 @@ pub struct Job {
     pub deadline: Option<Tracked<Duration>>,
     /// Retries of a failed run (`backoffLimit`; default 2 for scheduled jobs, 0 for deploy jobs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(max = 10))]
-    pub retries: Option<Tracked<u32>>,
+    pub retries: Option<Tracked<u32, AtMost<10>>>,
     /// Finished runs kept for inspection (scheduled jobs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "History")]
@@ -231,19 +225,17 @@ pub enum Concurrency {
 pub struct History {
     /// Successful runs kept (default 3).
     #[serde(default = "default_successful")]
-    #[schemars(range(max = 100))]
-    pub successful: Tracked<u32>,
+    pub successful: Tracked<u32, AtMost<100>>,
     /// Failed runs kept (default 1).
     #[serde(default = "default_failed")]
-    #[schemars(range(max = 100))]
-    pub failed: Tracked<u32>,
+    pub failed: Tracked<u32, AtMost<100>>,
 }
 
-fn default_successful() -> Tracked<u32> {
+fn default_successful() -> Tracked<u32, AtMost<100>> {
     Tracked::default_value(3)
 }
 
-fn default_failed() -> Tracked<u32> {
+fn default_failed() -> Tracked<u32, AtMost<100>> {
     Tracked::default_value(1)
 }
 

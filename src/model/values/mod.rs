@@ -72,8 +72,20 @@ macro_rules! string_value_impls {
 
         impl<'de> serde::Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                use $crate::model::values::StringValue;
+                static REGEX: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
                 let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-                text.parse().map_err(serde::de::Error::custom)
+                let value: Self = text.parse().map_err(serde::de::Error::custom)?;
+                // The parser is stricter than the pattern where a regex cannot say
+                // it; the pattern too is checked, so nothing the schema refuses
+                // deserializes (the typed-first pass relies on it).
+                if !$crate::model::constraint::matches(&REGEX, <$ty>::PATTERN, &text) {
+                    return Err(serde::de::Error::custom(format!(
+                        "`{text}` is not {}",
+                        <$ty>::EXPECTED
+                    )));
+                }
+                Ok(value)
             }
         }
 

@@ -167,6 +167,9 @@ impl Serialize for IntOrPercent {
     }
 }
 
+/// A percentage of the replicas as text: `0%` to `100%`, no sign or leading zero.
+const PERCENT_PATTERN: &str = "^([0-9]|[1-9][0-9]|100)%$";
+
 impl<'de> Deserialize<'de> for IntOrPercent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
@@ -178,8 +181,11 @@ impl<'de> Deserialize<'de> for IntOrPercent {
         match Raw::deserialize(d)? {
             Raw::Int(n) => Ok(Self::Int(n)),
             Raw::Text(t) => {
+                // The schema's pattern too (it refuses `025%` and `+5%`, which parse).
+                static REGEX: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
                 let p = t
                     .strip_suffix('%')
+                    .filter(|_| crate::model::constraint::matches(&REGEX, PERCENT_PATTERN, &t))
                     .and_then(|n| n.parse::<u8>().ok())
                     .filter(|p| *p <= 100)
                     .ok_or_else(|| {
@@ -203,7 +209,7 @@ impl JsonSchema for IntOrPercent {
             "description": "A number of pods (`1`) or a percentage of the replicas (`25%`).",
             "anyOf": [
                 { "type": "integer", "minimum": 0 },
-                { "type": "string", "pattern": "^([0-9]|[1-9][0-9]|100)%$" }
+                { "type": "string", "pattern": PERCENT_PATTERN }
             ],
             "examples": [1, "25%"],
         })

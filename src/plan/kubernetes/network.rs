@@ -178,7 +178,7 @@ fn gateway_objects(
         rate_limit: s.network.rate_limiting.limits().map(|l| {
             format!(
                 "{} requests/s per client, burst {}",
-                l.requests_per_second, l.burst
+                *l.requests_per_second, l.burst
             )
         }),
         body_size: config
@@ -289,10 +289,10 @@ fn ingress_objects(
                         .application
                         .client_max_body_size
                         .to_string(),
-                    limit_rps: limits.as_ref().map(|l| l.requests_per_second),
+                    limit_rps: limits.as_ref().map(|l| *l.requests_per_second),
                     limit_burst_multiplier: limits
                         .as_ref()
-                        .map(|l| l.burst.div_ceil(l.requests_per_second).max(1)),
+                        .map(|l| l.burst.div_ceil(*l.requests_per_second).max(1)),
                     headers_config_map: (!headers().is_empty()).then(|| headers_name.clone()),
                 },
             }

@@ -269,7 +269,7 @@ fn pod_skips(pod: &Pod, process: Option<&Process>) -> Vec<Skip> {
 fn autoscale_max(process: &Process, replicas: u32) -> Option<u32> {
     match process.autoscale.as_deref() {
         Some(Autoscale::Enabled(false)) => None,
-        Some(Autoscale::Limits { max }) => Some((*max).max(replicas)),
+        Some(Autoscale::Limits { max }) => Some((**max).max(replicas)),
         None | Some(Autoscale::Enabled(true)) => Some(max_replicas(replicas)),
     }
 }

@@ -270,28 +270,56 @@ fn pools(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     if deps.database.is_none() {
         let d = &p.database;
         let written: Vec<_> = [
-            ("connection_pool_size", &d.connection_pool_size),
-            ("max_overflow", &d.max_overflow),
-            ("pool_timeout", &d.pool_timeout),
-            ("pool_recycle", &d.pool_recycle),
-            ("query_timeout", &d.query_timeout),
+            (
+                "connection_pool_size",
+                d.connection_pool_size.is_written(),
+                d.connection_pool_size.origin(),
+            ),
+            (
+                "max_overflow",
+                d.max_overflow.is_written(),
+                d.max_overflow.origin(),
+            ),
+            (
+                "pool_timeout",
+                d.pool_timeout.is_written(),
+                d.pool_timeout.origin(),
+            ),
+            (
+                "pool_recycle",
+                d.pool_recycle.is_written(),
+                d.pool_recycle.origin(),
+            ),
+            (
+                "query_timeout",
+                d.query_timeout.is_written(),
+                d.query_timeout.origin(),
+            ),
         ]
         .into_iter()
-        .filter(|(_, v)| v.is_written())
-        .map(|(n, v)| (n, v.origin()))
+        .filter(|(_, written, _)| *written)
+        .map(|(n, _, origin)| (n, origin))
         .collect();
         report(&written, "database", "a database", "database");
     }
     if deps.cache.is_none() {
         let c = &p.cache;
         let written: Vec<_> = [
-            ("redis_pool_size", &c.redis_pool_size),
-            ("redis_timeout", &c.redis_timeout),
-            ("cache_ttl", &c.cache_ttl),
+            (
+                "redis_pool_size",
+                c.redis_pool_size.is_written(),
+                c.redis_pool_size.origin(),
+            ),
+            (
+                "redis_timeout",
+                c.redis_timeout.is_written(),
+                c.redis_timeout.origin(),
+            ),
+            ("cache_ttl", c.cache_ttl.is_written(), c.cache_ttl.origin()),
         ]
         .into_iter()
-        .filter(|(_, v)| v.is_written())
-        .map(|(n, v)| (n, v.origin()))
+        .filter(|(_, written, _)| *written)
+        .map(|(n, _, origin)| (n, origin))
         .collect();
         report(&written, "cache", "a cache", "cache");
     }
