@@ -452,7 +452,8 @@ fn a_same_size_edit_with_its_mtime_put_back_is_seen_once_statuses_are_trusted() 
         inputs.iter().any(|i| i["path"] == "cfgen.yaml"),
         "{inputs:?}"
     );
-    // The same size, the old mtime put back: only the change time tells.
+    // The same size, the old mtime put back: only the change time tells (it differs from
+    // the recorded one, and is newer than the record, so the status is racy as well).
     let manifest = project.join("cfgen.yaml");
     let old = std::fs::metadata(&manifest).unwrap();
     let before = std::fs::read_to_string(&manifest).unwrap();
