@@ -260,7 +260,7 @@ fn built_example() -> (tempfile::TempDir, PathBuf, PathBuf) {
 }
 
 fn record_of(cache: &Path) -> PathBuf {
-    let records: Vec<PathBuf> = std::fs::read_dir(cache.join("records-1"))
+    let records: Vec<PathBuf> = std::fs::read_dir(cache.join("records-2"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -434,4 +434,41 @@ fn concurrent_cached_builds_agree_and_leave_a_good_record() {
     assert!(cached.status.success());
     assert_eq!(split(&cached).0, split(&plain).0);
     assert_eq!(split(&cached).1, Some(0));
+}
+
+#[test]
+fn a_same_size_edit_with_its_mtime_put_back_is_seen_once_statuses_are_trusted() {
+    let (tmp, project, cache) = built_example();
+    // Once the files are older than the racy margin (3 s), a run records their statuses
+    // as trusted: the next lookup reads none of them.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let trusted = run(tmp.path(), Some(&cache), &["build", "p"]);
+    assert_eq!(split(&trusted).1, Some(0));
+    let text = std::fs::read_to_string(record_of(&cache)).unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(text.splitn(3, '\n').nth(2).unwrap()).unwrap();
+    let inputs = record["inputs"].as_array().unwrap();
+    assert!(
+        inputs.iter().any(|i| i["path"] == "cfgen.yaml"),
+        "{inputs:?}"
+    );
+    // The same size, the old mtime put back: only the change time tells (it differs from
+    // the recorded one, and is newer than the record, so the status is racy as well).
+    let manifest = project.join("cfgen.yaml");
+    let old = std::fs::metadata(&manifest).unwrap();
+    let before = std::fs::read_to_string(&manifest).unwrap();
+    let after = before.replace("port: 8000", "port: 8009");
+    assert_eq!(after.len(), before.len());
+    assert_ne!(after, before);
+    std::fs::write(&manifest, after).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&manifest)
+        .unwrap()
+        .set_modified(old.modified().unwrap())
+        .unwrap();
+    let cached = run(tmp.path(), Some(&cache), &["build", "--check", "p"]);
+    let plain = run(tmp.path(), None, &["build", "--check", "p"]);
+    assert_eq!(cached.status.code(), Some(1), "the output is stale");
+    assert_eq!(split(&cached), (split(&plain).0, Some(1)));
 }

@@ -9,6 +9,8 @@
 //! there is trusted as a proof of freshness. A record holds:
 //!
 //! - the key ([`key`]): cfgen's build id, the options, and every byte the build reads;
+//! - each input file's status and content hash, so the next lookup reads only the files
+//!   whose status changed ([`key::Input`]);
 //! - each output file's status and content hash ([`crate::emit::stamp`]);
 //! - the diagnostics and unused-value report to replay ([`replay`]).
 //!
@@ -36,9 +38,9 @@ pub const MAX_RECORD_BYTES: usize = 8 * 1024 * 1024;
 /// Most bytes of records kept; past it the least recently used go.
 pub const MAX_TOTAL_BYTES: u64 = 512 * 1024 * 1024;
 /// The first line of a record (the format's version).
-const MAGIC: &str = "cfgen-cache 1";
+const MAGIC: &str = "cfgen-cache 2";
 /// The folder of records below the cache folder.
-const RECORDS: &str = "records-1";
+const RECORDS: &str = "records-2";
 
 /// One project's record.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -53,6 +55,9 @@ pub struct Record {
     pub output: String,
     /// What of the project folder is output (left out of the key).
     pub excluded: key::Excluded,
+    /// The project folder's regular files (output left out), with the status each had
+    /// when hashed: a lookup reuses the hash of a file whose status is the same.
+    pub inputs: Vec<key::Input>,
     /// `.cfgen-manifest` first, then the generated files.
     pub files: Vec<Tracked>,
     /// What to replay.

@@ -55,6 +55,20 @@ impl Stamp {
         }
     }
 
+    /// The status in `meta` (as `lstat` gives it: not following a link).
+    #[must_use]
+    pub fn of_metadata(meta: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt as _;
+        Self {
+            size: meta.size(),
+            mtime: [meta.mtime(), meta.mtime_nsec()],
+            ctime: [meta.ctime(), meta.ctime_nsec()],
+            ino: meta.ino(),
+            dev: meta.dev(),
+            mode: meta.mode() & 0o7777,
+        }
+    }
+
     /// Whether this status cannot tell a later change: a time not older than `made`
     /// (the record's moment) by the margin, or in the future.
     #[must_use]

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::BuildArgs;
-use crate::cache::key::{self, Context, Excluded, Snapshot};
+use crate::cache::key::{self, Context, Excluded, Known, Snapshot};
 use crate::cache::replay::Replay;
 use crate::cache::{Cache, Record};
 use crate::diagnostics::Diagnostic;
@@ -59,12 +59,19 @@ fn context(args: &BuildArgs, dir: &Path) -> Context {
 pub(super) fn look(cache: &Cache, args: &BuildArgs, dir: &Path) -> Looked {
     let context = context(args, dir);
     let slot = cache.slot(dir, &context.options);
-    if let Some(record) = cache.load(&slot)
+    let record = cache.load(&slot);
+    if let Some(record) = &record
         && let Some(hit) = replay(cache, &slot, &context, dir, record)
     {
         return hit;
     }
-    Looked::Miss(key::snapshot(dir, &Excluded::default()).map(|before| Pending { slot, before }))
+    // A record that no longer holds still knows the hashes of the unchanged files.
+    let known = record
+        .as_ref()
+        .map_or_else(Known::none, |r| Known::of(&r.inputs, r.made));
+    Looked::Miss(
+        key::snapshot(dir, &Excluded::default(), &known).map(|before| Pending { slot, before }),
+    )
 }
 
 /// The replay of `record`, when its key matches and the output folder holds what it says.
@@ -73,10 +80,11 @@ fn replay(
     slot: &Path,
     context: &Context,
     dir: &Path,
-    record: Record,
+    record: &Record,
 ) -> Option<Looked> {
     let made = stamp::now();
-    let snapshot = key::snapshot(dir, &record.excluded)?;
+    let known = Known::of(&record.inputs, record.made);
+    let snapshot = key::snapshot(dir, &record.excluded, &known)?;
     if key::key(dir, context, &snapshot)? != record.key {
         return None;
     }
@@ -102,7 +110,7 @@ fn replay(
         unused: restored.unused,
         diff: String::new(),
     };
-    if refreshed {
+    if refreshed || snapshot.inputs() != record.inputs.as_slice() {
         // Files re-hashed because their status changed (or was too fresh to trust):
         // record what was found, so the next run trusts their status.
         cache.store(
@@ -110,7 +118,8 @@ fn replay(
             &Record {
                 made,
                 files: found,
-                ..record
+                inputs: snapshot.inputs().to_vec(),
+                ..record.clone()
             },
         );
     }
@@ -178,10 +187,11 @@ pub(super) fn remember(
     let Ok(Some(files)) = stamp::stamps(done.output, done.folder) else {
         return false;
     };
-    let Some(after) = key::snapshot(done.dir, &excluded) else {
+    // The hashes of files unchanged since the lookup walked them are reused.
+    let Some(after) = key::snapshot(done.dir, &excluded, &pending.before.known()) else {
         return false;
     };
-    if pending.before.without(&excluded) != after {
+    if !pending.before.without(&excluded).same(&after) {
         return false;
     }
     let Some(key) = key::key(done.dir, &context(args, done.dir), &after) else {
@@ -203,6 +213,7 @@ pub(super) fn remember(
             made,
             output: output_value.to_owned(),
             excluded,
+            inputs: after.inputs().to_vec(),
             files,
             replay,
         },
