@@ -291,11 +291,19 @@ pub fn blame(
     renderer: &Renderer,
     only: Option<&str>,
 ) -> BTreeMap<String, Vec<LineExplanation>> {
-    let base = render_all(project, renderer, only);
+    blame_rendered(project, renderer, &render_all(project, renderer, only))
+}
+
+/// [`blame`] of the artifacts `base` holds, as [`render_all`] renders them.
+fn blame_rendered(
+    project: &Project,
+    renderer: &Renderer,
+    base: &BTreeMap<String, (Artifact, String)>,
+) -> BTreeMap<String, Vec<LineExplanation>> {
     // Each value read, with the artifacts that read it (each artifact's
     // first MAX_CANDIDATES values, in file and position order).
     let mut readers: BTreeMap<(FileId, Span), (Leaf<'_>, Vec<&str>)> = BTreeMap::new();
-    for (rel, (artifact, _)) in &base {
+    for (rel, (artifact, _)) in base {
         let mut reads: BTreeMap<(FileId, Span), Leaf<'_>> = BTreeMap::new();
         for (file, span) in artifact.reads.iter() {
             for (s, leaf) in scalars(project, file, span) {
@@ -413,10 +421,12 @@ pub fn file(
     renderer: &Renderer,
     rel: &str,
 ) -> Result<Vec<LineExplanation>, String> {
-    let mut lines = blame(project, renderer, Some(rel))
+    let base = render_all(project, renderer, Some(rel));
+    let mut lines = blame_rendered(project, renderer, &base)
         .remove(rel)
         .ok_or_else(|| crate::messages::explain_no_file(rel))?;
-    super::defaults::attribute(project, renderer, rel, &mut lines);
+    let text = &base[rel].1;
+    super::defaults::attribute(project, renderer, rel, text, &mut lines);
     Ok(lines)
 }
 

@@ -28,19 +28,15 @@ pub struct DefaultValue {
 }
 
 /// The scalar defaults of file `kind` (of mappings, not of list items) that
-/// no layer writes: its base file, a policy folder's or an overlay.
-fn absent(project: &Project, kind: FileKind) -> Vec<(Vec<PathSegment>, NodeKind)> {
-    let Some(json) = section(project, kind) else {
-        return Vec::new();
-    };
-    // The paths of a config file start with its top-level key; the manifest has none.
-    let mut path: Vec<PathSegment> = kind
-        .top_key()
-        .map(|top| PathSegment::Key(top.to_owned()))
-        .into_iter()
-        .collect();
+/// no layer writes (its base file, a policy folder's or an overlay), from
+/// `typed`: the file's typed values as JSON, under its top-level key.
+fn absent(
+    project: &Project,
+    kind: FileKind,
+    typed: &serde_json::Value,
+) -> Vec<(Vec<PathSegment>, NodeKind)> {
     let mut out = Vec::new();
-    leaves(&json, &mut path, &mut out);
+    leaves(typed, &mut Vec::new(), &mut out);
     let written = |path: &[PathSegment]| {
         project
             .documents
@@ -56,30 +52,28 @@ fn absent(project: &Project, kind: FileKind) -> Vec<(Vec<PathSegment>, NodeKind)
     out
 }
 
-/// The scalars below mappings of `json`, with their paths.
+/// The scalars below mappings of `json` (but empty strings), with their paths.
 fn leaves(
     json: &serde_json::Value,
     path: &mut Vec<PathSegment>,
     out: &mut Vec<(Vec<PathSegment>, NodeKind)>,
 ) {
-    let kind = match json {
+    match json {
         serde_json::Value::Object(map) => {
             for (key, value) in map {
                 path.push(PathSegment::Key(key.clone()));
                 leaves(value, path, out);
                 path.pop();
             }
-            return;
         }
-        serde_json::Value::Bool(b) => NodeKind::Bool(*b),
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => NodeKind::Int(i),
-            None => NodeKind::Float(n.as_f64().unwrap_or_default()),
-        },
-        serde_json::Value::String(s) if !s.is_empty() => NodeKind::Str(s.clone()),
-        _ => return,
-    };
-    out.push((path.clone(), kind));
+        serde_json::Value::String(s) if s.is_empty() => {}
+        serde_json::Value::Bool(_)
+        | serde_json::Value::Number(_)
+        | serde_json::Value::String(_) => {
+            out.push((path.clone(), node_of(json).kind));
+        }
+        serde_json::Value::Null | serde_json::Value::Array(_) => {}
+    }
 }
 
 /// The text a scalar shows on a line.
@@ -168,11 +162,9 @@ pub(super) fn attribute(
     project: &Project,
     renderer: &Renderer,
     rel: &str,
+    text: &str,
     lines: &mut [LineExplanation],
 ) {
-    let Some((_, text)) = render_all(project, renderer, Some(rel)).remove(rel) else {
-        return;
-    };
     let texts: Vec<&str> = text.lines().collect();
     let fixed: Vec<usize> = (0..lines.len().min(texts.len()))
         .filter(|i| matches!(lines[*i], LineExplanation::Fixed { .. }))
@@ -187,7 +179,7 @@ pub(super) fn attribute(
             Some(top) => serde_json::json!({ top: json }),
             None => json,
         };
-        for (path, current) in absent(project, kind) {
+        for (path, current) in absent(project, kind, &json) {
             let value = shown(&current);
             if tried == MAX_DEFAULTS || !fixed.iter().any(|i| texts[*i].contains(&value)) {
                 continue;
@@ -212,7 +204,7 @@ pub(super) fn attribute(
                     continue;
                 };
                 if let Some((_, new)) = render_all(&other, renderer, Some(rel)).remove(rel) {
-                    for line in changed_lines(&text, &new) {
+                    for line in changed_lines(text, &new) {
                         changed[line] = true;
                     }
                 }

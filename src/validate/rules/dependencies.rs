@@ -5,7 +5,7 @@
 use super::Ctx;
 use crate::diagnostics::Diagnostic;
 use crate::model::manifest::{DatabaseEngine, MysqlFlavour};
-use crate::provenance::Tracked;
+use crate::provenance::{Origin, Tracked};
 
 /// Oldest supported major line per engine, with the date the line before it
 /// reached end of life (as of 2026-12; update with the engines' releases).
@@ -251,10 +251,7 @@ fn cache_tls(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
 fn pools(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let deps = &ctx.config.manifest.dependencies;
     let p = &ctx.config.performance;
-    let mut report = |written: &[(&str, crate::provenance::Origin)],
-                      section: &str,
-                      what: &str,
-                      key: &str| {
+    let mut report = |written: &[(&str, Origin)], section: &str, what: &str, key: &str| {
         for (name, origin) in written {
             if let Some(d) = ctx.error_at(
                 "rule::pool-without-dependency",
@@ -267,61 +264,33 @@ fn pools(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     };
+    // Only written values are reported (a default tunes nothing the user asked for).
+    let written = |values: &[(&'static str, Origin)]| -> Vec<(&'static str, Origin)> {
+        values
+            .iter()
+            .copied()
+            .filter(|(_, origin)| matches!(origin, Origin::Input(..)))
+            .collect()
+    };
     if deps.database.is_none() {
         let d = &p.database;
-        let written: Vec<_> = [
-            (
-                "connection_pool_size",
-                d.connection_pool_size.is_written(),
-                d.connection_pool_size.origin(),
-            ),
-            (
-                "max_overflow",
-                d.max_overflow.is_written(),
-                d.max_overflow.origin(),
-            ),
-            (
-                "pool_timeout",
-                d.pool_timeout.is_written(),
-                d.pool_timeout.origin(),
-            ),
-            (
-                "pool_recycle",
-                d.pool_recycle.is_written(),
-                d.pool_recycle.origin(),
-            ),
-            (
-                "query_timeout",
-                d.query_timeout.is_written(),
-                d.query_timeout.origin(),
-            ),
-        ]
-        .into_iter()
-        .filter(|(_, written, _)| *written)
-        .map(|(n, _, origin)| (n, origin))
-        .collect();
-        report(&written, "database", "a database", "database");
+        let values = written(&[
+            ("connection_pool_size", d.connection_pool_size.origin()),
+            ("max_overflow", d.max_overflow.origin()),
+            ("pool_timeout", d.pool_timeout.origin()),
+            ("pool_recycle", d.pool_recycle.origin()),
+            ("query_timeout", d.query_timeout.origin()),
+        ]);
+        report(&values, "database", "a database", "database");
     }
     if deps.cache.is_none() {
         let c = &p.cache;
-        let written: Vec<_> = [
-            (
-                "redis_pool_size",
-                c.redis_pool_size.is_written(),
-                c.redis_pool_size.origin(),
-            ),
-            (
-                "redis_timeout",
-                c.redis_timeout.is_written(),
-                c.redis_timeout.origin(),
-            ),
-            ("cache_ttl", c.cache_ttl.is_written(), c.cache_ttl.origin()),
-        ]
-        .into_iter()
-        .filter(|(_, written, _)| *written)
-        .map(|(n, _, origin)| (n, origin))
-        .collect();
-        report(&written, "cache", "a cache", "cache");
+        let values = written(&[
+            ("redis_pool_size", c.redis_pool_size.origin()),
+            ("redis_timeout", c.redis_timeout.origin()),
+            ("cache_ttl", c.cache_ttl.origin()),
+        ]);
+        report(&values, "cache", "a cache", "cache");
     }
 }
 
